@@ -1,0 +1,55 @@
+"""nn2poly: explain feed-forward neural networks as explicit polynomials.
+
+A trained network's output is written as a polynomial in its inputs by
+replacing each activation with its Taylor polynomial (NN2Poly, Morala et al.
+2021, 2023) and composing layer by layer, truncating at ``max_order``.
+
+Examples
+--------
+>>> import numpy as np
+>>> import nn2poly
+>>> net = nn2poly.Network.from_weights(
+...     [np.array([[0.0, 0.0], [0.5, 0.2], [0.1, -0.3]]), np.array([[0.0], [1.0], [1.0]])],
+...     ["tanh", "linear"],
+... )
+>>> poly = nn2poly.to_polynomial(net, max_order=3)
+>>> print(poly.top(3))
+y1 = 0.6*x1 - 0.2*x2 - 0.0443333*x1^3
+"""
+
+from ._convert import to_polynomial
+from ._memory import MemoryLimitError, get_memory_limit, set_memory_limit
+from ._monomials import n_monomials
+from ._network import Dense, Network
+from ._polynomial import LayerPolynomials, Polynomial
+from .activations import (
+    NotAnalyticError,
+    UnknownActivationError,
+    available_activations,
+    get_activation,
+    register_activation,
+)
+from .adapters import as_network
+from .adapters._files import load_network
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Dense",
+    "LayerPolynomials",
+    "MemoryLimitError",
+    "Network",
+    "NotAnalyticError",
+    "Polynomial",
+    "UnknownActivationError",
+    "__version__",
+    "as_network",
+    "available_activations",
+    "get_activation",
+    "get_memory_limit",
+    "load_network",
+    "n_monomials",
+    "register_activation",
+    "set_memory_limit",
+    "to_polynomial",
+]

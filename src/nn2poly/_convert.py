@@ -1,0 +1,287 @@
+"""Network -> Polynomial: the NN2Poly conversion.  Nothing framework-specific."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._algebra import compose_affine, compose_general, taylor_shift
+from ._approximation import LayerApproximation, TaylorApproximation, resolve_taylor_orders
+from ._memory import MemoryLimitError, format_bytes, get_memory_limit
+from ._monomials import MonomialBasis, n_monomials, n_product_pairs
+from ._network import Network
+from ._polynomial import LayerPolynomials, Polynomial
+from .adapters import AdaptedModel, adapt
+
+__all__ = ["convert_network", "to_polynomial"]
+
+FloatArray = NDArray[np.float64]
+
+
+def _check_max_order(max_order: object) -> int:
+    if isinstance(max_order, bool) or not isinstance(max_order, (int, np.integer)):
+        raise TypeError(
+            f"max_order must be an int >= 1 (the largest total degree kept); got "
+            f"{max_order!r} of type {type(max_order).__name__}."
+        )
+    if max_order < 1:
+        raise ValueError(
+            f"max_order must be an int >= 1 (the largest total degree kept); got {max_order!r}."
+        )
+    return int(max_order)
+
+
+def _check_center(taylor_center: object) -> float | str:
+    if isinstance(taylor_center, str):
+        if taylor_center != "local":
+            raise ValueError(
+                f"taylor_center must be a finite float or 'local'; got {taylor_center!r}."
+            )
+        return taylor_center
+    if isinstance(taylor_center, bool) or not isinstance(
+        taylor_center, (int, float, np.integer, np.floating)
+    ):
+        raise TypeError(
+            f"taylor_center must be a finite float or 'local'; got {type(taylor_center).__name__}."
+        )
+    if not np.isfinite(taylor_center):
+        raise ValueError(f"taylor_center must be finite; got {taylor_center!r}.")
+    return float(taylor_center)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    degree: int
+    n_terms: int
+    needs_products: bool
+    n_bytes: int
+
+
+def _plan(
+    network: Network,
+    approximation: LayerApproximation,
+    max_order: int,
+    keep_layers: bool,
+) -> _Plan:
+    """Result degree, basis size, and bytes needed, before anything is allocated."""
+    degree = 1
+    affine = True
+    needs_products = False
+    for index, layer in enumerate(network.layers):
+        if approximation.is_identity(index, layer):
+            continue
+        layer_degree = approximation.degree(index, layer)
+        if not affine and layer_degree >= 2:
+            needs_products = True
+        degree = min(max_order, degree * layer_degree)
+        affine = affine and layer_degree <= 1
+    p = network.n_inputs
+    n_terms = n_monomials(p, degree)
+    width = max([p, *network.widths])
+    n_bytes = n_terms * (4 * max(degree, 1) + 40)  # basis tables
+    n_bytes += 4 * n_terms * width * 8  # input, pre-activation and two Horner buffers
+    if needs_products:
+        n_bytes += n_product_pairs(p, degree) * 8 + (n_terms + 1) * 8
+    if keep_layers:
+        n_bytes += 2 * n_terms * sum(network.widths) * 8
+    return _Plan(degree, n_terms, needs_products, n_bytes)
+
+
+def _check_memory(plan: _Plan, network: Network, max_order: int, limit: int) -> None:
+    if plan.n_bytes <= limit:
+        return
+    raise MemoryLimitError(
+        f"Converting this network at max_order={max_order} would need about "
+        f"{format_bytes(plan.n_bytes)} ({plan.n_terms:,} monomials in {network.n_inputs} "
+        f"inputs, layer widths {list(network.widths)}), over the memory limit of "
+        f"{format_bytes(limit)}. Lower max_order, use fewer inputs or narrower layers, or raise "
+        "the limit with memory_limit=... (bytes) or nn2poly.set_memory_limit()."
+    )
+
+
+def convert_network(
+    network: Network,
+    max_order: int,
+    approximation: LayerApproximation,
+    *,
+    keep_layers: bool = False,
+    memory_limit: int | None = None,
+) -> tuple[MonomialBasis, FloatArray, list[tuple[FloatArray, FloatArray]]]:
+    """Core conversion on a validated network.
+
+    Returns the basis, the output coefficients ``(n_terms, n_outputs)`` and,
+    with ``keep_layers``, each layer's (input, output) coefficient arrays.
+    """
+    plan = _plan(network, approximation, max_order, keep_layers)
+    _check_memory(plan, network, max_order, get_memory_limit() if memory_limit is None else memory_limit)
+    basis = MonomialBasis(network.n_inputs, plan.degree)
+    table = basis.product_table() if plan.needs_products else None
+    p = network.n_inputs
+    n_terms = basis.n_terms
+
+    # Identity polynomials of the inputs: z_i = x_i.  While the current
+    # polynomials are affine only their rows 0..p are non-zero.
+    affine_rows = min(p + 1, n_terms)
+    z = np.zeros((n_terms, p), dtype=np.float64)
+    if plan.degree >= 1:
+        z[1 : p + 1] = np.eye(p)
+    affine = True
+    kept: list[tuple[FloatArray, FloatArray]] = []
+    for index, layer in enumerate(network.layers):
+        if affine:
+            u = np.zeros((n_terms, layer.n_out), dtype=np.float64)
+            u[:affine_rows] = z[:affine_rows] @ layer.weight
+        else:
+            u = z @ layer.weight
+        u[0] += layer.bias
+        if approximation.is_identity(index, layer):
+            z = u
+        else:
+            constants = u[0].copy()
+            centers, coefficients = approximation.polynomials(index, layer, constants)
+            top = min(coefficients.shape[1] - 1, plan.degree)
+            d = taylor_shift(coefficients, constants - centers, top)
+            if affine:
+                z = compose_affine(basis, constants, u[1:affine_rows], d)
+            else:
+                if table is None or top <= 1:
+                    # degree <= 1 in v: the composition is an affine map of u
+                    z = u * (d[:, 1][None, :] if top == 1 else 0.0)
+                    z[0] = d[:, 0]
+                else:
+                    z = compose_general(basis, table, u, d)
+            affine = affine and top <= 1
+        if keep_layers:
+            kept.append((u, z if z is not u else u.copy()))
+    return basis, z, kept
+
+
+def to_polynomial(
+    model: Any,
+    max_order: int = 2,
+    *,
+    taylor_orders: int | list[int] | tuple[int, ...] | None = None,
+    taylor_center: float | str = 0.0,
+    keep_layers: bool = False,
+    memory_limit: int | None = None,
+    feature_names: list[str] | tuple[str, ...] | None = None,
+    output_names: list[str] | tuple[str, ...] | None = None,
+) -> Polynomial:
+    """Convert a feed-forward network into its NN2Poly polynomial.
+
+    Each activation is replaced by its Taylor polynomial, the polynomials are
+    composed layer by layer, and every product is truncated at total degree
+    ``max_order``.
+
+    Parameters
+    ----------
+    model : Network or supported model
+        An :class:`nn2poly.Network`, a ``(weights, activations)`` pair in the
+        reference layout, a path to a saved model, or a PyTorch, Keras,
+        scikit-learn or ONNX model.
+    max_order : int, default=2
+        Largest total degree kept (``Q``).  The result's degree is
+        ``min(max_order, product of the non-linear layers' Taylor orders)``.
+    taylor_orders : int, sequence of int or None, default=None
+        Order of each activation's expansion.  None: 8 on non-linear layers
+        and 1 on linear ones; an int: that order on every non-linear layer; a
+        sequence: one order per layer, output layer included.
+    taylor_center : float or "local", default=0.0
+        Point every activation is expanded around; ``"local"`` expands each
+        neuron around its own pre-activation at ``x = 0``, giving the network's
+        exact multivariate Taylor polynomial at 0 when every non-linear order
+        is at least ``max_order``.
+    keep_layers : bool, default=False
+        Keep each layer's input (pre-activation) and output polynomials in
+        ``Polynomial.layers``.
+    memory_limit : int or None, default=None
+        Bytes the conversion may allocate; None uses
+        :func:`nn2poly.get_memory_limit` (half the available memory unless
+        set).  Requests over it fail at once with a ``MemoryLimitError``.
+    feature_names, output_names : sequence of str, optional
+        Names of the inputs and outputs (default: from the model, else
+        ``x1..xp`` and ``y1..yk``).
+
+    Returns
+    -------
+    Polynomial
+        Coefficients of shape ``(n_terms, n_outputs)`` over every monomial of
+        degree at most the result's degree, in graded-lexicographic order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import nn2poly
+    >>> net = nn2poly.Network.from_weights(
+    ...     [np.array([[0.1, -0.2], [0.5, 0.3], [-0.4, 0.6]]), np.array([[0.0], [1.0], [-1.0]])],
+    ...     ["tanh", "linear"],
+    ... )
+    >>> poly = nn2poly.to_polynomial(net, max_order=2)
+    >>> poly.labels[:4]
+    [(0,), (1,), (2,), (1, 1)]
+    >>> poly.coef.shape
+    (6, 1)
+    """
+    adapted = adapt(model)
+    network = adapted.network
+    max_order = _check_max_order(max_order)
+    orders = resolve_taylor_orders(network, taylor_orders)
+    center = _check_center(taylor_center)
+    if not isinstance(keep_layers, bool):
+        raise TypeError(f"keep_layers must be True or False; got {keep_layers!r}.")
+    if memory_limit is not None and (
+        isinstance(memory_limit, bool) or not isinstance(memory_limit, int) or memory_limit <= 0
+    ):
+        raise ValueError(f"memory_limit must be a positive int (bytes) or None; got {memory_limit!r}.")
+    approximation = TaylorApproximation(orders, center)
+    for index, layer in enumerate(network.layers):
+        if not approximation.is_identity(index, layer):
+            from .activations import get_activation
+
+            activation = get_activation(layer.activation)
+            if not activation.is_analytic:
+                # raises NotAnalyticError with the explanation and the fix
+                activation.taylor_coefficients(0.0, 1)
+    return build_polynomial(
+        adapted,
+        max_order,
+        approximation,
+        keep_layers=keep_layers,
+        memory_limit=memory_limit,
+        feature_names=feature_names,
+        output_names=output_names,
+    )
+
+
+def build_polynomial(
+    adapted: AdaptedModel,
+    max_order: int,
+    approximation: LayerApproximation,
+    *,
+    keep_layers: bool = False,
+    memory_limit: int | None = None,
+    feature_names: Any = None,
+    output_names: Any = None,
+) -> Polynomial:
+    """Run the engine with any approximation and wrap the result."""
+    network = adapted.network
+    basis, coef, kept = convert_network(
+        network, max_order, approximation, keep_layers=keep_layers, memory_limit=memory_limit
+    )
+    names = feature_names if feature_names is not None else adapted.feature_names
+    outputs = output_names if output_names is not None else adapted.output_names
+    layers = None
+    if keep_layers:
+        layers = tuple(
+            LayerPolynomials(
+                input=Polynomial._from_basis(basis, u, feature_names=names),
+                output=Polynomial._from_basis(basis, z, feature_names=names),
+            )
+            for u, z in kept
+        )
+    return Polynomial._from_basis(
+        basis, coef, feature_names=names, output_names=outputs, link=adapted.link, layers=layers
+    )

@@ -1,0 +1,168 @@
+"""Compiled kernels (numba) of the conversion engine.
+
+Everything here works on plain arrays.  Polynomials are stored as arrays of
+shape ``(n_terms, n_polys)``: one row per monomial of the graded basis (see
+:mod:`nn2poly._monomials`), one column per neuron, so the innermost loops run
+over contiguous neurons.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+__all__ = [
+    "build_product_table",
+    "evaluate_monomials",
+    "horner_step",
+    "rank_monomials",
+]
+
+
+@njit(cache=True, nogil=True)
+def _rank_row(row, length, multichoose, offsets):  # type: ignore[no-untyped-def]
+    """Graded index of one sorted variable tuple ``row[:length]``.
+
+    Within degree ``d`` the lexicographic rank is
+    ``sum_k MC(p - i_{k-1}, d - k + 1) - MC(p - i_k, d - k + 1)``, ``i_0 = 0``,
+    where ``MC(n, m) = C(n + m - 1, m)`` counts sorted tuples of length ``m``
+    over ``n`` values (the hockey-stick identity summed over each position).
+    """
+    p = multichoose.shape[0] - 2
+    rank = 0
+    previous = 0
+    for k in range(length):
+        current = row[k]
+        remaining = length - k
+        rank += multichoose[p - previous, remaining] - multichoose[p - current, remaining]
+        previous = current
+    return offsets[length] + rank
+
+
+@njit(cache=True, parallel=True)
+def rank_monomials(rows, multichoose, offsets):  # type: ignore[no-untyped-def]
+    """Basis index of each -1-padded sorted row of ``rows`` (shape (m, k))."""
+    m, width = rows.shape
+    out = np.empty(m, dtype=np.int64)
+    for i in prange(m):
+        length = 0
+        while length < width and rows[i, length] >= 0:
+            length += 1
+        out[i] = _rank_row(rows[i], length, multichoose, offsets)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _distinct(row, length, values, counts):  # type: ignore[no-untyped-def]
+    """Distinct variables of a sorted row and their multiplicities; returns how many."""
+    n_distinct = 0
+    for k in range(length):
+        if n_distinct > 0 and values[n_distinct - 1] == row[k]:
+            counts[n_distinct - 1] += 1
+        else:
+            values[n_distinct] = row[k]
+            counts[n_distinct] = 1
+            n_distinct += 1
+    return n_distinct
+
+
+@njit(cache=True, parallel=True)
+def build_product_table(variables, degrees, multichoose, offsets):  # type: ignore[no-untyped-def]
+    """CSR table of the pairs (a, b), deg a >= 1, with a * b = each monomial.
+
+    See :meth:`nn2poly._monomials.MonomialBasis.product_table`.
+    """
+    n_terms, width = variables.shape
+    counts_per_row = np.zeros(n_terms + 1, dtype=np.int64)
+    for o in prange(1, n_terms):
+        values = np.empty(max(width, 1), dtype=np.int32)
+        counts = np.empty(max(width, 1), dtype=np.int32)
+        n_distinct = _distinct(variables[o], degrees[o], values, counts)
+        total = 1
+        for i in range(n_distinct):
+            total *= counts[i] + 1
+        counts_per_row[o + 1] = total - 1  # every divisor but the constant
+    indptr = np.cumsum(counts_per_row)
+    left = np.empty(indptr[-1], dtype=np.int32)
+    right = np.empty(indptr[-1], dtype=np.int32)
+    for o in prange(1, n_terms):
+        values = np.empty(max(width, 1), dtype=np.int32)
+        counts = np.empty(max(width, 1), dtype=np.int32)
+        taken = np.zeros(max(width, 1), dtype=np.int32)
+        a_row = np.empty(max(width, 1), dtype=np.int32)
+        b_row = np.empty(max(width, 1), dtype=np.int32)
+        n_distinct = _distinct(variables[o], degrees[o], values, counts)
+        position = indptr[o]
+        # odometer over the exponents taken by `a`, skipping the all-zero one
+        while True:
+            carry = 0
+            while carry < n_distinct:
+                if taken[carry] < counts[carry]:
+                    taken[carry] += 1
+                    break
+                taken[carry] = 0
+                carry += 1
+            if carry == n_distinct:
+                break
+            a_length = 0
+            b_length = 0
+            for i in range(n_distinct):
+                for _ in range(taken[i]):
+                    a_row[a_length] = values[i]
+                    a_length += 1
+                for _ in range(counts[i] - taken[i]):
+                    b_row[b_length] = values[i]
+                    b_length += 1
+            left[position] = _rank_row(a_row, a_length, multichoose, offsets)
+            right[position] = _rank_row(b_row, b_length, multichoose, offsets)
+            position += 1
+    return indptr, left, right
+
+
+@njit(cache=True, parallel=True)
+def horner_step(v, h_old, h_new, constant, indptr, left, right, n_rows):  # type: ignore[no-untyped-def]
+    """``h_new = constant + v * h_old`` on the rows ``o < n_rows``.
+
+    ``v`` has no constant term; only rows of ``h_old`` of lower degree than
+    the output row are read.  All arrays are (n_terms, n_polys), C order;
+    ``constant`` is (n_polys,).
+    """
+    n_polys = v.shape[1]
+    for j in range(n_polys):
+        h_new[0, j] = constant[j]
+    for o in prange(1, n_rows):
+        for j in range(n_polys):
+            h_new[o, j] = 0.0
+        for t in range(indptr[o], indptr[o + 1]):
+            a = left[t]
+            b = right[t]
+            for j in range(n_polys):
+                h_new[o, j] += v[a, j] * h_old[b, j]
+
+
+@njit(cache=True, parallel=True)
+def evaluate_monomials(X, variables, coef, out):  # type: ignore[no-untyped-def]
+    """``out[i, k] = sum_t coef[t, k] * prod_j X[i, variables[t, j]]`` (padding -1 skipped)."""
+    n_samples = X.shape[0]
+    n_terms, width = variables.shape
+    n_outputs = coef.shape[1]
+    for i in prange(n_samples):
+        for k in range(n_outputs):
+            out[i, k] = 0.0
+        for t in range(n_terms):
+            value = 1.0
+            for j in range(width):
+                var = variables[t, j]
+                if var < 0:
+                    break
+                value *= X[i, var]
+            for k in range(n_outputs):
+                out[i, k] += coef[t, k] * value
+
+
+def kernel_threads() -> int:
+    """Threads numba uses for the parallel kernels."""
+    return int(numba.get_num_threads())
+
+

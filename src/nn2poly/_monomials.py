@@ -1,0 +1,201 @@
+"""The monomial basis: enumeration in graded-lexicographic order and index maps.
+
+A monomial of degree ``d`` in ``p`` variables is stored as the sorted tuple of
+its (0-based) variable indices, e.g. ``x0^2 x2 -> (0, 0, 2)``.  The basis of
+all monomials of degree at most ``max_degree`` is ordered by degree, and
+within a degree lexicographically on these tuples: the order of
+``itertools.combinations_with_replacement`` and of scikit-learn's
+``PolynomialFeatures``.  It is held as an ``int32`` matrix ``variables`` of
+shape ``(n_terms, max_degree)``, each row padded with ``-1`` after its
+variables.
+
+The symbols in this module: ``p`` the number of variables, ``Q`` the largest
+degree, ``N(d) = C(p + d - 1, d)`` the number of monomials of degree ``d``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from math import comb
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["MonomialBasis", "n_monomials"]
+
+IntArray = NDArray[np.int64]
+
+
+def n_monomials(n_variables: int, max_degree: int) -> int:
+    """Number of monomials of degree at most ``max_degree``: C(p + Q, Q).
+
+    Examples
+    --------
+    >>> n_monomials(3, 2)
+    10
+    """
+    return comb(n_variables + max_degree, max_degree)
+
+
+def n_monomials_of_degree(n_variables: int, degree: int) -> int:
+    """N(d) = C(p + d - 1, d), monomials of exactly degree ``d``."""
+    if degree == 0:
+        return 1
+    return comb(n_variables + degree - 1, degree)
+
+
+def n_product_pairs(n_variables: int, max_degree: int) -> int:
+    """Pairs ``(a, b)`` with ``deg a >= 1`` and ``deg a + deg b <= max_degree``.
+
+    This is the size of the product table used to multiply a polynomial
+    without constant term by another one, truncated at ``max_degree``.
+    """
+    sizes = [n_monomials_of_degree(n_variables, d) for d in range(max_degree + 1)]
+    return sum(
+        sizes[d] * sizes[s - d] for s in range(1, max_degree + 1) for d in range(1, s + 1)
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class MonomialBasis:
+    """All monomials in ``n_variables`` variables of degree at most ``max_degree``.
+
+    Parameters
+    ----------
+    n_variables : int
+    max_degree : int
+
+    Examples
+    --------
+    >>> basis = MonomialBasis(2, 2)
+    >>> basis.variables.tolist()
+    [[-1, -1], [0, -1], [1, -1], [0, 0], [0, 1], [1, 1]]
+    >>> basis.degree_offsets.tolist()
+    [0, 1, 3, 6]
+    """
+
+    n_variables: int
+    max_degree: int
+
+    @property
+    def n_terms(self) -> int:
+        """Number of monomials in the basis."""
+        return n_monomials(self.n_variables, self.max_degree)
+
+    @cached_property
+    def degree_offsets(self) -> IntArray:
+        """``offsets[d]`` is the index of the first monomial of degree ``d``;
+        ``offsets[Q + 1] == n_terms``.  Shape (Q + 2,)."""
+        sizes = [n_monomials_of_degree(self.n_variables, d) for d in range(self.max_degree + 1)]
+        return np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+
+    @cached_property
+    def degrees(self) -> IntArray:
+        """Total degree of each monomial, shape (n_terms,)."""
+        sizes = np.diff(self.degree_offsets)
+        return np.repeat(np.arange(self.max_degree + 1), sizes)
+
+    @cached_property
+    def variables(self) -> NDArray[np.int32]:
+        """Sorted variable indices of each monomial, -1 padded; shape (n_terms, Q)."""
+        p, q = self.n_variables, self.max_degree
+        out = np.full((self.n_terms, max(q, 1)), -1, dtype=np.int32)
+        offsets = self.degree_offsets
+        if q >= 1:
+            out[offsets[1] : offsets[2], 0] = np.arange(p)
+        for d in range(2, q + 1):
+            previous = out[offsets[d - 1] : offsets[d], : d - 1]
+            last = previous[:, d - 2].astype(np.int64)
+            counts = p - last
+            rows = np.repeat(np.arange(previous.shape[0]), counts)
+            # within each group the appended variable runs from `last` to p - 1
+            starts = np.repeat(np.cumsum(counts) - counts, counts)
+            appended = np.repeat(last, counts) + (np.arange(rows.shape[0]) - starts)
+            block = out[offsets[d] : offsets[d + 1]]
+            block[:, : d - 1] = previous[rows]
+            block[:, d - 1] = appended
+        return out if q >= 1 else out[:, :0]
+
+    @cached_property
+    def parents(self) -> tuple[IntArray, IntArray]:
+        """For each monomial of degree >= 1: the index of the monomial with its
+        last variable removed, and that variable.  Both of shape (n_terms,);
+        entry 0 (the constant) is -1."""
+        variables = self.variables
+        degrees = self.degrees
+        n = self.n_terms
+        parent = np.full(n, -1, dtype=np.int64)
+        last = np.full(n, -1, dtype=np.int64)
+        if n > 1:
+            rows = np.arange(1, n)
+            last[1:] = variables[rows, degrees[1:] - 1]
+            shortened = variables[1:].copy()
+            shortened[np.arange(n - 1), degrees[1:] - 1] = -1
+            parent[1:] = self.index_of(shortened)
+        return parent, last
+
+    @cached_property
+    def multinomials(self) -> NDArray[np.float64]:
+        """Multinomial coefficient ``|a|! / prod(a_i!)`` of each monomial, float64."""
+        parent, last = self.parents
+        variables = self.variables
+        degrees = self.degrees
+        out = np.ones(self.n_terms, dtype=np.float64)
+        offsets = self.degree_offsets
+        for d in range(1, self.max_degree + 1):
+            block = slice(offsets[d], offsets[d + 1])
+            # multiplicity of the last variable = number of equal trailing entries
+            tail = variables[block, :d]
+            multiplicity = (tail == last[block, None]).sum(axis=1)
+            out[block] = out[parent[block]] * degrees[block] / multiplicity
+        return out
+
+    def index_of(self, variables: NDArray[np.integer]) -> IntArray:
+        """Basis index of monomials given as -1-padded sorted variable rows.
+
+        Parameters
+        ----------
+        variables : int array of shape (m, k)
+            Each row sorted ascending, padded with -1 at the end; ``k`` may be
+            smaller than or equal to ``max_degree``.
+        """
+        from ._kernels import rank_monomials
+
+        rows = np.ascontiguousarray(variables, dtype=np.int32)
+        if rows.ndim != 2:
+            raise ValueError("variables must be a 2-D array of sorted variable indices.")
+        return rank_monomials(rows, self._multichoose, self.degree_offsets)
+
+    @cached_property
+    def _multichoose(self) -> IntArray:
+        """``table[n, m] = C(n + m - 1, m)`` for n <= p + 1, m <= Q + 1 (as int64)."""
+        p, q = self.n_variables, self.max_degree
+        table = np.zeros((p + 2, q + 2), dtype=np.int64)
+        for n in range(p + 2):
+            for m in range(q + 2):
+                table[n, m] = comb(n + m - 1, m) if n > 0 else (1 if m == 0 else 0)
+        return table
+
+    def product_table(self) -> tuple[IntArray, NDArray[np.int32], NDArray[np.int32]]:
+        """Product table of a polynomial without constant term times another.
+
+        Returns ``(indptr, left, right)`` in compressed rows by output
+        monomial: the pairs ``(left[t], right[t])`` for
+        ``t in range(indptr[o], indptr[o + 1])`` are every way of writing the
+        monomial ``o`` as ``left * right`` with ``deg left >= 1``.  Rows of the
+        monomials of degree at most ``D`` form the prefix ``o < offsets[D + 1]``.
+        """
+        from ._kernels import build_product_table
+
+        return build_product_table(
+            self.variables, self.degrees, self._multichoose, self.degree_offsets
+        )
+
+    def labels(self) -> list[tuple[int, ...]]:
+        """Labels in the R package's style: ``(0,)`` for the intercept, else the
+        1-based variable indices with repeats, e.g. ``(1, 1, 3)``."""
+        result: list[tuple[int, ...]] = []
+        for row, degree in zip(self.variables.tolist(), self.degrees.tolist()):
+            result.append(tuple(v + 1 for v in row[:degree]) if degree else (0,))
+        return result

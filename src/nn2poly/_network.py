@@ -1,0 +1,356 @@
+"""Framework-neutral description of a feed-forward network.
+
+A :class:`Network` is an immutable tuple of :class:`Dense` layers.  Layer ``l``
+maps its input ``z`` (shape ``(n_samples, n_in)``) to
+``activation(z @ weight + bias)``.  Nothing here knows which framework a
+network came from; the adapters in :mod:`nn2poly.adapters` build networks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .activations import get_activation
+
+__all__ = ["Dense", "Network"]
+
+_FORMAT_NAME = "nn2poly.network"
+_FORMAT_VERSION = 1
+
+
+def _as_float_array(value: ArrayLike, *, name: str, ndim: int) -> NDArray[np.float64]:
+    try:
+        array = np.array(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"{name} must be a numeric array; got {type(value).__name__} that numpy "
+            f"cannot convert to float64 ({exc})."
+        ) from None
+    if array.ndim != ndim:
+        raise ValueError(
+            f"{name} must be a {ndim}-D array; got shape {array.shape}. "
+            + ("Reshape it to (n_in, n_out)." if ndim == 2 else "Reshape it to (n_out,).")
+        )
+    if not np.all(np.isfinite(array)):
+        bad = np.argwhere(~np.isfinite(array))[0]
+        raise ValueError(
+            f"{name} contains a non-finite value ({array[tuple(bad)]!r} at index "
+            f"{tuple(int(i) for i in bad)}); every weight and bias must be finite."
+        )
+    array.setflags(write=False)
+    return array
+
+
+@dataclass(frozen=True, eq=False)
+class Dense:
+    """One fully connected layer: ``activation(z @ weight + bias)``.
+
+    Parameters
+    ----------
+    weight : array_like of shape (n_in, n_out)
+        Column ``j`` holds the weights of neuron ``j``.
+    bias : array_like of shape (n_out,)
+    activation : str, default="linear"
+        A name known to :func:`nn2poly.activations.get_activation`
+        (``"tanh"``, ``"sigmoid"``, ``"softplus"``, ``"relu"``, ...).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> layer = Dense(np.array([[1.0], [2.0]]), np.array([0.5]), "tanh")
+    >>> layer.n_in, layer.n_out
+    (2, 1)
+    >>> layer.forward(np.array([[0.0, 0.0]]))
+    array([[0.46211716]])
+    """
+
+    weight: NDArray[np.float64]
+    bias: NDArray[np.float64]
+    activation: str = "linear"
+    _name: str = field(default="", repr=False)
+
+    def __post_init__(self) -> None:
+        label = self._name or "Dense"
+        weight = _as_float_array(self.weight, name=f"{label} weight", ndim=2)
+        bias = _as_float_array(self.bias, name=f"{label} bias", ndim=1)
+        if bias.shape[0] != weight.shape[1]:
+            raise ValueError(
+                f"{label}: bias has shape {bias.shape} but weight has shape {weight.shape}; "
+                f"the bias needs one entry per output neuron ({weight.shape[1]})."
+            )
+        if weight.shape[0] == 0 or weight.shape[1] == 0:
+            raise ValueError(f"{label}: weight has an empty dimension, shape {weight.shape}.")
+        if not isinstance(self.activation, str):
+            raise TypeError(
+                f"{label}: activation must be a name (str); got {type(self.activation).__name__}."
+            )
+        activation = get_activation(self.activation).name
+        object.__setattr__(self, "weight", weight)
+        object.__setattr__(self, "bias", bias)
+        object.__setattr__(self, "activation", activation)
+
+    @property
+    def n_in(self) -> int:
+        """Number of inputs of the layer."""
+        return int(self.weight.shape[0])
+
+    @property
+    def n_out(self) -> int:
+        """Number of neurons of the layer."""
+        return int(self.weight.shape[1])
+
+    def pre_activation(self, z: ArrayLike) -> NDArray[np.float64]:
+        """Return ``z @ weight + bias`` of shape (n_samples, n_out)."""
+        return np.asarray(z, dtype=np.float64) @ self.weight + self.bias
+
+    def forward(self, z: ArrayLike) -> NDArray[np.float64]:
+        """Return the layer's output, shape (n_samples, n_out), in float64."""
+        return get_activation(self.activation).evaluate(self.pre_activation(z))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Dense):
+            return NotImplemented
+        return (
+            self.activation == other.activation
+            and np.array_equal(self.weight, other.weight)
+            and np.array_equal(self.bias, other.bias)
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@dataclass(frozen=True, eq=False)
+class Network:
+    """An immutable feed-forward network: a tuple of :class:`Dense` layers.
+
+    Parameters
+    ----------
+    layers : sequence of Dense
+        Consecutive layers; layer ``l``'s ``n_in`` must equal layer ``l-1``'s
+        ``n_out``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> net = Network.from_weights(
+    ...     [np.array([[0.1, -0.2], [0.5, 0.3]]), np.array([[0.0], [1.0], [-1.0]])],
+    ...     ["tanh", "linear"],
+    ... )
+    >>> net.n_inputs, net.n_outputs, net.widths
+    (1, 1, (2, 1))
+    >>> net.forward(np.zeros((1, 1))).round(6)
+    array([[0.296124]])
+    """
+
+    layers: tuple[Dense, ...]
+
+    def __post_init__(self) -> None:
+        layers = tuple(self.layers)
+        if not layers:
+            raise ValueError("A Network needs at least one layer; got an empty sequence.")
+        for index, layer in enumerate(layers):
+            if not isinstance(layer, Dense):
+                raise TypeError(
+                    f"layer {index} is a {type(layer).__name__}; every layer must be a "
+                    "nn2poly.Dense."
+                )
+        for index in range(1, len(layers)):
+            previous, current = layers[index - 1], layers[index]
+            if current.n_in != previous.n_out:
+                raise ValueError(
+                    f"layer {index} expects {current.n_in} inputs (weight shape "
+                    f"{current.weight.shape}) but layer {index - 1} has {previous.n_out} "
+                    f"outputs (weight shape {previous.weight.shape}); the shapes must chain."
+                )
+        object.__setattr__(self, "layers", layers)
+
+    # ------------------------------------------------------------------ build
+    @classmethod
+    def from_weights(
+        cls, weights: Sequence[ArrayLike], activations: Sequence[str] | str
+    ) -> Network:
+        """Build a network from the nn2poly weight-list layout.
+
+        Parameters
+        ----------
+        weights : sequence of array_like, each of shape (n_in + 1, n_out)
+            One matrix per layer, **bias in row 0**, column ``j`` for neuron ``j``
+            (the layout of the R package nn2poly).
+        activations : sequence of str or str
+            One activation name per layer (output layer included), or one name
+            for every layer.
+
+        Returns
+        -------
+        Network
+        """
+        if isinstance(weights, np.ndarray) and weights.ndim == 2:
+            weights = [weights]
+        if not isinstance(weights, Sequence) or isinstance(weights, (str, bytes)):
+            raise TypeError(
+                "weights must be a list of (n_in + 1, n_out) matrices, one per layer; "
+                f"got {type(weights).__name__}."
+            )
+        if isinstance(activations, str):
+            activations = [activations] * len(weights)
+        activations = list(activations)
+        if len(activations) != len(weights):
+            raise ValueError(
+                f"Got {len(weights)} weight matrices but {len(activations)} activations "
+                f"({activations!r}); give one activation per layer, output layer included."
+            )
+        layers = []
+        for index, (matrix, activation) in enumerate(zip(weights, activations)):
+            array = _as_float_array(matrix, name=f"layer {index} weights", ndim=2)
+            if array.shape[0] < 2:
+                raise ValueError(
+                    f"layer {index} weights have shape {array.shape}; the layout needs the "
+                    "bias in row 0 and at least one input row, shape (n_in + 1, n_out)."
+                )
+            layers.append(
+                Dense(array[1:], array[0], activation, _name=f"layer {index}")
+            )
+        return cls(tuple(layers))
+
+    def to_weights(self) -> list[NDArray[np.float64]]:
+        """Return the weight-list layout: one (n_in + 1, n_out) matrix, bias in row 0."""
+        return [np.vstack([layer.bias[None, :], layer.weight]) for layer in self.layers]
+
+    @property
+    def activations(self) -> tuple[str, ...]:
+        """Activation name of each layer."""
+        return tuple(layer.activation for layer in self.layers)
+
+    @property
+    def n_inputs(self) -> int:
+        """Number of input features."""
+        return self.layers[0].n_in
+
+    @property
+    def n_outputs(self) -> int:
+        """Number of outputs of the last layer."""
+        return self.layers[-1].n_out
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        """Number of neurons of each layer, output layer included."""
+        return tuple(layer.n_out for layer in self.layers)
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Network):
+            return NotImplemented
+        return len(self.layers) == len(other.layers) and all(
+            a == b for a, b in zip(self.layers, other.layers)
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        shape = " -> ".join(
+            [str(self.n_inputs)] + [f"{l.n_out}[{l.activation}]" for l in self.layers]
+        )
+        return f"Network({shape})"
+
+    # ---------------------------------------------------------------- compute
+    def _check_input(self, X: ArrayLike) -> NDArray[np.float64]:
+        array = np.asarray(X, dtype=np.float64)
+        if array.ndim == 1 and self.n_inputs == 1:
+            array = array[:, None]
+        if array.ndim != 2 or array.shape[1] != self.n_inputs:
+            raise ValueError(
+                f"X has shape {array.shape} but the network expects (n_samples, "
+                f"{self.n_inputs}); pass one column per input feature."
+            )
+        return array
+
+    def forward(self, X: ArrayLike) -> NDArray[np.float64]:
+        """Network output for ``X``, float64, shape (n_samples, n_outputs)."""
+        z = self._check_input(X)
+        for layer in self.layers:
+            z = layer.forward(z)
+        return z
+
+    def pre_activations(self, X: ArrayLike) -> list[NDArray[np.float64]]:
+        """Each layer's pre-activation values for ``X``, one (n_samples, n_out) array per layer."""
+        z = self._check_input(X)
+        result = []
+        for layer in self.layers:
+            u = layer.pre_activation(z)
+            result.append(u)
+            z = get_activation(layer.activation).evaluate(u)
+        return result
+
+    # ------------------------------------------------------------ serialise
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dictionary; floats are kept exactly (``repr`` round trip)."""
+        return {
+            "format": _FORMAT_NAME,
+            "version": _FORMAT_VERSION,
+            "layers": [
+                {
+                    "activation": layer.activation,
+                    "weight": layer.weight.tolist(),
+                    "bias": layer.bias.tolist(),
+                }
+                for layer in self.layers
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Network:
+        """Inverse of :meth:`to_dict`; also reads the reference case layout
+        (``{"input": {"weights": ..., "activations": ...}}``)."""
+        if not isinstance(data, Mapping):
+            raise TypeError(f"Expected a mapping, got {type(data).__name__}.")
+        if "layers" in data:
+            layers = data["layers"]
+            if not isinstance(layers, Sequence):
+                raise ValueError("'layers' must be a list of layer dictionaries.")
+            built = []
+            for index, entry in enumerate(layers):
+                if not isinstance(entry, Mapping) or not {"weight", "bias"} <= set(entry):
+                    raise ValueError(
+                        f"layer {index} must be a mapping with 'weight', 'bias' and "
+                        f"'activation'; got {entry!r:.80}."
+                    )
+                built.append(
+                    Dense(
+                        entry["weight"],
+                        entry["bias"],
+                        entry.get("activation", "linear"),
+                        _name=f"layer {index}",
+                    )
+                )
+            return cls(tuple(built))
+        source = data.get("input", data)
+        if isinstance(source, Mapping) and "weights" in source and "activations" in source:
+            return cls.from_weights(source["weights"], source["activations"])
+        raise ValueError(
+            "Unrecognised network dictionary: expected keys 'layers' (nn2poly format) or "
+            f"'weights' and 'activations' (weight-list layout); got keys {sorted(data)!r}."
+        )
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the network as JSON (exact float round trip)."""
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(self.to_dict(), handle)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Network:
+        """Read a network written by :meth:`save` (or a reference-layout JSON file)."""
+        try:
+            with open(path, encoding="utf-8") as handle:
+                data = json.load(handle)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{os.fspath(path)!r} is not valid JSON: {exc}") from None
+        return cls.from_dict(data)

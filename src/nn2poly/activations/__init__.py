@@ -1,0 +1,29 @@
+"""Activation functions: evaluation and exact Taylor coefficients.
+
+Examples
+--------
+>>> from nn2poly.activations import get_activation
+>>> get_activation("sigmoid").taylor_coefficients(0.0, 3).round(6)
+array([ 0.5     ,  0.25    ,  0.      , -0.020833])
+"""
+
+from . import _builtin  # noqa: F401  (registers the built-in activations)
+from ._registry import (
+    Activation,
+    ActivationSpec,
+    NotAnalyticError,
+    UnknownActivationError,
+    available_activations,
+    get_activation,
+    register_activation,
+)
+
+__all__ = [
+    "Activation",
+    "ActivationSpec",
+    "NotAnalyticError",
+    "UnknownActivationError",
+    "available_activations",
+    "get_activation",
+    "register_activation",
+]

@@ -1,0 +1,262 @@
+"""The activation registry: names, parameters, evaluation and Taylor coefficients.
+
+An activation is registered once as an :class:`ActivationSpec`; a concrete,
+parameter-bound :class:`Activation` is obtained with :func:`get_activation`
+from a name such as ``"tanh"`` or ``"softplus(beta=2.0)"``.  The conversion
+engine only ever calls :meth:`Activation.taylor_coefficients`, so a new
+activation plugs in by registering a spec, without touching the engine.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = [
+    "Activation",
+    "ActivationSpec",
+    "NotAnalyticError",
+    "UnknownActivationError",
+    "available_activations",
+    "get_activation",
+    "register_activation",
+]
+
+FloatArray = NDArray[np.float64]
+#: ``taylor(center, order, **params) -> (n_centers, order + 1)`` coefficients.
+TaylorFunction = Callable[..., FloatArray]
+EvaluateFunction = Callable[..., FloatArray]
+
+
+class UnknownActivationError(ValueError):
+    """Raised for an activation name that is not registered."""
+
+
+class NotAnalyticError(ValueError):
+    """Raised when a Taylor expansion is requested for a non-analytic activation."""
+
+
+@dataclass(frozen=True)
+class ActivationSpec:
+    """Definition of an activation family.
+
+    Parameters
+    ----------
+    name : str
+        Canonical lower-case name.
+    evaluate : callable
+        ``evaluate(x, **params)`` applied element-wise to a float64 array.
+    taylor : callable or None
+        ``taylor(center, order, **params)`` returning the Taylor coefficients
+        ``g^(n)(center) / n!`` for ``n = 0..order`` as an array of shape
+        ``(len(center), order + 1)``.  ``None`` marks a non-analytic activation.
+    parameters : mapping of str to float
+        Parameter names and default values (``{"beta": 1.0}`` for softplus).
+    aliases : tuple of str
+        Other accepted names.
+    is_linear : bool
+        True for the identity: its default Taylor order is 1.
+    description : str
+        One line for listings.
+    """
+
+    name: str
+    evaluate: EvaluateFunction
+    taylor: TaylorFunction | None
+    parameters: Mapping[str, float] = field(default_factory=dict)
+    aliases: tuple[str, ...] = ()
+    is_linear: bool = False
+    description: str = ""
+
+
+_REGISTRY: dict[str, ActivationSpec] = {}
+_ALIASES: dict[str, str] = {}
+
+
+def register_activation(spec: ActivationSpec, *, overwrite: bool = False) -> None:
+    """Add an activation family to the registry.
+
+    Parameters
+    ----------
+    spec : ActivationSpec
+    overwrite : bool, default=False
+        Replace an existing activation of the same name.
+    """
+    key = spec.name.lower()
+    if not overwrite and (key in _REGISTRY or key in _ALIASES):
+        raise ValueError(
+            f"An activation named {spec.name!r} is already registered; pass "
+            "overwrite=True to replace it."
+        )
+    _REGISTRY[key] = spec
+    for alias in spec.aliases:
+        _ALIASES[alias.lower()] = key
+
+
+def available_activations() -> tuple[str, ...]:
+    """Names of every registered activation, sorted."""
+    return tuple(sorted(_REGISTRY))
+
+
+@dataclass(frozen=True)
+class Activation:
+    """A registered activation bound to parameter values.
+
+    Use :func:`get_activation` to obtain one.
+    """
+
+    spec: ActivationSpec
+    params: Mapping[str, float]
+
+    @property
+    def name(self) -> str:
+        """Canonical name, parameters included where they differ from the defaults."""
+        changed = {
+            key: value
+            for key, value in self.params.items()
+            if value != self.spec.parameters[key]
+        }
+        if not changed:
+            return self.spec.name
+        inner = ", ".join(f"{key}={float(value)!r}" for key, value in sorted(changed.items()))
+        return f"{self.spec.name}({inner})"
+
+    @property
+    def is_analytic(self) -> bool:
+        """Whether the activation has a Taylor expansion (a registered series)."""
+        return self.spec.taylor is not None
+
+    @property
+    def is_linear(self) -> bool:
+        """Whether the activation is the identity."""
+        return self.spec.is_linear
+
+    def evaluate(self, x: ArrayLike) -> FloatArray:
+        """Apply the activation element-wise, in float64."""
+        return self.spec.evaluate(np.asarray(x, dtype=np.float64), **self.params)
+
+    __call__ = evaluate
+
+    def taylor_coefficients(self, center: ArrayLike, order: int) -> FloatArray:
+        """Taylor coefficients ``g^(n)(center) / n!``, ``n = 0..order``.
+
+        Parameters
+        ----------
+        center : float or array_like of shape (m,)
+            Expansion point(s).
+        order : int
+            Highest power kept.
+
+        Returns
+        -------
+        ndarray of shape (order + 1,) for a scalar centre, else (m, order + 1)
+
+        Examples
+        --------
+        >>> get_activation("tanh").taylor_coefficients(0.0, 5).round(6)
+        array([ 0.      ,  1.      ,  0.      , -0.333333,  0.      ,  0.133333])
+        """
+        if self.spec.taylor is None:
+            raise NotAnalyticError(
+                f"The activation {self.name!r} is not analytic, so it has no Taylor "
+                "expansion that NN2Poly can use. Convert with a range-fitted polynomial "
+                "approximation instead (approximation='fit'), or train the network with an "
+                "analytic activation such as 'tanh', 'sigmoid' or 'softplus'."
+            )
+        if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 0:
+            raise ValueError(f"order must be a non-negative int; got {order!r}.")
+        center_array = np.asarray(center, dtype=np.float64)
+        scalar = center_array.ndim == 0
+        centers = np.atleast_1d(center_array).ravel()
+        if not np.all(np.isfinite(centers)):
+            raise ValueError("Taylor centres must be finite.")
+        coefficients = self.spec.taylor(centers, int(order), **self.params)
+        return coefficients[0] if scalar else coefficients
+
+
+_NAME_PATTERN = re.compile(r"^\s*([A-Za-z_][\w\-]*)\s*(?:\((.*)\))?\s*$")
+
+
+def _parse(name: str) -> tuple[str, dict[str, float]]:
+    match = _NAME_PATTERN.match(name)
+    if match is None:
+        raise UnknownActivationError(
+            f"Could not parse the activation name {name!r}; expected a name such as "
+            "'tanh' or 'softplus(beta=2.0)'."
+        )
+    base, inner = match.group(1).lower(), match.group(2)
+    params: dict[str, float] = {}
+    if inner is not None and inner.strip():
+        for item in inner.split(","):
+            key, sep, value = item.partition("=")
+            if not sep:
+                raise UnknownActivationError(
+                    f"Activation parameters must be given as key=value; got {item.strip()!r} "
+                    f"in {name!r}."
+                )
+            try:
+                params[key.strip()] = float(value)
+            except ValueError:
+                raise UnknownActivationError(
+                    f"Activation parameter {key.strip()!r} in {name!r} must be a number; got "
+                    f"{value.strip()!r}."
+                ) from None
+    return base, params
+
+
+def get_activation(name: str | Activation, **params: float) -> Activation:
+    """Look up an activation by name.
+
+    Parameters
+    ----------
+    name : str or Activation
+        A registered name or alias, optionally with parameters:
+        ``"softplus(beta=2.0)"``.  Case-insensitive.
+    **params : float
+        Parameters, overriding those in the name.
+
+    Returns
+    -------
+    Activation
+
+    Examples
+    --------
+    >>> get_activation("logistic").name
+    'sigmoid'
+    >>> get_activation("softplus", beta=2).name
+    'softplus(beta=2.0)'
+    """
+    if isinstance(name, Activation):
+        if not params:
+            return name
+        name = name.name
+    if not isinstance(name, str):
+        raise TypeError(f"An activation name must be a str; got {type(name).__name__}.")
+    base, parsed = _parse(name)
+    key = _ALIASES.get(base, base)
+    spec = _REGISTRY.get(key)
+    if spec is None:
+        raise UnknownActivationError(
+            f"Unknown activation {name!r}. Known activations: "
+            f"{', '.join(available_activations())}. Register a new one with "
+            "nn2poly.activations.register_activation."
+        )
+    parsed.update({key_: float(value) for key_, value in params.items()})
+    unknown = sorted(set(parsed) - set(spec.parameters))
+    if unknown:
+        allowed = ", ".join(spec.parameters) or "none"
+        raise UnknownActivationError(
+            f"The activation {spec.name!r} has no parameter {', '.join(unknown)}; its "
+            f"parameters: {allowed}."
+        )
+    bound: dict[str, Any] = dict(spec.parameters)
+    bound.update(parsed)
+    for key_, value in bound.items():
+        if not np.isfinite(value):
+            raise ValueError(f"Activation parameter {key_}={value!r} must be finite.")
+    return Activation(spec, bound)

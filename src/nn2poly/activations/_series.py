@@ -1,0 +1,139 @@
+"""Exact Taylor coefficients of the analytic activations, by power-series recurrences.
+
+Every function takes an array ``a`` of expansion points, shape ``(m,)``, and an
+``order`` and returns ``c`` of shape ``(m, order + 1)`` with
+``c[:, n] = g^(n)(a) / n!``.  The recurrences come from the differential
+equation each activation satisfies (``tanh' = 1 - tanh^2``, ...), written on
+truncated power series in ``t`` for ``g(a + t)``; no finite differences.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.special import erfc
+
+FloatArray = NDArray[np.float64]
+
+
+def _empty(a: FloatArray, order: int) -> FloatArray:
+    return np.zeros((a.shape[0], order + 1), dtype=np.float64)
+
+
+def tanh_series(a: FloatArray, order: int) -> FloatArray:
+    """tanh(a + t): from y' = 1 - y^2, with y_1 = sech^2(a) computed directly."""
+    c = _empty(a, order)
+    c[:, 0] = np.tanh(a)
+    if order >= 1:
+        c[:, 1] = 1.0 / np.cosh(np.clip(a, -350.0, 350.0)) ** 2
+    for n in range(1, order):
+        # (n + 1) y_{n+1} = -sum_{k=0}^{n} y_k y_{n-k}
+        total = np.einsum("mk,mk->m", c[:, : n + 1], c[:, n::-1])
+        c[:, n + 1] = -total / (n + 1)
+    return c
+
+
+def sigmoid_series(a: FloatArray, order: int) -> FloatArray:
+    """sigmoid(a + t) = (1 + tanh((a + t) / 2)) / 2."""
+    c = tanh_series(a / 2.0, order)
+    c *= 0.5 ** (np.arange(order + 1) + 1.0)
+    c[:, 0] = np.where(a >= 0, 1.0 / (1.0 + np.exp(-np.abs(a))), 1.0 - 1.0 / (1.0 + np.exp(-np.abs(a))))
+    return c
+
+
+def softplus_series(a: FloatArray, order: int, beta: float = 1.0) -> FloatArray:
+    """log(1 + exp(beta (a + t))) / beta; its derivative is sigmoid(beta (a + t))."""
+    c = _empty(a, order)
+    c[:, 0] = np.logaddexp(0.0, beta * a) / beta
+    if order >= 1:
+        s = sigmoid_series(beta * a, order - 1) * beta ** np.arange(order)
+        c[:, 1:] = s / np.arange(1, order + 1)
+    return c
+
+
+def arctan_series(a: FloatArray, order: int) -> FloatArray:
+    """arctan(a + t); its derivative is 1 / (1 + (a + t)^2)."""
+    c = _empty(a, order)
+    c[:, 0] = np.arctan(a)
+    if order >= 1:
+        q0, q1 = 1.0 + a * a, 2.0 * a
+        r = np.zeros((a.shape[0], order))
+        r[:, 0] = 1.0 / q0
+        for n in range(1, order):
+            previous = r[:, n - 2] if n >= 2 else 0.0
+            r[:, n] = -(q1 * r[:, n - 1] + previous) / q0
+        c[:, 1:] = r / np.arange(1, order + 1)
+    return c
+
+
+def _times_identity(a: FloatArray, inner: FloatArray) -> FloatArray:
+    """Series of (a + t) * f(a + t) from the series of f."""
+    c = a[:, None] * inner
+    c[:, 1:] += inner[:, :-1]
+    return c
+
+
+def silu_series(a: FloatArray, order: int) -> FloatArray:
+    """x * sigmoid(x) expanded at a."""
+    return _times_identity(a, sigmoid_series(a, order))
+
+
+def _normal_cdf_series(a: FloatArray, order: int) -> FloatArray:
+    """Phi(a + t), the standard normal CDF; Phi' = phi and phi' = -x phi."""
+    c = _empty(a, order)
+    c[:, 0] = 0.5 * erfc(-a / np.sqrt(2.0))
+    if order >= 1:
+        phi = np.zeros((a.shape[0], order))
+        phi[:, 0] = np.exp(-0.5 * a * a) / np.sqrt(2.0 * np.pi)
+        for n in range(order - 1):
+            # (n + 1) phi_{n+1} = -(a phi_n + phi_{n-1})
+            previous = phi[:, n - 1] if n >= 1 else 0.0
+            phi[:, n + 1] = -(a * phi[:, n] + previous) / (n + 1)
+        c[:, 1:] = phi / np.arange(1, order + 1)
+    return c
+
+
+def gelu_series(a: FloatArray, order: int) -> FloatArray:
+    """x * Phi(x) (the exact, erf form of GELU) expanded at a."""
+    return _times_identity(a, _normal_cdf_series(a, order))
+
+
+def isru_series(a: FloatArray, order: int, alpha: float = 1.0) -> FloatArray:
+    """x / sqrt(1 + alpha x^2) expanded at a.
+
+    r = q^m with q = 1 + alpha (a + t)^2 and m = -1/2 satisfies q r' = m q' r,
+    which gives ``n q0 r_n = sum_{k=1,2} ((m + 1) k - n) q_k r_{n-k}``.
+    """
+    m = -0.5
+    q0, q1, q2 = 1.0 + alpha * a * a, 2.0 * alpha * a, alpha
+    r = _empty(a, order)
+    r[:, 0] = q0**m
+    for n in range(1, order + 1):
+        total = ((m + 1.0) - n) * q1 * r[:, n - 1]
+        if n >= 2:
+            total = total + (2.0 * (m + 1.0) - n) * q2 * r[:, n - 2]
+        r[:, n] = total / (n * q0)
+    return _times_identity(a, r)
+
+
+def polynomial_series(coefficients: tuple[float, ...]):  # type: ignore[no-untyped-def]
+    """Series of the fixed polynomial sum_k coefficients[k] x^k, shifted to a."""
+    from math import comb
+
+    def series(a: FloatArray, order: int) -> FloatArray:
+        c = _empty(a, order)
+        for power, value in enumerate(coefficients):
+            for k in range(min(power, order) + 1):
+                c[:, k] += value * comb(power, k) * a ** (power - k)
+        return c
+
+    return series
+
+
+def linear_series(a: FloatArray, order: int) -> FloatArray:
+    """The identity expanded at a: a + t."""
+    c = _empty(a, order)
+    c[:, 0] = a
+    if order >= 1:
+        c[:, 1] = 1.0
+    return c

@@ -1,0 +1,130 @@
+"""Turn models of any supported framework into a framework-neutral :class:`Network`.
+
+Each framework has its own private module, imported only when a model of
+that framework is given.  Dispatch is explicit: a framework's types are only
+checked when the framework is already imported (a model of it cannot exist
+otherwise).
+
+Every adapter module exposes ``adapt_<framework>(model) -> AdaptedModel``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .._network import Network
+
+__all__ = ["AdaptedModel", "adapt", "as_network"]
+
+LINKS = (None, "sigmoid", "softmax")
+
+
+@dataclass(frozen=True)
+class AdaptedModel:
+    """A network and what the framework told us about it.
+
+    Attributes
+    ----------
+    network : Network
+        The layers to convert (a final sigmoid/softmax that acts as a link is
+        *not* included).
+    link : {None, "sigmoid", "softmax"}
+        Output link of a classifier: the polynomial describes the logits.
+    feature_names, output_names : tuple of str or None
+    """
+
+    network: Network
+    link: str | None = None
+    feature_names: tuple[str, ...] | None = None
+    output_names: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.link not in LINKS:
+            raise ValueError(f"link must be one of {LINKS}; got {self.link!r}.")
+
+
+def _framework_of(model: Any) -> str | None:
+    """Name of the framework whose type ``model`` is, checked with isinstance."""
+    if "torch" in sys.modules:
+        import torch
+
+        if isinstance(model, torch.nn.Module):
+            return "torch"
+    if "keras" in sys.modules:
+        import keras
+
+        if isinstance(model, keras.Model):
+            return "keras"
+    if "sklearn" in sys.modules:
+        from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+        if isinstance(model, (MLPRegressor, MLPClassifier)):
+            return "sklearn"
+    if "onnx" in sys.modules:
+        import onnx
+
+        if isinstance(model, onnx.ModelProto):
+            return "onnx"
+    return None
+
+
+def adapt(model: Any) -> AdaptedModel:
+    """Build an :class:`AdaptedModel` from any supported model.
+
+    Accepted: :class:`Network`; an ``AdaptedModel``; a dictionary in the
+    nn2poly JSON layout or the reference ``{"weights", "activations"}``
+    layout; a path to a saved model (see :func:`nn2poly.load_network`);
+    ``(weights, activations)`` pairs; and models of PyTorch, Keras,
+    scikit-learn and ONNX.
+    """
+    if isinstance(model, AdaptedModel):
+        return model
+    if isinstance(model, Network):
+        return AdaptedModel(model)
+    if isinstance(model, Mapping):
+        return AdaptedModel(Network.from_dict(model))
+    if isinstance(model, (str, os.PathLike)):
+        from ._files import load_adapted
+
+        return load_adapted(model)
+    if (
+        isinstance(model, tuple)
+        and len(model) == 2
+        and isinstance(model[0], Sequence)
+        and (isinstance(model[1], str) or isinstance(model[1], Sequence))
+    ):
+        return AdaptedModel(Network.from_weights(model[0], model[1]))
+    framework = _framework_of(model)
+    if framework == "torch":
+        from ._torch import adapt_torch
+
+        return adapt_torch(model)
+    if framework == "keras":
+        from ._keras import adapt_keras
+
+        return adapt_keras(model)
+    if framework == "sklearn":
+        from ._sklearn import adapt_sklearn
+
+        return adapt_sklearn(model)
+    if framework == "onnx":
+        from ._onnx import adapt_onnx
+
+        return adapt_onnx(model)
+    if hasattr(model, "network_") and isinstance(getattr(model, "network_"), Network):
+        adapted = getattr(model, "adapted_model_", None)
+        return adapted if isinstance(adapted, AdaptedModel) else AdaptedModel(model.network_)
+    raise TypeError(
+        f"Cannot convert a {type(model).__module__}.{type(model).__qualname__}. Expected an "
+        "nn2poly.Network, a (weights, activations) pair, a path to a saved model, or a "
+        "PyTorch, Keras, scikit-learn MLP or ONNX model."
+    )
+
+
+def as_network(model: Any) -> Network:
+    """The :class:`Network` of any supported model (see :func:`adapt`)."""
+    return adapt(model).network
