@@ -1,0 +1,11 @@
+"""The ``nn2poly`` command line (typer).
+
+Each command lives in its own module and registers itself on :data:`app`.
+"""
+
+from __future__ import annotations
+
+from ._app import app, main
+from . import _convert, _demo  # noqa: F401,E402  (register commands)
+
+__all__ = ["app", "main"]
