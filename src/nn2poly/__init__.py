@@ -32,10 +32,41 @@ from .activations import (
 from .adapters import as_network
 from .adapters._files import load_network
 
+from ._norms import TaylorAccuracyWarning, hidden_l1_norms
+
 __version__ = "0.1.0"
+
+# Names whose modules need optional frameworks are imported on first use, so
+# that ``import nn2poly`` needs only numpy, scipy and numba.
+_LAZY = {
+    "MLPRegressor": "nn2poly.training",
+    "MLPClassifier": "nn2poly.training",
+    "distill": "nn2poly.diagnostics",
+    "diagnose": "nn2poly.diagnostics",
+}
+
+
+def __getattr__(name: str) -> object:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'nn2poly' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module_name), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "Dense",
+    "MLPClassifier",
+    "MLPRegressor",
+    "TaylorAccuracyWarning",
+    "diagnose",
+    "distill",
+    "hidden_l1_norms",
     "LayerPolynomials",
     "MemoryLimitError",
     "Network",

@@ -14,6 +14,8 @@ from ._memory import MemoryLimitError, format_bytes, get_memory_limit
 from ._monomials import MonomialBasis, n_monomials, n_product_pairs
 from ._network import Network
 from ._polynomial import LayerPolynomials, Polynomial
+from ._norms import L1_TOLERANCE, TaylorAccuracyWarning, largest_hidden_l1_norm
+from .activations import get_activation
 from .adapters import AdaptedModel, adapt
 
 __all__ = ["convert_network", "to_polynomial"]
@@ -159,6 +161,22 @@ def convert_network(
     return basis, z, kept
 
 
+def _warn_if_unconstrained(network: Network) -> None:
+    import warnings
+
+    norm, layer = largest_hidden_l1_norm(network)
+    if norm > 1.0 + L1_TOLERANCE:
+        warnings.warn(
+            f"The hidden neurons are not l1-constrained: the largest l1 norm of a neuron's "
+            f"[bias; weights] is {norm:.3g} (layer {layer}). With inputs in [-1, 1] their "
+            "potentials can leave the region where the Taylor expansion is accurate, so the "
+            "polynomial may not be faithful to the network. Train with constraint='l1', or "
+            "check the fidelity on your data.",
+            TaylorAccuracyWarning,
+            stacklevel=3,
+        )
+
+
 def to_polynomial(
     model: Any,
     max_order: int = 2,
@@ -169,6 +187,9 @@ def to_polynomial(
     memory_limit: int | None = None,
     feature_names: list[str] | tuple[str, ...] | None = None,
     output_names: list[str] | tuple[str, ...] | None = None,
+    approximation: str = "taylor",
+    data: Any = None,
+    interval: Any = None,
 ) -> Polynomial:
     """Convert a feed-forward network into its NN2Poly polynomial.
 
@@ -204,6 +225,14 @@ def to_polynomial(
     feature_names, output_names : sequence of str, optional
         Names of the inputs and outputs (default: from the model, else
         ``x1..xp`` and ``y1..yk``).
+    approximation : {"taylor", "fit"}, default="taylor"
+        ``"taylor"``: NN2Poly's Taylor expansion.  ``"fit"``: each neuron's
+        activation is replaced by a polynomial fitted over the potentials it
+        receives on ``data`` (or over ``interval``).
+    data : array_like of shape (n_samples, n_features), optional
+        Inputs whose forward pass gives the potentials, for ``"fit"``.
+    interval : tuple of float, optional
+        ``(low, high)`` range of potentials to fit over when there is no data.
 
     Returns
     -------
@@ -236,19 +265,34 @@ def to_polynomial(
         isinstance(memory_limit, bool) or not isinstance(memory_limit, int) or memory_limit <= 0
     ):
         raise ValueError(f"memory_limit must be a positive int (bytes) or None; got {memory_limit!r}.")
-    approximation = TaylorApproximation(orders, center)
-    for index, layer in enumerate(network.layers):
-        if not approximation.is_identity(index, layer):
-            from .activations import get_activation
+    if approximation == "fit":
+        from ._fit import fit_approximation
 
-            activation = get_activation(layer.activation)
-            if not activation.is_analytic:
-                # raises NotAnalyticError with the explanation and the fix
-                activation.taylor_coefficients(0.0, 1)
+        layer_approximation: LayerApproximation = fit_approximation(
+            network, max_order, data=data, interval=interval, orders=orders
+        )
+    elif approximation == "taylor":
+        if data is not None or interval is not None:
+            raise ValueError(
+                "data and interval are used by approximation='fit' only; drop them, or pass "
+                "approximation='fit'."
+            )
+        layer_approximation = TaylorApproximation(orders, center)
+        for index, layer in enumerate(network.layers):
+            if not layer_approximation.is_identity(index, layer):
+                activation = get_activation(layer.activation)
+                if not activation.is_analytic:
+                    # raises NotAnalyticError with the explanation and the fix
+                    activation.taylor_coefficients(0.0, 1)
+        _warn_if_unconstrained(network)
+    else:
+        raise ValueError(
+            f"approximation must be 'taylor' or 'fit'; got {approximation!r}."
+        )
     return build_polynomial(
         adapted,
         max_order,
-        approximation,
+        layer_approximation,
         keep_layers=keep_layers,
         memory_limit=memory_limit,
         feature_names=feature_names,

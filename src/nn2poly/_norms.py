@@ -1,0 +1,44 @@
+"""Weight norms of a network and the warning for unconstrained networks."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._network import Network
+
+__all__ = ["TaylorAccuracyWarning", "hidden_l1_norms", "largest_hidden_l1_norm"]
+
+#: Tolerance above 1 before a neuron counts as unconstrained.
+L1_TOLERANCE = 1e-6
+
+
+class TaylorAccuracyWarning(UserWarning):
+    """A Taylor conversion applied where the expansion may be inaccurate."""
+
+
+def hidden_l1_norms(network: Network) -> list[NDArray[np.float64]]:
+    """l1 norm of each hidden neuron's vector ``[bias; weights]``, one array per hidden layer.
+
+    The output layer is left out: the NN2Poly weight constraint applies to
+    hidden layers only.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> net = Network.from_weights([np.array([[0.1, 0.5], [0.2, -0.5]]), np.ones((3, 1))], ["tanh", "linear"])
+    >>> [norms.round(3).tolist() for norms in hidden_l1_norms(net)]
+    [[0.3, 1.0]]
+    """
+    return [
+        np.abs(layer.bias) + np.abs(layer.weight).sum(axis=0) for layer in network.layers[:-1]
+    ]
+
+
+def largest_hidden_l1_norm(network: Network) -> tuple[float, int]:
+    """The largest hidden-neuron l1 norm and the index of its layer ((0.0, -1) if no hidden layer)."""
+    best, where = 0.0, -1
+    for index, norms in enumerate(hidden_l1_norms(network)):
+        if norms.size and float(norms.max()) > best:
+            best, where = float(norms.max()), index
+    return best, where
