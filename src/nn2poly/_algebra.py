@@ -23,7 +23,7 @@ from math import comb
 import numpy as np
 from numpy.typing import NDArray
 
-from ._kernels import horner_step
+from ._kernels import affine_power_terms, horner_step
 from ._monomials import MonomialBasis
 
 __all__ = ["compose_affine", "compose_general", "taylor_shift"]
@@ -76,21 +76,21 @@ def compose_affine(
     ndarray of shape (n_terms, n_polys)
     """
     n_polys = constant.shape[0]
-    offsets = basis.degree_offsets
-    n_powers = d.shape[1] - 1
-    top = min(n_powers, basis.max_degree)
+    top = min(d.shape[1] - 1, basis.max_degree)
     out = np.zeros((basis.n_terms, n_polys), dtype=np.float64)
+    if top >= 1:
+        parent, last = basis.parents
+        affine_power_terms(
+            parent,
+            last,
+            basis.multinomials,
+            basis.degree_offsets,
+            np.ascontiguousarray(linear),
+            np.ascontiguousarray(d.T),
+            out,
+            top,
+        )
     out[0] = d[:, 0]
-    if top == 0:
-        return out
-    parent, last = basis.parents
-    multinomials = basis.multinomials
-    products = np.empty((int(offsets[top + 1]), n_polys), dtype=np.float64)
-    products[0] = 1.0
-    for degree in range(1, top + 1):
-        block = slice(int(offsets[degree]), int(offsets[degree + 1]))
-        np.multiply(products[parent[block]], linear[last[block]], out=products[block])
-        out[block] = products[block] * multinomials[block, None] * d[None, :, degree]
     return out
 
 

@@ -166,3 +166,31 @@ def kernel_threads() -> int:
     return int(numba.get_num_threads())
 
 
+
+
+@njit(cache=True, parallel=True)
+def affine_power_terms(parent, last, multinomials, offsets, linear, d, out, top):  # type: ignore[no-untyped-def]
+    """Multinomial expansion of ``sum_k d[k, j] v_j^k`` for linear ``v_j``.
+
+    ``out[a, j] = d[|a|, j] * |a|!/a! * prod_i linear[i, j]^{a_i}`` for every
+    monomial ``a`` of degree 1..top; the products are built along ``parent``
+    (the monomial without its last variable ``last``), degree by degree.
+    ``out`` rows of degree 0 and above ``top`` are left untouched.
+    """
+    n_polys = out.shape[1]
+    for j in range(n_polys):
+        out[0, j] = 1.0
+    for degree in range(1, top + 1):
+        for a in prange(offsets[degree], offsets[degree + 1]):
+            b = parent[a]
+            variable = last[a]
+            for j in range(n_polys):
+                out[a, j] = out[b, j] * linear[variable, j]
+    for a in prange(offsets[1], offsets[top + 1]):
+        scale = multinomials[a]
+        degree = 0
+        # find the degree of row a
+        while offsets[degree + 1] <= a:
+            degree += 1
+        for j in range(n_polys):
+            out[a, j] *= scale * d[degree, j]

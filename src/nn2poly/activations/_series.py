@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import erfc
+from scipy.special import erfc, expit
 
 FloatArray = NDArray[np.float64]
 
@@ -37,7 +37,7 @@ def sigmoid_series(a: FloatArray, order: int) -> FloatArray:
     """sigmoid(a + t) = (1 + tanh((a + t) / 2)) / 2."""
     c = tanh_series(a / 2.0, order)
     c *= 0.5 ** (np.arange(order + 1) + 1.0)
-    c[:, 0] = np.where(a >= 0, 1.0 / (1.0 + np.exp(-np.abs(a))), 1.0 - 1.0 / (1.0 + np.exp(-np.abs(a))))
+    c[:, 0] = expit(a)
     return c
 
 
