@@ -1,0 +1,419 @@
+"""scikit-learn estimators that train NN2Poly-ready networks with torch.
+
+Training runs in float64 on the CPU, so the fitted :attr:`network_` holds
+exactly the weights that were trained and, with ``random_state`` set, two
+fits give bit-for-bit identical weights.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from typing import Any
+
+import numpy as np
+import torch
+from numpy.typing import ArrayLike, NDArray
+from scipy.special import expit, softmax
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._network import Network
+from .._polynomial import Polynomial
+from ..activations import get_activation
+from ..adapters import AdaptedModel
+from ._constraints import CONSTRAINTS, L1Constraint
+from ._loop import OPTIMIZERS, TrainingHistory, make_optimizer, train
+from ._torch_mlp import MLPModule
+
+__all__ = ["InputRangeWarning", "MLPClassifier", "MLPRegressor"]
+
+_DTYPE = torch.float64
+
+
+class InputRangeWarning(UserWarning):
+    """X lies outside [-1, 1] while a weight constraint is set.
+
+    The constraint bounds each neuron's potential by 1 only for inputs scaled
+    to [-1, 1] (e.g. with ``sklearn.preprocessing.MinMaxScaler((-1, 1))``).
+    """
+
+
+def _check_params(estimator: _BaseMLP) -> None:
+    """Validate the constructor parameters; the messages name the parameter and the fix."""
+    name = type(estimator).__name__
+
+    def bad(param: str, expected: str) -> ValueError:
+        return ValueError(
+            f"The {param!r} parameter of {name} must be {expected}. "
+            f"Got {getattr(estimator, param)!r} instead."
+        )
+
+    sizes = estimator.hidden_layer_sizes
+    if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
+        sizes = (sizes,)
+    if (
+        not isinstance(sizes, (tuple, list))
+        or not sizes
+        or not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) and s > 0 for s in sizes)
+    ):
+        raise bad("hidden_layer_sizes", "a positive int or a non-empty tuple of positive ints")
+    if not isinstance(estimator.activation, str):
+        raise bad("activation", "a registered activation name such as 'tanh'")
+    get_activation(estimator.activation)  # raises UnknownActivationError naming the known ones
+    if estimator.constraint is not None and estimator.constraint not in CONSTRAINTS:
+        raise bad("constraint", f"None or one of {CONSTRAINTS}")
+    if estimator.optimizer not in OPTIMIZERS:
+        raise bad("optimizer", f"one of {OPTIMIZERS}")
+    for param, low_open in (("learning_rate", True), ("weight_decay", False)):
+        value = getattr(estimator, param)
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+            raise bad(param, "a finite float" + (" > 0" if low_open else " >= 0"))
+        if (value <= 0) if low_open else (value < 0):
+            raise bad(param, "a finite float" + (" > 0" if low_open else " >= 0"))
+    for param, low in (("epochs", 1), ("batch_size", 1), ("n_iter_no_change", 1)):
+        value = getattr(estimator, param)
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+            raise bad(param, f"an int in the range [{low}, inf)")
+    for param in ("validation_fraction", "dropout"):
+        value = getattr(estimator, param)
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:
+            raise bad(param, "a float in the range [0, 1)")
+    clip = estimator.gradient_clip
+    if clip is not None and (isinstance(clip, bool) or not isinstance(clip, numbers.Real) or not clip > 0):
+        raise bad("gradient_clip", "None or a float > 0 (the largest gradient norm)")
+    if not isinstance(estimator.verbose, (bool, numbers.Integral)):
+        raise bad("verbose", "True or False")
+
+
+class _BaseMLP(BaseEstimator):
+    """Shared parameters, fitting and conversion of the two estimators."""
+
+    def __init__(
+        self,
+        hidden_layer_sizes: int | tuple[int, ...] = (32,),
+        activation: str = "tanh",
+        *,
+        constraint: str | None = "l1",
+        optimizer: str = "adam",
+        learning_rate: float = 0.001,
+        epochs: int = 200,
+        batch_size: int = 32,
+        validation_fraction: float = 0.0,
+        n_iter_no_change: int = 10,
+        weight_decay: float = 0.0,
+        dropout: float = 0.0,
+        gradient_clip: float | None = None,
+        random_state: int | np.random.RandomState | None = None,
+        verbose: bool = False,
+    ) -> None:
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.constraint = constraint
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.weight_decay = weight_decay
+        self.dropout = dropout
+        self.gradient_clip = gradient_clip
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # hooks the two estimators fill in
+    def _prepare_targets(self, y: NDArray[Any]) -> tuple[torch.Tensor, int]:
+        raise NotImplementedError
+
+    def _loss(self) -> Any:
+        raise NotImplementedError
+
+    def _link_and_outputs(self) -> tuple[str | None, tuple[str, ...] | None]:
+        raise NotImplementedError
+
+    def _initial_output_bias(self, targets: torch.Tensor) -> torch.Tensor | None:
+        return None
+
+    # ------------------------------------------------------------------ fit
+    def _validate_X(self, X: ArrayLike, *, reset: bool) -> NDArray[np.float64]:
+        return validate_data(self, X, reset=reset, dtype=np.float64)
+
+    def _warn_if_unscaled(self, X: NDArray[np.float64]) -> None:
+        if self.constraint is not None and X.size and float(np.abs(X).max()) > 1.0 + 1e-9:
+            warnings.warn(
+                f"X has values outside [-1, 1] (largest |x| = {float(np.abs(X).max()):.4g}) but "
+                f"constraint={self.constraint!r} bounds each neuron's potential by 1 only for "
+                "inputs in [-1, 1]. Scale X first, e.g. with "
+                "sklearn.preprocessing.MinMaxScaler(feature_range=(-1, 1)).",
+                InputRangeWarning,
+                stacklevel=4,
+            )
+
+    def _fit(self, X: NDArray[np.float64], y: NDArray[Any]) -> _BaseMLP:
+        _check_params(self)
+        self._warn_if_unscaled(X)
+        sizes = self.hidden_layer_sizes
+        sizes = (int(sizes),) if isinstance(sizes, numbers.Integral) else tuple(int(s) for s in sizes)
+        seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
+        targets, n_outputs = self._prepare_targets(y)
+        inputs = torch.as_tensor(X, dtype=_DTYPE)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)  # dropout masks use the global generator
+            generator = torch.Generator().manual_seed(seed)
+            model = MLPModule(X.shape[1], sizes, n_outputs, self.activation, float(self.dropout), _DTYPE)
+            model.reset_glorot(generator)
+            bias = self._initial_output_bias(targets)
+            if bias is not None:
+                with torch.no_grad():
+                    model.linears[-1].bias.copy_(bias)
+            constraint = L1Constraint(self.constraint) if self.constraint is not None else None
+            if constraint is not None:
+                constraint(model)
+            inputs_train, targets_train, inputs_valid, targets_valid = self._split(inputs, targets, generator)
+            optimizer = make_optimizer(
+                self.optimizer, model.parameters(), float(self.learning_rate), float(self.weight_decay)
+            )
+            history = train(
+                model,
+                self._loss(),
+                inputs_train,
+                targets_train,
+                X_valid=inputs_valid,
+                y_valid=targets_valid,
+                optimizer=optimizer,
+                constraint=constraint,
+                epochs=int(self.epochs),
+                batch_size=int(self.batch_size),
+                n_iter_no_change=int(self.n_iter_no_change),
+                gradient_clip=None if self.gradient_clip is None else float(self.gradient_clip),
+                generator=generator,
+                verbose=bool(self.verbose),
+                description=f"{type(self).__name__} {list(sizes)} {model.activation_name}",
+            )
+        self._store(model, history)
+        return self
+
+    def _split(
+        self, inputs: torch.Tensor, targets: torch.Tensor, generator: torch.Generator
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+        if self.validation_fraction == 0:
+            return inputs, targets, None, None
+        n_samples = inputs.shape[0]
+        n_valid = int(round(n_samples * float(self.validation_fraction)))
+        if n_valid < 1 or n_valid >= n_samples:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction!r} leaves {n_valid} of "
+                f"{n_samples} samples for validation; it needs at least one sample on each side."
+            )
+        order = torch.randperm(n_samples, generator=generator)
+        valid, train_ = order[:n_valid], order[n_valid:]
+        return inputs[train_], targets[train_], inputs[valid], targets[valid]
+
+    def _store(self, model: MLPModule, history: TrainingHistory) -> None:
+        self.model_ = model
+        self.network_: Network = model.to_network()
+        link, output_names = self._link_and_outputs()
+        feature_names = getattr(self, "feature_names_in_", None)
+        self.adapted_model_ = AdaptedModel(
+            self.network_,
+            link=link,
+            feature_names=None if feature_names is None else tuple(str(n) for n in feature_names),
+            output_names=output_names,
+        )
+        self.loss_curve_ = history.loss
+        self.validation_loss_curve_ = history.validation_loss
+        self.best_epoch_ = history.best_epoch
+        self.n_epochs_ = len(history.loss)
+        self.stopped_early_ = history.stopped_early
+
+    # ------------------------------------------------------------- predict
+    def _forward(self, X: ArrayLike) -> NDArray[np.float64]:
+        check_is_fitted(self, "network_")
+        return self.network_.forward(self._validate_X(X, reset=False))
+
+    def to_polynomial(self, max_order: int = 2, **kwargs: Any) -> Polynomial:
+        """The fitted network's NN2Poly polynomial.
+
+        Parameters
+        ----------
+        max_order : int, default=2
+            Largest total degree kept.
+        **kwargs
+            Passed to :func:`nn2poly.to_polynomial` (``taylor_orders``,
+            ``taylor_center``, ``feature_names``, ...).
+
+        Returns
+        -------
+        Polynomial
+            For a classifier, the polynomial of the logits with the link set.
+        """
+        from .._convert import to_polynomial
+
+        check_is_fitted(self, "network_")
+        return to_polynomial(self.adapted_model_, max_order, **kwargs)
+
+
+class MLPRegressor(RegressorMixin, _BaseMLP):
+    """A multi-layer perceptron regressor trained for NN2Poly (mean squared error).
+
+    Hidden layers share one activation; the output layer is linear.  With
+    ``constraint`` set, every hidden neuron's ``[bias; weights]`` is kept in
+    the l1 ball after every optimiser step, so that on inputs in [-1, 1] its
+    potential stays in [-1, 1] where the Taylor expansion is accurate.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or tuple of int, default=(32,)
+        Width of each hidden layer.
+    activation : str, default="tanh"
+        Any trainable registered activation (``"tanh"``, ``"sigmoid"``,
+        ``"softplus(beta=2)"``, ``"silu"``, ...).
+    constraint : {"l1", "l1-project"} or None, default="l1"
+        ``"l1"``: radial rescaling ``v * min(||v||_1, 1) / (||v||_1 + 1e-7)``;
+        ``"l1-project"``: Euclidean projection onto the l1 ball; None: free.
+    optimizer : {"adam", "sgd", "momentum", "rmsprop"}, default="adam"
+    learning_rate : float, default=0.001
+    epochs : int, default=200
+        Passes over the training data (fewer with early stopping).
+    batch_size : int, default=32
+    validation_fraction : float, default=0.0
+        Share of the data held out for early stopping; when > 0, training
+        stops after ``n_iter_no_change`` epochs without a better validation
+        loss and the best weights are restored.
+    n_iter_no_change : int, default=10
+    weight_decay : float, default=0.0
+        L2 penalty passed to the optimiser.
+    dropout : float, default=0.0
+        Dropout probability after each hidden activation, during training.
+    gradient_clip : float or None, default=None
+        Largest gradient norm; gradients are rescaled beyond it.
+    random_state : int, RandomState or None, default=None
+        Seed of initialisation, shuffling, validation split and dropout.
+    verbose : bool, default=False
+        Show a progress bar with the losses.
+
+    Attributes
+    ----------
+    network_ : Network
+        The trained network in float64.
+    model_ : torch.nn.Module
+        The trained torch module.
+    n_features_in_ : int
+    n_outputs_ : int
+    loss_curve_ : list of float
+        Training loss per epoch.
+    validation_loss_curve_ : list of float
+    best_epoch_ : int
+        Epoch (0-based) of the weights kept.
+    n_epochs_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import nn2poly
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.uniform(-1, 1, size=(200, 2))
+    >>> y = 1.0 + X[:, 0] - 0.5 * X[:, 0] * X[:, 1]
+    >>> model = nn2poly.MLPRegressor((16,), epochs=60, learning_rate=0.02, random_state=0).fit(X, y)
+    >>> poly = model.to_polynomial(max_order=2)
+    >>> round(poly.coefficient((1,)), 1), round(poly.coefficient((1, 2)), 1)
+    (1.0, -0.5)
+    """
+
+    def fit(self, X: ArrayLike, y: ArrayLike) -> MLPRegressor:
+        """Train on ``X`` of shape (n_samples, n_features) and ``y`` of shape (n_samples,) or (n_samples, n_outputs)."""
+        X, y = validate_data(self, X, y, dtype=np.float64, multi_output=True, y_numeric=True)
+        self._y_was_1d = np.ndim(y) == 1
+        return self._fit(X, np.asarray(y, dtype=np.float64))
+
+    def _prepare_targets(self, y: NDArray[Any]) -> tuple[torch.Tensor, int]:
+        targets = torch.as_tensor(y.reshape(len(y), -1), dtype=_DTYPE)
+        self.n_outputs_ = int(targets.shape[1])
+        return targets, self.n_outputs_
+
+    def _initial_output_bias(self, targets: torch.Tensor) -> torch.Tensor:
+        return targets.mean(dim=0)
+
+    def _loss(self) -> Any:
+        return torch.nn.MSELoss()
+
+    def _link_and_outputs(self) -> tuple[str | None, tuple[str, ...] | None]:
+        return None, None
+
+    def predict(self, X: ArrayLike) -> NDArray[np.float64]:
+        """Network output, shape (n_samples,) for one target, else (n_samples, n_outputs)."""
+        output = self._forward(X)
+        return output[:, 0] if self._y_was_1d else output
+
+
+class MLPClassifier(ClassifierMixin, _BaseMLP):
+    """A multi-layer perceptron classifier trained for NN2Poly (cross-entropy on logits).
+
+    Two classes: one logit and a sigmoid; more: one logit per class and a
+    softmax.  The fitted network (and its polynomial) gives the logits; the
+    link turns them into probabilities.  Parameters and attributes as in
+    :class:`MLPRegressor`, plus ``classes_``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import nn2poly
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.uniform(-1, 1, size=(300, 2))
+    >>> y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    >>> clf = nn2poly.MLPClassifier((8,), epochs=30, learning_rate=0.05, random_state=0).fit(X, y)
+    >>> clf.score(X, y) > 0.95
+    True
+    >>> poly = clf.to_polynomial(max_order=3)
+    >>> poly.link, bool((poly.predict_class(X) == clf.predict(X)).mean() > 0.95)
+    ('sigmoid', True)
+    """
+
+    def fit(self, X: ArrayLike, y: ArrayLike) -> MLPClassifier:
+        """Train on ``X`` of shape (n_samples, n_features) and class labels ``y`` of shape (n_samples,)."""
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        return self._fit(X, y)
+
+    def _prepare_targets(self, y: NDArray[Any]) -> tuple[torch.Tensor, int]:
+        from sklearn.utils.multiclass import check_classification_targets
+
+        check_classification_targets(y)
+        self.classes_, encoded = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"MLPClassifier needs at least two classes in y; got only {self.classes_.tolist()!r}."
+            )
+        if len(self.classes_) == 2:
+            self.n_outputs_ = 1
+            return torch.as_tensor(encoded[:, None], dtype=_DTYPE), 1
+        self.n_outputs_ = len(self.classes_)
+        return torch.as_tensor(encoded, dtype=torch.long), self.n_outputs_
+
+    def _loss(self) -> Any:
+        if self.n_outputs_ == 1:
+            return torch.nn.BCEWithLogitsLoss()
+        return torch.nn.CrossEntropyLoss()
+
+    def _link_and_outputs(self) -> tuple[str | None, tuple[str, ...] | None]:
+        if self.n_outputs_ == 1:
+            return "sigmoid", (f"logit({self.classes_[1]})",)
+        return "softmax", tuple(str(c) for c in self.classes_)
+
+    def decision_function(self, X: ArrayLike) -> NDArray[np.float64]:
+        """Logits: shape (n_samples,) for two classes, else (n_samples, n_classes)."""
+        logits = self._forward(X)
+        return logits[:, 0] if logits.shape[1] == 1 else logits
+
+    def predict_proba(self, X: ArrayLike) -> NDArray[np.float64]:
+        """Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order."""
+        logits = self._forward(X)
+        if logits.shape[1] == 1:
+            positive = expit(logits)
+            return np.hstack([1.0 - positive, positive])
+        return softmax(logits, axis=1)
+
+    def predict(self, X: ArrayLike) -> NDArray[Any]:
+        """Predicted class labels, shape (n_samples,)."""
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
