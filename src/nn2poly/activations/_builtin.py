@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import erf, expit
+from scipy.special import erfc, expit
 
 from . import _series
 from ._registry import ActivationSpec, register_activation
@@ -62,7 +62,7 @@ _BUILTIN = (
     ),
     ActivationSpec(
         "gelu",
-        lambda x: 0.5 * x * (1.0 + erf(x / np.sqrt(2.0))),
+        lambda x: 0.5 * x * erfc(-x / np.sqrt(2.0)),
         _series.gelu_series,
         description="x * Phi(x), the exact (erf) form",
     ),
