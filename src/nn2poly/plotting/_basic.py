@@ -1,0 +1,139 @@
+"""Bar chart of the largest coefficients and a network-vs-polynomial scatter."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from .._polynomial import Polynomial
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["plot_fidelity", "plot_top_coefficients"]
+
+POSITIVE_COLOR = "#1f77b4"
+NEGATIVE_COLOR = "#d62728"
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib.pyplot as pyplot
+    except ImportError:
+        raise ImportError(
+            "Plotting needs matplotlib: pip install 'nn2poly[plot]'."
+        ) from None
+    return pyplot
+
+
+def _axes_list(ax: Any, count: int) -> tuple[Figure, list[Axes]]:
+    """The figure and ``count`` axes: new ones, or those given in ``ax``."""
+    if ax is None:
+        pyplot = _pyplot()
+        figure, axes = pyplot.subplots(
+            1, count, figsize=(5.5 * count, 4.5), squeeze=False, layout="constrained"
+        )
+        return figure, list(axes[0])
+    given = list(np.ravel(ax)) if isinstance(ax, (list, tuple, np.ndarray)) else [ax]
+    if len(given) != count:
+        raise ValueError(f"Expected {count} axes (one per panel); got {len(given)}.")
+    return given[0].figure, given
+
+
+def plot_top_coefficients(poly: Polynomial, n: int = 15, ax: Any = None) -> Figure:
+    """Horizontal bars of the ``n`` largest coefficients (intercept excluded), by output.
+
+    Bars are coloured by sign (blue positive, red negative), the largest on top;
+    one panel per output.
+
+    Parameters
+    ----------
+    poly : Polynomial
+    n : int, default=15
+        Terms shown per panel.
+    ax : matplotlib Axes or sequence of Axes, optional
+        One axes per output; new ones are created when omitted.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import nn2poly
+    >>> from nn2poly.plotting import plot_top_coefficients
+    >>> poly = nn2poly.Polynomial(np.array([[0, 0], [1, 0], [1, 1]]), np.array([[0.5], [-1.0], [2.0]]))
+    >>> figure = plot_top_coefficients(poly, n=2)
+    >>> [label.get_text() for label in figure.axes[0].get_yticklabels()]
+    ['x1', 'x1*x2']
+    """
+    if not isinstance(poly, Polynomial):
+        raise TypeError(f"poly must be an nn2poly.Polynomial; got {type(poly).__name__}.")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be a positive int; got {n!r}.")
+    figure, axes = _axes_list(ax, poly.n_outputs)
+    for output, axes_ in enumerate(axes):
+        top = poly.top(int(n), output=output, include_intercept=False)
+        values = top.coef[:, output][::-1]
+        names = top.term_names[::-1]
+        colors = [POSITIVE_COLOR if value >= 0 else NEGATIVE_COLOR for value in values]
+        axes_.barh(np.arange(len(values)), values, color=colors)
+        axes_.set_yticks(np.arange(len(values)), names)
+        axes_.axvline(0.0, color="black", linewidth=0.8)
+        axes_.set_xlabel("coefficient")
+        title = poly.output_names[output]
+        if poly.link is not None:
+            title += " (logit)"
+        axes_.set_title(title)
+    return figure
+
+
+def plot_fidelity(y_network: ArrayLike, y_polynomial: ArrayLike, ax: Any = None) -> Figure:
+    """Scatter of polynomial predictions against the network's, with the identity line.
+
+    Parameters
+    ----------
+    y_network, y_polynomial : array_like of shape (n_samples,) or (n_samples, n_outputs)
+        Predictions of the network and of its polynomial on the same inputs.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nn2poly.plotting import plot_fidelity
+    >>> figure = plot_fidelity(np.array([0.0, 1.0, 2.0]), np.array([0.1, 0.9, 2.0]))
+    >>> figure.axes[0].get_xlabel()
+    'network'
+    """
+    network = np.asarray(y_network, dtype=np.float64)
+    polynomial = np.asarray(y_polynomial, dtype=np.float64)
+    if network.shape != polynomial.shape:
+        raise ValueError(
+            f"y_network has shape {network.shape} but y_polynomial has shape "
+            f"{polynomial.shape}; pass predictions of the same inputs."
+        )
+    if network.size == 0:
+        raise ValueError("y_network and y_polynomial are empty; pass at least one prediction.")
+    figure, (axes,) = _axes_list(ax, 1)
+    network, polynomial = network.ravel(), polynomial.ravel()
+    finite = np.isfinite(network) & np.isfinite(polynomial)
+    low = float(min(network[finite].min(), polynomial[finite].min())) if finite.any() else 0.0
+    high = float(max(network[finite].max(), polynomial[finite].max())) if finite.any() else 1.0
+    axes.plot([low, high], [low, high], color="black", linewidth=1.0, label="identity")
+    axes.scatter(network, polynomial, s=10, alpha=0.6, color=POSITIVE_COLOR, label="samples")
+    mse = float(np.mean((network - polynomial) ** 2))
+    variance = float(np.var(network))
+    r2 = 1.0 - mse / variance if variance > 0 else float("nan")
+    axes.set_title(f"Network vs polynomial (R² {r2:.4f}, MSE {mse:.3g})")
+    axes.set_xlabel("network")
+    axes.set_ylabel("polynomial")
+    axes.legend(loc="upper left")
+    return figure
