@@ -1,0 +1,122 @@
+"""Network and Dense: validation, forward pass, serialisation."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import nn2poly
+from nn2poly import Dense, Network
+
+
+def _weights(rng: np.random.Generator) -> list[np.ndarray]:
+    return [rng.normal(size=(4, 5)), rng.normal(size=(6, 2))]
+
+
+def test_from_weights_layout_and_forward() -> None:
+    rng = np.random.default_rng(0)
+    weights = _weights(rng)
+    net = Network.from_weights(weights, ["tanh", "linear"])
+    assert net.widths == (5, 2) and net.n_inputs == 3 and net.n_outputs == 2
+    X = rng.uniform(-1, 1, (7, 3))
+    hidden = np.tanh(weights[0][0] + X @ weights[0][1:])
+    expected = weights[1][0] + hidden @ weights[1][1:]
+    np.testing.assert_allclose(net.forward(X), expected, rtol=1e-15)
+    for original, back in zip(weights, net.to_weights()):
+        np.testing.assert_array_equal(original, back)
+
+
+def test_network_is_immutable() -> None:
+    net = Network.from_weights([np.ones((2, 1))], ["tanh"])
+    with pytest.raises(ValueError):
+        net.layers[0].weight[0, 0] = 3.0
+    with pytest.raises(AttributeError):
+        net.layers = ()  # type: ignore[misc]
+
+
+def test_json_round_trip_is_exact(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(1)
+    net = Network.from_weights(_weights(rng), ["softplus(beta=2.0)", "linear"])
+    path = tmp_path / "net.json"
+    net.save(path)
+    back = Network.load(path)
+    assert back == net
+    assert back.layers[0].activation == "softplus(beta=2.0)"
+
+
+def test_reads_reference_case_layout(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    data = {"input": {"weights": [[[0.1, 0.2], [0.3, 0.4]], [[0.0], [1.0], [1.0]]], "activations": ["tanh", "linear"]}}
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(data))
+    net = Network.load(path)
+    assert net.widths == (2, 1)
+    np.testing.assert_array_equal(net.layers[0].bias, [0.1, 0.2])
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_weights_are_refused(bad: float) -> None:
+    weights = [np.ones((3, 2)), np.ones((3, 1))]
+    weights[1][2, 0] = bad
+    with pytest.raises(ValueError, match=r"layer 1 weights contains a non-finite value .* index \(2, 0\)"):
+        Network.from_weights(weights, ["tanh", "linear"])
+
+
+def test_inconsistent_shapes_name_layer_and_both_shapes() -> None:
+    with pytest.raises(ValueError) as info:
+        Network.from_weights([np.ones((3, 4)), np.ones((6, 1))], ["tanh", "linear"])
+    message = str(info.value)
+    assert "layer 1" in message and "(5, 1)" in message and "(2, 4)" in message
+
+
+def test_bias_shape_mismatch() -> None:
+    with pytest.raises(ValueError, match="bias has shape"):
+        Dense(np.ones((2, 3)), np.ones(2), "tanh")
+
+
+def test_unknown_activation_lists_known_ones() -> None:
+    with pytest.raises(ValueError) as info:
+        Network.from_weights([np.ones((2, 1))], ["tanhh"])
+    assert "Known activations" in str(info.value) and "sigmoid" in str(info.value)
+
+
+def test_wrong_number_of_activations() -> None:
+    with pytest.raises(ValueError, match="2 weight matrices but 1 activations"):
+        Network.from_weights([np.ones((2, 2)), np.ones((3, 1))], ["tanh"])
+
+
+def test_layout_needs_a_bias_row() -> None:
+    with pytest.raises(ValueError, match="bias in row 0"):
+        Network.from_weights([np.ones((1, 2))], ["tanh"])
+
+
+def test_weights_of_wrong_dimension() -> None:
+    with pytest.raises(ValueError, match="2-D"):
+        Network.from_weights([np.ones((2, 2, 2))], ["tanh"])
+    with pytest.raises(TypeError, match="list of"):
+        Network.from_weights("weights", ["tanh"])  # type: ignore[arg-type]
+
+
+def test_forward_checks_columns() -> None:
+    net = Network.from_weights([np.ones((3, 1))], ["tanh"])
+    with pytest.raises(ValueError, match=r"expects \(n_samples, 2\)"):
+        net.forward(np.ones((4, 3)))
+
+
+def test_unrecognised_dictionary(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError, match="Unrecognised network dictionary"):
+        Network.from_dict({"foo": 1})
+    path = tmp_path / "broken.json"
+    path.write_text("{not json")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        Network.load(path)
+
+
+def test_pre_activations() -> None:
+    rng = np.random.default_rng(2)
+    net = Network.from_weights(_weights(rng), ["sigmoid", "linear"])
+    X = rng.uniform(-1, 1, (5, 3))
+    first, second = net.pre_activations(X)
+    np.testing.assert_allclose(first, net.layers[0].pre_activation(X))
+    np.testing.assert_allclose(second, net.forward(X))
