@@ -1,0 +1,191 @@
+"""scikit-learn ``MLPRegressor`` and ``MLPClassifier`` to :class:`Network`.
+
+A fitted scikit-learn MLP holds one weight matrix per layer in ``coefs_``
+(shape ``(n_in, n_out)``), one bias vector per layer in ``intercepts_``, one
+hidden activation for every hidden layer (``activation``) and the output
+activation in ``out_activation_``.  The output activation of a classifier
+(``"logistic"`` or ``"softmax"``) becomes the polynomial's link, so the
+polynomial describes the logits.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._network import Dense, Network
+from . import AdaptedModel
+
+__all__ = ["adapt_sklearn", "load_pickled"]
+
+#: scikit-learn activation name -> nn2poly activation name
+HIDDEN_ACTIVATIONS = {"identity": "linear", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
+#: scikit-learn ``out_activation_`` -> link of the polynomial
+OUTPUT_LINKS = {"identity": None, "logistic": "sigmoid", "softmax": "softmax"}
+
+
+def _check_fitted(model: Any) -> None:
+    missing = [name for name in ("coefs_", "intercepts_", "out_activation_") if not hasattr(model, name)]
+    if missing:
+        raise ValueError(
+            f"This {type(model).__name__} is not fitted yet (it has no {', '.join(missing)}); "
+            "call fit(X, y) before converting it."
+        )
+
+
+def _names(values: Any) -> tuple[str, ...] | None:
+    if values is None:
+        return None
+    return tuple(str(value) for value in values)
+
+
+def _output_names(model: Any, n_outputs: int, link: str | None) -> tuple[str, ...] | None:
+    classes = getattr(model, "classes_", None)
+    if link is None or classes is None:
+        return None
+    classes = np.asarray(classes)
+    if classes.ndim != 1:
+        return None  # multi-label indicator: no class names
+    if link == "softmax" and classes.shape[0] == n_outputs:
+        return tuple(str(value) for value in classes)
+    if link == "sigmoid" and n_outputs == 1 and classes.shape[0] == 2:
+        # one logit: that of the second class against the first
+        return (str(classes[1]),)
+    return None
+
+
+def adapt_sklearn(model: Any) -> AdaptedModel:
+    """Read a fitted scikit-learn ``MLPRegressor`` or ``MLPClassifier``.
+
+    Parameters
+    ----------
+    model : sklearn.neural_network.MLPRegressor or MLPClassifier
+        A fitted estimator (``coefs_`` and ``intercepts_`` present).
+
+    Returns
+    -------
+    AdaptedModel
+        Hidden layers with the estimator's ``activation``, a linear output
+        layer, ``link`` from ``out_activation_`` (``"logistic"`` ->
+        ``"sigmoid"``, ``"softmax"`` -> ``"softmax"``, ``"identity"`` -> None),
+        feature names from ``feature_names_in_`` (when fitted on a DataFrame)
+        and, for classifiers, output names from ``classes_``.
+
+    Raises
+    ------
+    ValueError
+        If the estimator is not fitted or uses an activation nn2poly does
+        not know.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.neural_network import MLPRegressor
+    >>> X = np.linspace(-1, 1, 20).reshape(-1, 2)
+    >>> model = MLPRegressor(hidden_layer_sizes=(3,), activation="tanh", solver="lbfgs",
+    ...                      random_state=0)
+    >>> model = model.fit(X, X.sum(axis=1))
+    >>> adapt_sklearn(model).network
+    Network(2 -> 3[tanh] -> 1[linear])
+    """
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+    if not isinstance(model, (MLPRegressor, MLPClassifier)):
+        raise TypeError(
+            f"Expected a scikit-learn MLPRegressor or MLPClassifier; got "
+            f"{type(model).__module__}.{type(model).__qualname__}."
+        )
+    _check_fitted(model)
+    hidden = HIDDEN_ACTIVATIONS.get(model.activation)
+    if hidden is None:
+        raise ValueError(
+            f"{type(model).__name__}.activation is {model.activation!r}; nn2poly reads "
+            f"{sorted(HIDDEN_ACTIVATIONS)}."
+        )
+    if model.out_activation_ not in OUTPUT_LINKS:
+        raise ValueError(
+            f"{type(model).__name__}.out_activation_ is {model.out_activation_!r}; nn2poly reads "
+            f"{sorted(OUTPUT_LINKS)}."
+        )
+    link = OUTPUT_LINKS[model.out_activation_]
+    count = len(model.coefs_)
+    if len(model.intercepts_) != count:
+        raise ValueError(
+            f"The estimator has {count} weight matrices but {len(model.intercepts_)} intercept "
+            "vectors; it looks corrupted. Refit it."
+        )
+    layers = tuple(
+        Dense(
+            np.asarray(weight, dtype=np.float64),
+            np.asarray(bias, dtype=np.float64),
+            hidden if index < count - 1 else "linear",
+            _name=f"layer {index}",
+        )
+        for index, (weight, bias) in enumerate(zip(model.coefs_, model.intercepts_))
+    )
+    network = Network(layers)
+    return AdaptedModel(
+        network,
+        link=link,
+        feature_names=_names(getattr(model, "feature_names_in_", None)),
+        output_names=_output_names(model, network.n_outputs, link),
+    )
+
+
+def load_pickled(path: str | os.PathLike[str], *, trust: bool = False) -> AdaptedModel:
+    """Load a pickled model (``pickle`` or ``joblib``) and adapt it.
+
+    Unpickling runs code stored in the file, so it is refused unless
+    ``trust=True``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.pkl``/``.pickle`` file (``pickle.dump``) or a ``.joblib`` file
+        (``joblib.dump``) holding a fitted scikit-learn MLP or any other
+        model nn2poly reads.
+    trust : bool, default=False
+        Set to True only for files from a source you trust.
+
+    Returns
+    -------
+    AdaptedModel
+    """
+    file = Path(path)
+    if not trust:
+        raise ValueError(
+            f"Refusing to unpickle {file.name!r}: loading a pickle can run arbitrary code. If "
+            "you trust the file, pass trust=True (command line: --trust); otherwise export the "
+            "model to ONNX or nn2poly JSON."
+        )
+    if file.suffix.lower() == ".joblib":
+        try:
+            import joblib
+        except ImportError:
+            raise ImportError(
+                f"Reading {file.name!r} needs joblib; install it with pip install joblib."
+            ) from None
+        model = joblib.load(file)
+    else:
+        with open(file, "rb") as handle:
+            model = pickle.load(handle)  # noqa: S301 - explicit trust=True
+    from . import adapt
+
+    if isinstance(model, Mapping) and not {"layers", "weights", "input"} & set(model):
+        raise ValueError(
+            f"{file.name!r} holds a dictionary of parameters (keys {sorted(map(str, model))[:4]!r}"
+            "...), not a model: it does not say how the layers connect or which activations they "
+            "use. Pickle the fitted model object itself, or build the network with "
+            "nn2poly.Network.from_weights(weights, activations)."
+        )
+    if isinstance(model, (str, bytes, os.PathLike)):
+        raise TypeError(
+            f"{file.name!r} holds a {type(model).__name__}, not a model; pickle the fitted model "
+            "itself."
+        )
+    return adapt(model)
