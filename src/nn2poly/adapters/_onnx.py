@@ -8,7 +8,9 @@ and nodes that each take the running tensor and constants (initializers or
   ``Add``, ``BatchNormalization`` (inference), ``Transpose`` of the running
   tensor between products;
 * activations: ``Tanh``, ``Sigmoid``, ``Softplus``, ``Relu``, ``LeakyRelu``,
-  ``Elu``, ``Softsign``, ``Gelu`` (exact form);
+  ``Elu``, ``Softsign``, ``Gelu`` (exact form), and the decompositions
+  exporters write for softsign (``Abs``, ``Add`` 1, ``Div``) and SiLU
+  (``Sigmoid``, ``Mul``);
 * skipped: ``Identity``, ``Dropout`` (inference), ``Flatten`` of a 2-D tensor;
 * a final ``Softmax`` or ``Sigmoid`` becomes the link of a classifier.
 
@@ -88,12 +90,17 @@ def _constant_value(node: Any) -> NDArray[Any]:
     )
 
 
+def _float32_value(value: float) -> float:
+    """The shortest decimal that a float32 attribute stands for (0.2f -> 0.2)."""
+    return float(str(np.float32(value)))
+
+
 def _activation_name(node: Any) -> str:
     values = _attributes(node)
     if node.op_type == "LeakyRelu":
-        return f"leaky_relu(negative_slope={float(values.get('alpha', 0.01))!r})"
+        return f"leaky_relu(negative_slope={_float32_value(values.get('alpha', 0.01))!r})"
     if node.op_type == "Elu":
-        return f"elu(alpha={float(values.get('alpha', 1.0))!r})"
+        return f"elu(alpha={_float32_value(values.get('alpha', 1.0))!r})"
     if node.op_type == "Gelu" and values.get("approximate", b"none") not in (b"none", "none"):
         raise OnnxGraphError(
             f"{_describe(node)} uses the tanh approximation of GELU; nn2poly's gelu is the exact "
@@ -265,17 +272,74 @@ class _GraphReader:
             )
         self.steps.append(_Step("link", ("softmax",), node.op_type))
 
+    def _constant_equals(self, name: str, value: float) -> bool:
+        constant = self.constants.get(name)
+        return constant is not None and constant.size == 1 and float(constant.reshape(-1)[0]) == value
+
+    def _match_decomposed(self, nodes: list[Any], start: int) -> tuple[str, int] | None:
+        """A known activation written as several nodes, starting at ``nodes[start]``.
+
+        Exporters write ``softsign`` as ``x / (1 + |x|)`` (Abs, Add, Div) and
+        ``silu`` as ``x * sigmoid(x)`` (Sigmoid, Mul).  Returns the activation
+        and the number of nodes it spans.
+        """
+        x = self.current
+        first = nodes[start]
+        if list(first.input) != [x]:
+            return None
+        if first.op_type == "Abs" and start + 2 < len(nodes):
+            add, div = nodes[start + 1], nodes[start + 2]
+            absolute = first.output[0]
+            others = [name for name in add.input if name != absolute]
+            if (
+                add.op_type == "Add"
+                and len(add.input) == 2
+                and len(others) == 1
+                and self._constant_equals(others[0], 1.0)
+                and div.op_type == "Div"
+                and list(div.input) == [x, add.output[0]]
+                and self._used_only_within(nodes, start, 3)
+            ):
+                return "softsign", 3
+        if first.op_type == "Sigmoid" and start + 1 < len(nodes):
+            mul = nodes[start + 1]
+            if (
+                mul.op_type == "Mul"
+                and sorted(mul.input) == sorted([x, first.output[0]])
+                and self._used_only_within(nodes, start, 2)
+            ):
+                return "silu", 2
+        return None
+
+    def _used_only_within(self, nodes: list[Any], start: int, count: int) -> bool:
+        """True when the pattern's intermediate tensors feed nothing outside it."""
+        inner = {name for node in nodes[start : start + count - 1] for name in node.output}
+        outside = [
+            name
+            for index, node in enumerate(nodes)
+            if not start <= index < start + count
+            for name in node.input
+        ]
+        outputs = {value.name for value in self.graph.output}
+        return not inner & (set(outside) | outputs)
+
     def read(self, opset: int) -> list[_Step]:
+        nodes = []
         for node in self.graph.node:
+            if node.op_type == "Constant" and node.domain in ("", "ai.onnx"):
+                self.constants[node.output[0]] = _constant_value(node)
+            else:
+                nodes.append(node)
+        index = 0
+        while index < len(nodes):
+            node = nodes[index]
+            index += 1
             op = node.op_type
             if node.domain not in ("", "ai.onnx"):
                 raise OnnxGraphError(
                     f"{_describe(node)} is from the operator domain {node.domain!r}; nn2poly reads "
                     f"the standard ONNX operators {SUPPORTED}."
                 )
-            if op == "Constant":
-                self.constants[node.output[0]] = _constant_value(node)
-                continue
             if node.input and all(name in self.constants for name in node.input if name):
                 if op in {"Identity", "Transpose"}:
                     value = self.constants[node.input[0]]
@@ -288,6 +352,13 @@ class _GraphReader:
                     f"{_describe(node)} computes a constant; nn2poly reads constant Identity and "
                     "Transpose only. Export with constant folding enabled."
                 )
+            decomposed = self._match_decomposed(nodes, index - 1)
+            if decomposed is not None:
+                name, count = decomposed
+                self.steps.append(_Step("activation", (name,), node.op_type))
+                self.current = nodes[index + count - 2].output[0]
+                index += count - 1
+                continue
             if self.current not in node.input:
                 raise OnnxGraphError(
                     f"{_describe(node)} does not read the running tensor {self.current!r}; "
