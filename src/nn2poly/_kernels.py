@@ -40,8 +40,7 @@ def _rank_row(row, length, multichoose, offsets):  # type: ignore[no-untyped-def
     return offsets[length] + rank
 
 
-@njit(cache=True, parallel=True)
-def rank_monomials(rows, multichoose, offsets):  # type: ignore[no-untyped-def]
+def _rank_monomials(rows, multichoose, offsets):  # type: ignore[no-untyped-def]
     """Basis index of each -1-padded sorted row of ``rows`` (shape (m, k))."""
     m, width = rows.shape
     out = np.empty(m, dtype=np.int64)
@@ -67,8 +66,7 @@ def _distinct(row, length, values, counts):  # type: ignore[no-untyped-def]
     return n_distinct
 
 
-@njit(cache=True, parallel=True)
-def build_product_table(variables, degrees, multichoose, offsets):  # type: ignore[no-untyped-def]
+def _build_product_table(variables, degrees, multichoose, offsets):  # type: ignore[no-untyped-def]
     """CSR table of the pairs (a, b), deg a >= 1, with a * b = each monomial.
 
     See :meth:`nn2poly._monomials.MonomialBasis.product_table`.
@@ -120,8 +118,7 @@ def build_product_table(variables, degrees, multichoose, offsets):  # type: igno
     return indptr, left, right
 
 
-@njit(cache=True, parallel=True)
-def horner_step(v, h_old, h_new, constant, indptr, left, right, n_rows):  # type: ignore[no-untyped-def]
+def _horner_step(v, h_old, h_new, constant, indptr, left, right, n_rows):  # type: ignore[no-untyped-def]
     """``h_new = constant + v * h_old`` on the rows ``o < n_rows``.
 
     ``v`` has no constant term; only rows of ``h_old`` of lower degree than
@@ -141,8 +138,27 @@ def horner_step(v, h_old, h_new, constant, indptr, left, right, n_rows):  # type
                 h_new[o, j] += v[a, j] * h_old[b, j]
 
 
-@njit(cache=True, parallel=True)
-def evaluate_monomials(X, variables, coef, out):  # type: ignore[no-untyped-def]
+_horner_step_parallel = njit(cache=True, parallel=True)(_horner_step)
+_horner_step_serial = njit(cache=True)(_horner_step)
+
+#: Below this many multiply-adds a kernel runs on one thread: waking the
+#: thread pool costs more than it saves.
+PARALLEL_THRESHOLD = 1 << 21
+
+
+def horner_step(v, h_old, h_new, constant, indptr, left, right, n_rows):  # type: ignore[no-untyped-def]
+    """``h_new = constant + v * h_old`` on the rows ``o < n_rows``.
+
+    ``v`` has no constant term; only rows of ``h_old`` of lower degree than
+    the output row are read.  All arrays are (n_terms, n_polys), C order;
+    ``constant`` is (n_polys,).
+    """
+    work = int(indptr[n_rows]) * v.shape[1]
+    kernel = _horner_step_parallel if work >= PARALLEL_THRESHOLD else _horner_step_serial
+    kernel(v, h_old, h_new, constant, indptr, left, right, n_rows)
+
+
+def _evaluate_monomials(X, variables, coef, out):  # type: ignore[no-untyped-def]
     """``out[i, k] = sum_t coef[t, k] * prod_j X[i, variables[t, j]]`` (padding -1 skipped)."""
     n_samples = X.shape[0]
     n_terms, width = variables.shape
@@ -168,8 +184,7 @@ def kernel_threads() -> int:
 
 
 
-@njit(cache=True, parallel=True)
-def affine_power_terms(parent, last, multinomials, offsets, linear, d, out, top):  # type: ignore[no-untyped-def]
+def _affine_power_terms(parent, last, multinomials, offsets, linear, d, out, top):  # type: ignore[no-untyped-def]
     """Multinomial expansion of ``sum_k d[k, j] v_j^k`` for linear ``v_j``.
 
     ``out[a, j] = d[|a|, j] * |a|!/a! * prod_i linear[i, j]^{a_i}`` for every
@@ -194,3 +209,50 @@ def affine_power_terms(parent, last, multinomials, offsets, linear, d, out, top)
             degree += 1
         for j in range(n_polys):
             out[a, j] *= scale * d[degree, j]
+
+
+_affine_power_terms_parallel = njit(cache=True, parallel=True)(_affine_power_terms)
+_affine_power_terms_serial = njit(cache=True)(_affine_power_terms)
+
+
+def affine_power_terms(parent, last, multinomials, offsets, linear, d, out, top):  # type: ignore[no-untyped-def]
+    """Multinomial expansion of ``sum_k d[k, j] v_j^k`` for linear ``v_j`` (see
+    :func:`_affine_power_terms`), on one thread for small problems."""
+    work = int(offsets[top + 1]) * out.shape[1]
+    kernel = _affine_power_terms_parallel if work >= PARALLEL_THRESHOLD else _affine_power_terms_serial
+    kernel(parent, last, multinomials, offsets, linear, d, out, top)
+
+
+_evaluate_monomials_parallel = njit(cache=True, parallel=True)(_evaluate_monomials)
+_evaluate_monomials_serial = njit(cache=True)(_evaluate_monomials)
+
+
+def evaluate_monomials(X, variables, coef, out):  # type: ignore[no-untyped-def]
+    """``out[i, k] = sum_t coef[t, k] * prod_j X[i, variables[t, j]]`` (padding -1 skipped)."""
+    work = X.shape[0] * variables.shape[0] * max(coef.shape[1], variables.shape[1])
+    kernel = _evaluate_monomials_parallel if work >= PARALLEL_THRESHOLD else _evaluate_monomials_serial
+    kernel(X, variables, coef, out)
+
+
+_rank_monomials_parallel = njit(cache=True, parallel=True)(_rank_monomials)
+_rank_monomials_serial = njit(cache=True)(_rank_monomials)
+_build_product_table_parallel = njit(cache=True, parallel=True)(_build_product_table)
+_build_product_table_serial = njit(cache=True)(_build_product_table)
+
+
+def rank_monomials(rows, multichoose, offsets):  # type: ignore[no-untyped-def]
+    """Basis index of each -1-padded sorted row of ``rows`` (shape (m, k))."""
+    work = rows.shape[0] * max(rows.shape[1], 1) * 16
+    kernel = _rank_monomials_parallel if work >= PARALLEL_THRESHOLD else _rank_monomials_serial
+    return kernel(rows, multichoose, offsets)
+
+
+def build_product_table(variables, degrees, multichoose, offsets):  # type: ignore[no-untyped-def]
+    """CSR table of the pairs (a, b), deg a >= 1, with a * b = each monomial.
+
+    See :meth:`nn2poly._monomials.MonomialBasis.product_table`.
+    """
+    work = variables.shape[0] * (1 << max(variables.shape[1], 1)) * 8
+    parallel = work >= PARALLEL_THRESHOLD
+    kernel = _build_product_table_parallel if parallel else _build_product_table_serial
+    return kernel(variables, degrees, multichoose, offsets)
