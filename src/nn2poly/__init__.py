@@ -14,7 +14,7 @@ Examples
 ... )
 >>> poly = nn2poly.to_polynomial(net, max_order=3)
 >>> print(poly.top(3))
-y1 = 0.6*x1 - 0.2*x2 - 0.0443333*x1^3
+y1 = 0.7*x1 - 0.2*x2 - 0.0443333*x1^3
 """
 
 from ._convert import to_polynomial

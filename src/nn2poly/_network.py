@@ -146,7 +146,7 @@ class Network:
     >>> net.n_inputs, net.n_outputs, net.widths
     (1, 1, (2, 1))
     >>> net.forward(np.zeros((1, 1))).round(6)
-    array([[0.296124]])
+    array([[0.297043]])
     """
 
     layers: tuple[Dense, ...]

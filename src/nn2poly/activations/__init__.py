@@ -3,7 +3,7 @@
 Examples
 --------
 >>> from nn2poly.activations import get_activation
->>> get_activation("sigmoid").taylor_coefficients(0.0, 3).round(6)
+>>> get_activation("sigmoid").taylor_coefficients(0.0, 3).round(6) + 0.0
 array([ 0.5     ,  0.25    ,  0.      , -0.020833])
 """
 

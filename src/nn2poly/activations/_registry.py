@@ -158,7 +158,7 @@ class Activation:
 
         Examples
         --------
-        >>> get_activation("tanh").taylor_coefficients(0.0, 5).round(6)
+        >>> get_activation("tanh").taylor_coefficients(0.0, 5).round(6) + 0.0
         array([ 0.      ,  1.      ,  0.      , -0.333333,  0.      ,  0.133333])
         """
         if self.spec.taylor is None:
