@@ -5,9 +5,11 @@
 potentials are and how well each activation's polynomial follows the
 activation there, and the overall fidelity of the polynomial;
 :func:`plot_activation_fit` draws one layer's activation, its polynomials and
-the density of the observed potentials.
+the density of the observed potentials (matplotlib is imported only then).
 """
 
+from ._diagnose import Diagnosis, LayerDiagnosis, diagnose
 from ._distill import distill
+from ._plot import plot_activation_fit
 
-__all__ = ["distill"]
+__all__ = ["Diagnosis", "LayerDiagnosis", "diagnose", "distill", "plot_activation_fit"]
