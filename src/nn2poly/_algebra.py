@@ -128,11 +128,11 @@ def compose_general(
         out[0] = dk[0]
         return out
     # First Horner step with a constant h_K: h_{K-1} = d_{K-1} + d_K v, up to degree Q - K + 1.
-    current = np.zeros((n_terms, n_polys), dtype=np.float64)
+    current = np.empty((n_terms, n_polys), dtype=np.float64)
     rows = int(offsets[top_degree - K + 2])
     np.multiply(v[:rows], dk[K][None, :], out=current[:rows])
     current[0] = dk[K - 1]
-    spare = np.zeros_like(current)
+    spare = np.empty_like(current)
     for k in range(K - 2, -1, -1):
         rows = int(offsets[top_degree - k + 1])
         horner_step(v, current, spare, dk[k], indptr, left, right, rows)

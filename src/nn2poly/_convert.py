@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._algebra import compose_affine, compose_general, taylor_shift
+from ._kernels import linear_map
 from ._approximation import LayerApproximation, TaylorApproximation, resolve_taylor_orders
 from ._memory import MemoryLimitError, format_bytes, get_memory_limit
 from ._monomials import MonomialBasis, n_monomials, n_product_pairs
@@ -135,9 +136,9 @@ def convert_network(
     for index, layer in enumerate(network.layers):
         if affine:
             u = np.zeros((n_terms, layer.n_out), dtype=np.float64)
-            u[:affine_rows] = z[:affine_rows] @ layer.weight
+            u[:affine_rows] = linear_map(z[:affine_rows], layer.weight)
         else:
-            u = z @ layer.weight
+            u = linear_map(z, layer.weight)
         u[0] += layer.bias
         if approximation.is_identity(index, layer):
             z = u

@@ -256,3 +256,48 @@ def build_product_table(variables, degrees, multichoose, offsets):  # type: igno
     parallel = work >= PARALLEL_THRESHOLD
     kernel = _build_product_table_parallel if parallel else _build_product_table_serial
     return kernel(variables, degrees, multichoose, offsets)
+
+
+@njit(cache=True)
+def _small_matmul(z, weight, out):  # type: ignore[no-untyped-def]
+    """``out = z @ weight`` on one thread, vectorised over the output columns."""
+    n_rows, n_in = z.shape
+    n_out = weight.shape[1]
+    for t in range(n_rows):
+        for j in range(n_out):
+            out[t, j] = 0.0
+        for i in range(n_in):
+            a = z[t, i]
+            if a != 0.0:
+                for j in range(n_out):
+                    out[t, j] += a * weight[i, j]
+
+
+@njit(cache=True, fastmath={"reassoc", "nsz", "contract"})
+def _small_matvec(z, weight_t, out):  # type: ignore[no-untyped-def]
+    """``out = z @ weight_t.T`` for few output columns: one dot product per entry."""
+    n_rows, n_in = z.shape
+    n_out = weight_t.shape[0]
+    for t in range(n_rows):
+        for j in range(n_out):
+            total = 0.0
+            for i in range(n_in):
+                total += z[t, i] * weight_t[j, i]
+            out[t, j] = total
+
+
+#: Above this many multiply-adds a linear map goes to BLAS.
+BLAS_THRESHOLD = 1 << 24
+
+
+def linear_map(z, weight):  # type: ignore[no-untyped-def]
+    """``z @ weight``; small products on one thread, where BLAS's thread pool
+    costs more than the work (badly so on a busy machine)."""
+    if z.shape[0] * z.shape[1] * weight.shape[1] >= BLAS_THRESHOLD:
+        return z @ weight
+    out = np.empty((z.shape[0], weight.shape[1]), dtype=np.float64)
+    if weight.shape[1] < 8:
+        _small_matvec(np.ascontiguousarray(z), np.ascontiguousarray(weight.T), out)
+    else:
+        _small_matmul(np.ascontiguousarray(z), np.ascontiguousarray(weight), out)
+    return out
