@@ -85,7 +85,9 @@ def _plan(
     n_terms = n_monomials(p, degree)
     width = max([p, *network.widths])
     n_bytes = n_terms * (4 * max(degree, 1) + 40)  # basis tables
-    n_bytes += 4 * n_terms * width * 8  # input, pre-activation and two Horner buffers
+    # input, pre-activation and two Horner buffers; without products, the
+    # composed layer and the next pre-activation
+    n_bytes += (4 if needs_products else 2) * n_terms * width * 8
     if needs_products:
         n_bytes += n_product_pairs(p, degree) * 8 + (n_terms + 1) * 8
     if keep_layers:
@@ -125,20 +127,25 @@ def convert_network(
     p = network.n_inputs
     n_terms = basis.n_terms
 
-    # Identity polynomials of the inputs: z_i = x_i.  While the current
-    # polynomials are affine only their rows 0..p are non-zero.
+    # Identity polynomials of the inputs: z_i = x_i.  While the polynomials
+    # are affine only their rows 0..p can be non-zero, so only those rows are
+    # stored; the full (n_terms, width) arrays appear at the first non-linear
+    # composition.
     affine_rows = min(p + 1, n_terms)
-    z = np.zeros((n_terms, p), dtype=np.float64)
-    if plan.degree >= 1:
-        z[1 : p + 1] = np.eye(p)
+    z = np.zeros((affine_rows, p), dtype=np.float64)
+    z[1:affine_rows] = np.eye(p)[: affine_rows - 1]
     affine = True
     kept: list[tuple[FloatArray, FloatArray]] = []
+
+    def full(rows: FloatArray) -> FloatArray:
+        if rows.shape[0] == n_terms:
+            return rows
+        out = np.zeros((n_terms, rows.shape[1]), dtype=np.float64)
+        out[: rows.shape[0]] = rows
+        return out
+
     for index, layer in enumerate(network.layers):
-        if affine:
-            u = np.zeros((n_terms, layer.n_out), dtype=np.float64)
-            u[:affine_rows] = linear_map(z[:affine_rows], layer.weight)
-        else:
-            u = linear_map(z, layer.weight)
+        u = linear_map(z, layer.weight)
         u[0] += layer.bias
         if approximation.is_identity(index, layer):
             z = u
@@ -147,18 +154,20 @@ def convert_network(
             centers, coefficients = approximation.polynomials(index, layer, constants)
             top = min(coefficients.shape[1] - 1, plan.degree)
             d = taylor_shift(coefficients, constants - centers, top)
-            if affine:
+            if top <= 1:
+                # degree <= 1 in v = u - u(0): an affine map of u
+                z = u * (d[:, 1][None, :] if top == 1 else 0.0)
+                z[0] = d[:, 0]
+            elif affine:
                 z = compose_affine(basis, constants, u[1:affine_rows], d)
             else:
-                if table is None or top <= 1:
-                    # degree <= 1 in v: the composition is an affine map of u
-                    z = u * (d[:, 1][None, :] if top == 1 else 0.0)
-                    z[0] = d[:, 0]
-                else:
-                    z = compose_general(basis, table, u, d)
+                if table is None:  # pragma: no cover - the plan guarantees a table here
+                    raise RuntimeError("internal error: a product table was not planned")
+                z = compose_general(basis, table, u, d)
             affine = affine and top <= 1
         if keep_layers:
-            kept.append((u, z if z is not u else u.copy()))
+            kept.append((full(u), full(z) if z is not u else full(u).copy()))
+    z = full(z)
     return basis, z, kept
 
 
