@@ -49,16 +49,17 @@ class AdaptedModel:
 
 def _framework_of(model: Any) -> str | None:
     """Name of the framework whose type ``model`` is, checked with isinstance."""
-    if "torch" in sys.modules:
-        import torch
-
-        if isinstance(model, torch.nn.Module):
-            return "torch"
+    # Keras first: on the torch backend a Keras model is also a torch.nn.Module.
     if "keras" in sys.modules:
         import keras
 
         if isinstance(model, keras.Model):
             return "keras"
+    if "torch" in sys.modules:
+        import torch
+
+        if isinstance(model, torch.nn.Module):
+            return "torch"
     if "sklearn" in sys.modules:
         from sklearn.neural_network import MLPClassifier, MLPRegressor
 
