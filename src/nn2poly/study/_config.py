@@ -1,0 +1,222 @@
+"""Study configurations: data, network and conversion settings, a grid and repetitions."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+import os
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["DATA_DEFAULTS", "NETWORK_DEFAULTS", "StudyConfig", "load_config"]
+
+#: Settings of the simulated data (see :func:`nn2poly.study.simulate`).
+DATA_DEFAULTS: dict[str, Any] = {
+    "n_features": 3,
+    "degree": 2,
+    "terms_per_degree": None,
+    "coef_range": [-5.0, 5.0],
+    "intercept": True,
+    "n": 200,
+    "distribution": "uniform",
+    "mean_range": None,
+    "correlation": 0.0,
+    "noise_sd": 0.1,
+    "test_fraction": 0.25,
+    "scale_x": True,
+    "scale_y": True,
+}
+
+#: Settings of the network and its training (see :class:`nn2poly.MLPRegressor`);
+#: ``depth`` and ``width`` build ``hidden_layer_sizes = (width,) * depth``.
+NETWORK_DEFAULTS: dict[str, Any] = {
+    "depth": 1,
+    "width": 10,
+    "activation": "tanh",
+    "constraint": "l1",
+    "optimizer": "adam",
+    "learning_rate": 0.001,
+    "epochs": 200,
+    "batch_size": 32,
+}
+
+#: One conversion of every trained network.
+CONVERSION_DEFAULTS: dict[str, Any] = {"approximation": "taylor", "max_order": 3, "taylor_order": 8}
+
+_NONE_WORDS = ("none", "null")
+
+
+def _normalise(value: Any) -> Any:
+    """TOML has no null: the strings 'none'/'null' stand for None; lists stay JSON-like."""
+    if isinstance(value, str) and value.lower() in _NONE_WORDS:
+        return None
+    if isinstance(value, tuple):
+        return [_normalise(item) for item in value]
+    if isinstance(value, list):
+        return [_normalise(item) for item in value]
+    return value
+
+
+def _stable_hash(values: dict[str, Any]) -> int:
+    return zlib.crc32(json.dumps(values, sort_keys=True).encode())
+
+
+@dataclass(frozen=True)
+class StudyConfig:
+    """A simulation study: every combination of ``grid`` values, ``repetitions`` times.
+
+    Parameters
+    ----------
+    name : str
+        Used in file names and the result rows.
+    data, network : dict
+        Overrides of :data:`DATA_DEFAULTS` and :data:`NETWORK_DEFAULTS`.
+    grid : dict of str to list
+        Keys of ``data`` or ``network`` and the values to cross.
+    conversions : list of dict
+        Each trained network is converted once per entry (keys ``approximation``,
+        ``max_order``, ``taylor_order``).
+    repetitions : int
+        Runs per grid setting; repetition ``r`` of every setting with the same
+        data settings sees the same data set (paired comparisons).
+    seed : int
+        Root of every data and network seed.
+    same_data : bool, default=False
+        Every repetition uses one data set (repetition 0's) and only the network
+        seed changes: the "same data, different networks" mode.
+    record_coefficients : bool, default=True
+        Also write every recovered coefficient up to the true degree.
+
+    Examples
+    --------
+    >>> config = StudyConfig("demo", grid={"activation": ["tanh", "sigmoid"], "width": [4, 8]})
+    >>> len(config.settings())
+    4
+    >>> config.settings()[1]["network"]["width"]
+    8
+    """
+
+    name: str
+    data: dict[str, Any] = field(default_factory=dict)
+    network: dict[str, Any] = field(default_factory=dict)
+    grid: dict[str, list[Any]] = field(default_factory=dict)
+    conversions: list[dict[str, Any]] = field(default_factory=lambda: [dict(CONVERSION_DEFAULTS)])
+    repetitions: int = 10
+    seed: int = 0
+    same_data: bool = False
+    record_coefficients: bool = True
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise ValueError(f"A study needs a non-empty name; got {self.name!r}.")
+        for part, defaults in (("data", DATA_DEFAULTS), ("network", NETWORK_DEFAULTS)):
+            unknown = set(getattr(self, part)) - set(defaults)
+            if unknown:
+                raise ValueError(
+                    f"Unknown {part} settings {sorted(unknown)}; the known ones are {sorted(defaults)}."
+                )
+        unknown = set(self.grid) - set(DATA_DEFAULTS) - set(NETWORK_DEFAULTS)
+        if unknown:
+            raise ValueError(
+                f"Unknown grid keys {sorted(unknown)}; a grid key must be a data setting "
+                f"{sorted(DATA_DEFAULTS)} or a network setting {sorted(NETWORK_DEFAULTS)}."
+            )
+        for key, values in self.grid.items():
+            if not isinstance(values, (list, tuple)) or not values:
+                raise ValueError(f"grid[{key!r}] must be a non-empty list of values; got {values!r}.")
+        if not self.conversions:
+            raise ValueError("conversions must hold at least one conversion, e.g. [{max_order = 3}].")
+        for conversion in self.conversions:
+            unknown = set(conversion) - set(CONVERSION_DEFAULTS)
+            if unknown:
+                raise ValueError(
+                    f"Unknown conversion settings {sorted(unknown)}; use {sorted(CONVERSION_DEFAULTS)}."
+                )
+        if isinstance(self.repetitions, bool) or not isinstance(self.repetitions, int) or self.repetitions < 1:
+            raise ValueError(f"repetitions must be an int >= 1; got {self.repetitions!r}.")
+
+    # ------------------------------------------------------------------ settings
+    def settings(self) -> list[dict[str, Any]]:
+        """Every grid combination as ``{"data": {...}, "network": {...}, "grid": {...}}``."""
+        keys = list(self.grid)
+        out = []
+        for values in itertools.product(*(self.grid[key] for key in keys)):
+            chosen = {key: _normalise(value) for key, value in zip(keys, values)}
+            data = {**DATA_DEFAULTS, **_normalise(dict(self.data))}
+            network = {**NETWORK_DEFAULTS, **_normalise(dict(self.network))}
+            for key, value in chosen.items():
+                (data if key in DATA_DEFAULTS else network)[key] = value
+            out.append({"data": data, "network": network, "grid": chosen})
+        return out
+
+    def full_conversions(self) -> list[dict[str, Any]]:
+        """The conversions with defaults filled in."""
+        return [{**CONVERSION_DEFAULTS, **conversion} for conversion in self.conversions]
+
+    def data_seed(self, setting: dict[str, Any], repetition: int) -> int:
+        """Seed of the data set of one run: shared by settings with the same data."""
+        rep = 0 if self.same_data else repetition
+        sequence = np.random.SeedSequence([self.seed, rep, _stable_hash(setting["data"])])
+        return int(sequence.generate_state(1)[0])
+
+    def network_seed(self, setting: dict[str, Any], repetition: int) -> int:
+        """Seed of the network initialisation and batches of one run."""
+        sequence = np.random.SeedSequence([self.seed, repetition, _stable_hash(setting["network"]), 1])
+        return int(sequence.generate_state(1)[0] % (2**31 - 1))
+
+    def replace(self, **changes: Any) -> StudyConfig:
+        """A copy with some fields changed (e.g. ``repetitions``)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready settings (written beside the results)."""
+        return dataclasses.asdict(self)
+
+
+def load_config(path: str | os.PathLike[str]) -> StudyConfig:
+    """Read a study from a TOML file.
+
+    The file holds ``name``, ``repetitions``, ``seed``, optional ``same_data``,
+    tables ``[data]``, ``[network]``, ``[grid]`` and an array of tables
+    ``[[conversions]]``. TOML has no null: write ``"none"`` (e.g. for
+    ``constraint`` or ``terms_per_degree`` entries).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> text = '''
+    ... name = "mine"
+    ... repetitions = 3
+    ... [network]
+    ... epochs = 50
+    ... [grid]
+    ... activation = ["tanh", "softplus"]
+    ... [[conversions]]
+    ... max_order = 3
+    ... taylor_order = 5
+    ... '''
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "study.toml"
+    >>> _ = path.write_text(text)
+    >>> load_config(path).settings()[1]["network"]["activation"]
+    'softplus'
+    """
+    import tomllib
+
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"No study configuration at {str(path)!r}; give a TOML file or a preset name.")
+    try:
+        raw = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"{str(path)!r} is not valid TOML: {error}.") from None
+    known = {f.name for f in dataclasses.fields(StudyConfig)}
+    unknown = set(raw) - known
+    if unknown:
+        raise ValueError(f"Unknown keys {sorted(unknown)} in {str(path)!r}; the known ones are {sorted(known)}.")
+    raw.setdefault("name", path.stem)
+    return StudyConfig(**raw)
