@@ -213,3 +213,9 @@ class TestErrors:
     def test_data_with_taylor(self, net):
         with pytest.raises(ValueError, match="approximation='fit'"):
             nn2poly.to_polynomial(net, 2, data=np.zeros((5, 3)))
+
+    def test_memory_limit_is_checked_before_fitting(self, net):
+        with pytest.raises(nn2poly.MemoryLimitError, match="memory limit"):
+            nn2poly.to_polynomial(
+                net, 3, approximation="fit", data=np.zeros((5, 3)), memory_limit=1000
+            )

@@ -309,7 +309,8 @@ def to_polynomial(
             )
 
         layer_approximation: LayerApproximation = fit_approximation(
-            network, max_order, data=data, interval=interval, orders=orders
+            network, max_order, data=data, interval=interval, orders=orders,
+            memory_limit=memory_limit,
         )
     elif approximation == "taylor":
         if data is not None or interval is not None:

@@ -195,7 +195,8 @@ def _monomial_values(basis: MonomialBasis, X: FloatArray) -> FloatArray:
     return out
 
 
-def _basis_degree(network: Network, degrees: Sequence[int], identity: Sequence[bool], max_order: int) -> int:
+def _basis_degree(degrees: Sequence[int], identity: Sequence[bool], max_order: int) -> int:
+    """Degree of the conversion's basis, as the engine plans it."""
     degree = 1
     for layer_degree, is_identity in zip(degrees, identity):
         if not is_identity:
@@ -211,7 +212,7 @@ def _fit_on_data(
     max_order: int,
 ) -> tuple[list[tuple[FloatArray, FloatArray] | None], list[FloatArray | None]]:
     """Layer-by-layer least squares against the network's true activations on ``X``."""
-    basis = MonomialBasis(network.n_inputs, _basis_degree(network, degrees, identity, max_order))
+    basis = MonomialBasis(network.n_inputs, _basis_degree(degrees, identity, max_order))
     n_keep = max(200, min(MAX_FIT_SAMPLES, MAX_MONOMIAL_VALUES // basis.n_terms))
     if X.shape[0] > n_keep:
         X = X[np.linspace(0, X.shape[0] - 1, n_keep).round().astype(np.int64)]
@@ -239,18 +240,15 @@ def _fit_on_data(
         # powers[k] = T_Q[v^k] for every neuron, v = u - u(0); by linearity
         # T_Q[P(u)] = sum_k d_k powers[k].
         powers = np.empty((degree + 1, basis.n_terms, layer.n_out), dtype=np.float64)
-        for k in range(degree + 1):
+        powers[0] = 0.0
+        powers[0][0] = 1.0
+        if degree >= 1:
+            powers[1] = u
+            powers[1][0] = 0.0
+        for k in range(2, degree + 1):  # degree >= 2 implies a product table
             unit = np.zeros((layer.n_out, degree + 1), dtype=np.float64)
             unit[:, k] = 1.0
-            if k <= 1 or table is None:
-                powers[k] = 0.0
-                if k == 0:
-                    powers[k][0] = 1.0
-                else:
-                    powers[k] = u
-                    powers[k][0] = 0.0
-            else:
-                powers[k] = compose_general(basis, table, u, unit)
+            powers[k] = compose_general(basis, table, u, unit)  # type: ignore[arg-type]
         d = np.empty((layer.n_out, degree + 1), dtype=np.float64)
         for j in range(layer.n_out):
             # columns: T_Q[v_j^k] at every sample, shape (n_samples, degree + 1)
@@ -268,6 +266,7 @@ def fit_approximation(
     data: Any = None,
     interval: Any = None,
     orders: Sequence[int],
+    memory_limit: int | None = None,
 ) -> FitApproximation:
     """Fit each neuron's activation polynomial, from ``data`` or over ``interval``.
 
@@ -283,6 +282,9 @@ def fit_approximation(
         every layer, or one pair per layer.
     orders : sequence of int
         Requested degree per layer; capped at ``max_order``.
+    memory_limit : int or None, default=None
+        Bytes the conversion may use (None: :func:`nn2poly.get_memory_limit`);
+        checked before fitting.
 
     Returns
     -------
@@ -321,6 +323,13 @@ def fit_approximation(
     )
     if data is not None:
         X = check_data(data, network.n_inputs)
+        # refuse a conversion over the memory limit before fitting
+        from ._convert import _check_memory, _plan
+        from ._memory import get_memory_limit
+
+        planned = FitApproximation(degrees, identity, (None,) * len(layers), (None,) * len(layers))
+        plan = _plan(network, planned, max_order, False)
+        _check_memory(plan, network, max_order, get_memory_limit() if memory_limit is None else memory_limit)
         fits, ranges = _fit_on_data(network, X, degrees, identity, max_order)
         degrees = tuple(
             degree if fit is None else fit[1].shape[1] - 1 for degree, fit in zip(degrees, fits)
