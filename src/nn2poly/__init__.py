@@ -43,6 +43,7 @@ _LAZY = {
     "MLPClassifier": "nn2poly.training",
     "distill": "nn2poly.diagnostics",
     "diagnose": "nn2poly.diagnostics",
+    "keras_l1_constraint": "nn2poly.adapters._keras_constraint",
 }
 
 
@@ -67,6 +68,7 @@ __all__ = [
     "diagnose",
     "distill",
     "hidden_l1_norms",
+    "keras_l1_constraint",
     "LayerPolynomials",
     "MemoryLimitError",
     "Network",

@@ -413,6 +413,13 @@ class Polynomial:
         """A sympy expression (a column Matrix for several outputs), exact in the floats."""
         return _formatting.to_sympy(self)
 
+    def to_sklearn(self) -> Any:
+        """A fitted scikit-learn ``Pipeline(PolynomialFeatures, LinearRegression)``
+        whose ``predict`` equals :meth:`predict` (needs scikit-learn)."""
+        from ._sklearn_export import polynomial_to_sklearn
+
+        return polynomial_to_sklearn(self)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary (exact float round trip)."""
         return {
