@@ -1,0 +1,128 @@
+"""Polynomial activations for polynomial networks.
+
+A polynomial network may only use activations that are polynomials, so that
+its output, and its loss over a data set, are polynomials in the weights:
+
+``identity``  g(t) = t
+``square``    g(t) = t^2
+``tanhK``     the Taylor polynomial of tanh of odd order K around 0, e.g.
+              ``tanh3``: g(t) = t - t^3/3
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+__all__ = ["PolynomialActivation", "polynomial_activation"]
+
+_TANH_PATTERN = re.compile(r"^tanh(\d+)$")
+
+
+def _tanh_taylor_coefficients(order: int) -> tuple[Fraction, ...]:
+    """Exact Taylor coefficients of tanh at 0 up to ``order`` (ascending).
+
+    Uses tanh' = 1 - tanh^2 on power series: c_{n+1} = -(sum_{i+j=n} c_i c_j)/(n+1)
+    for n >= 1, with c_0 = 0 and c_1 = 1.
+    """
+    coefficients = [Fraction(0)] * (order + 1)
+    if order >= 1:
+        coefficients[1] = Fraction(1)
+    for n in range(1, order):
+        square_n = sum(coefficients[i] * coefficients[n - i] for i in range(n + 1))
+        coefficients[n + 1] = -square_n / (n + 1)
+    return tuple(coefficients)
+
+
+@dataclass(frozen=True)
+class PolynomialActivation:
+    """A univariate polynomial activation ``g(t) = sum_k coefficients[k] t^k``.
+
+    Attributes
+    ----------
+    name : str
+        ``"identity"``, ``"square"`` or ``"tanhK"``.
+    coefficients : tuple of Fraction
+        Exact coefficients in ascending powers of t.
+    nn2poly_activation : str
+        The activation name of the equivalent :class:`nn2poly.Network` layer.
+    nn2poly_taylor_order : int
+        The Taylor order that makes NN2Poly's expansion of that layer equal to
+        this polynomial exactly.
+
+    Examples
+    --------
+    >>> act = polynomial_activation("tanh3")
+    >>> [str(c) for c in act.coefficients]
+    ['0', '1', '0', '-1/3']
+    >>> act.evaluate(0.5)
+    0.4583333333333333
+    """
+
+    name: str
+    coefficients: tuple[Fraction, ...]
+    nn2poly_activation: str
+    nn2poly_taylor_order: int
+
+    @property
+    def degree(self) -> int:
+        """Degree of the polynomial."""
+        return len(self.coefficients) - 1
+
+    @property
+    def is_homogeneous(self) -> bool:
+        """Whether g(s t) = s^d g(t): true for identity and square."""
+        return sum(1 for c in self.coefficients if c != 0) == 1
+
+    def evaluate(self, t):  # type: ignore[no-untyped-def]
+        """Evaluate g at a number or array ``t`` (Horner's rule, floats)."""
+        result = 0.0 * t
+        for coefficient in reversed(self.coefficients):
+            result = result * t + float(coefficient)
+        return result
+
+
+def polynomial_activation(name: str | PolynomialActivation) -> PolynomialActivation:
+    """Look up a polynomial activation by name.
+
+    Parameters
+    ----------
+    name : str or PolynomialActivation
+        ``"identity"`` (alias ``"linear"``), ``"square"``, or ``"tanhK"`` with
+        K an odd order such as 3 or 5.
+
+    Returns
+    -------
+    PolynomialActivation
+
+    Examples
+    --------
+    >>> polynomial_activation("square").coefficients
+    (Fraction(0, 1), Fraction(0, 1), Fraction(1, 1))
+    """
+    if isinstance(name, PolynomialActivation):
+        return name
+    if not isinstance(name, str):
+        raise TypeError(
+            f"activation must be a string such as 'identity', 'square' or 'tanh3'; "
+            f"got {type(name).__name__}."
+        )
+    key = name.strip().lower()
+    if key in ("identity", "linear"):
+        return PolynomialActivation("identity", (Fraction(0), Fraction(1)), "linear", 1)
+    if key == "square":
+        return PolynomialActivation("square", (Fraction(0), Fraction(0), Fraction(1)), "square", 2)
+    match = _TANH_PATTERN.match(key)
+    if match:
+        order = int(match.group(1))
+        if order < 1 or order % 2 == 0:
+            raise ValueError(
+                f"activation {name!r}: the tanh Taylor order must be odd and >= 1 (tanh is odd, "
+                "so an even order adds nothing); use e.g. 'tanh3' or 'tanh5'."
+            )
+        return PolynomialActivation(key, _tanh_taylor_coefficients(order), "tanh", order)
+    raise ValueError(
+        f"Unknown polynomial activation {name!r}. Expected 'identity', 'square' or 'tanhK' "
+        "with K odd (e.g. 'tanh3')."
+    )

@@ -1,0 +1,214 @@
+"""The squared-error loss of a polynomial network as a polynomial in its weights."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ._derivatives import output_jets
+from ._network import PolynomialNetwork
+from ._sparse import SparsePolynomial
+
+__all__ = ["LossPolynomial", "gate_data", "GATES"]
+
+FloatArray = NDArray[np.float64]
+
+GATES: dict[str, tuple[int, int, int, int]] = {
+    "xor": (0, 1, 1, 0),
+    "or": (0, 1, 1, 1),
+    "and": (0, 0, 0, 1),
+}
+
+
+def gate_data(gate: str) -> tuple[FloatArray, FloatArray]:
+    """Inputs (4, 2) and targets (4,) of a logic gate: ``"xor"``, ``"or"`` or ``"and"``.
+
+    Examples
+    --------
+    >>> X, y = gate_data("xor")
+    >>> X.tolist(), y.tolist()
+    ([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0.0, 1.0, 1.0, 0.0])
+    """
+    key = str(gate).lower()
+    if key not in GATES:
+        raise ValueError(f"Unknown gate {gate!r}; expected one of {sorted(GATES)}.")
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    return X, np.array(GATES[key], dtype=float)
+
+
+def _to_rational(value: float) -> Any:
+    import sympy
+
+    return sympy.Rational(float(value))  # exact binary value of the float
+
+
+@dataclass(frozen=True)
+class LossPolynomial:
+    """``L(theta) = sum_i (f(x_i; theta) - y_i)^2`` as an exact polynomial in the weights.
+
+    Built with sympy's sparse polynomial rings over the rationals (every float in
+    the data is taken at its exact binary value). The residual of each sample is
+    kept as a :class:`SparsePolynomial`, so value, gradient and Hessian are exact
+    and fast: ``grad L = 2 sum r_i grad f_i``,
+    ``hess L = 2 sum (grad f_i grad f_i^T + r_i hess f_i)``.
+
+    Parameters
+    ----------
+    network : PolynomialNetwork
+    X : array of shape (n_samples, n_inputs)
+    y : array of shape (n_samples,)
+    variable_order : sequence of int, optional
+        A permutation of the canonical parameters: variable ``k`` of this loss
+        is canonical parameter ``variable_order[k]``. Changes only the order of
+        the unknowns (it matters to Gröbner bases, it should not matter to a
+        numerical solver).
+
+    Examples
+    --------
+    >>> from nn2poly.polynet import PolynomialNetwork, gate_data
+    >>> loss = LossPolynomial.build(PolynomialNetwork(2, (), "identity", use_bias=False), *gate_data("xor"))
+    >>> print(loss.expression())
+    2*w1_1_1**2 + 2*w1_1_1*w1_2_1 - 2*w1_1_1 + 2*w1_2_1**2 - 2*w1_2_1 + 2
+    >>> round(loss.value([1 / 3, 1 / 3]), 12)
+    1.333333333333
+    """
+
+    network: PolynomialNetwork
+    X: FloatArray
+    y: FloatArray
+    variable_order: tuple[int, ...]
+    residual_elements: tuple[Any, ...] = field(repr=False)
+    outputs: tuple[SparsePolynomial, ...] = field(repr=False)
+    _output_derivatives: tuple[tuple[SparsePolynomial, ...], ...] = field(repr=False)
+
+    @classmethod
+    def build(
+        cls,
+        network: PolynomialNetwork,
+        X: ArrayLike,
+        y: ArrayLike,
+        *,
+        variable_order: Sequence[int] | None = None,
+    ) -> "LossPolynomial":
+        """Expand the network on every sample (see the class docstring)."""
+        from sympy import QQ
+        from sympy.polys.rings import ring
+
+        X = np.asarray(X, dtype=float)
+        y = np.asarray(y, dtype=float).reshape(-1)
+        if X.ndim != 2 or X.shape[1] != network.n_inputs or X.shape[0] != y.shape[0]:
+            raise ValueError(
+                f"X must have shape (n_samples, {network.n_inputs}) and y (n_samples,); got "
+                f"{X.shape} and {y.shape}."
+            )
+        n = network.n_parameters
+        order = tuple(range(n)) if variable_order is None else tuple(int(k) for k in variable_order)
+        if sorted(order) != list(range(n)):
+            raise ValueError(
+                f"variable_order must be a permutation of range({n}); got {variable_order!r}."
+            )
+        names = [network.parameter_names[k] for k in order]
+        polynomial_ring, *symbols = ring(",".join(names), QQ)
+        canonical = [None] * n
+        for position, k in enumerate(order):
+            canonical[k] = symbols[position]
+        residuals, outputs, derivatives = [], [], []
+        for sample, target in zip(X, y):
+            inputs = [polynomial_ring(_to_rational(v)) for v in sample]
+            output = polynomial_ring(network.propagate(inputs, canonical))
+            residuals.append(output - polynomial_ring(_to_rational(target)))
+            sparse = SparsePolynomial.from_ring_element(output, n)
+            outputs.append(sparse)
+            derivatives.append(tuple(sparse.derivative(p) for p in range(n)))
+        return cls(network, X, y, order, tuple(residuals), tuple(outputs), tuple(derivatives))
+
+    # --------------------------------------------------------------- symbolic
+    @property
+    def variable_names(self) -> tuple[str, ...]:
+        """Names of the unknowns in this loss's variable order."""
+        return tuple(self.network.parameter_names[k] for k in self.variable_order)
+
+    @property
+    def n_variables(self) -> int:
+        """Number of unknowns."""
+        return len(self.variable_order)
+
+    def ring_element(self) -> Any:
+        """The loss as a sympy ``PolyElement`` over QQ (exact, expanded)."""
+        total = self.residual_elements[0] ** 2
+        for residual in self.residual_elements[1:]:
+            total = total + residual**2
+        return total
+
+    def expression(self) -> Any:
+        """The expanded loss as a sympy expression in the weight symbols."""
+        return self.ring_element().as_expr()
+
+    def gradient_elements(self) -> list[Any]:
+        """The critical-point equations ``dL/dtheta_k = 0`` as ring elements (this order)."""
+        loss = self.ring_element()
+        return [loss.diff(symbol) for symbol in loss.ring.gens]
+
+    def to_canonical(self, theta: ArrayLike) -> FloatArray:
+        """Map a point in this loss's variable order to the canonical order."""
+        point = np.asarray(theta, dtype=float)
+        canonical = np.empty_like(point)
+        canonical[list(self.variable_order)] = point
+        return canonical
+
+    def from_canonical(self, theta: ArrayLike) -> FloatArray:
+        """Map a canonical parameter vector to this loss's variable order."""
+        return np.asarray(theta, dtype=float)[list(self.variable_order)]
+
+    # ---------------------------------------------------------------- numeric
+    def residuals(self, theta: ArrayLike) -> FloatArray:
+        """``f(x_i; theta) - y_i`` for every sample (theta in this variable order)."""
+        return np.array([out.value(theta) for out in self.outputs]) - self.y
+
+    def output_jacobian(self, theta: ArrayLike) -> FloatArray:
+        """``d f(x_i) / d theta_k`` from the expanded polynomials, shape (n_samples, n_variables)."""
+        return np.array([out.gradient(theta) for out in self.outputs])
+
+    def value(self, theta: ArrayLike) -> float:
+        """Loss at ``theta``, evaluated from the expanded polynomial."""
+        r = self.residuals(theta)
+        return float(r @ r)
+
+    def polynomial_gradient(self, theta: ArrayLike) -> FloatArray:
+        """Gradient differentiated term by term from the expanded polynomial."""
+        return 2.0 * self.residuals(theta) @ self.output_jacobian(theta)
+
+    def polynomial_hessian(self, theta: ArrayLike) -> FloatArray:
+        """Hessian differentiated term by term from the expanded polynomial."""
+        r = self.residuals(theta)
+        jacobian = self.output_jacobian(theta)
+        result = 2.0 * jacobian.T @ jacobian
+        for residual, derivatives in zip(r, self._output_derivatives):
+            second = np.array([d.gradient(theta) for d in derivatives])
+            result += residual * (second + second.T)
+        return result
+
+    def _jets(self, theta: ArrayLike, hessian: bool) -> tuple[FloatArray, FloatArray, Any]:
+        canonical = self.to_canonical(theta)
+        value, gradient, second = output_jets(self.network, canonical, self.X, hessian=hessian)
+        order = list(self.variable_order)
+        gradient = gradient[:, order]
+        if second is not None:
+            second = second[:, order][:, :, order]
+        return value - self.y, gradient, second
+
+    def gradient(self, theta: ArrayLike) -> FloatArray:
+        """Exact gradient of the loss, shape (n_variables,) (forward-mode jets)."""
+        residual, jacobian, _ = self._jets(theta, hessian=False)
+        return 2.0 * residual @ jacobian
+
+    def hessian(self, theta: ArrayLike) -> FloatArray:
+        """Exact Hessian of the loss, shape (n_variables, n_variables) (forward-mode jets).
+
+        ``2 sum_i (grad f_i grad f_i^T + r_i hess f_i)``.
+        """
+        residual, jacobian, second = self._jets(theta, hessian=True)
+        return 2.0 * (jacobian.T @ jacobian + np.einsum("i,ijk->jk", residual, second))
