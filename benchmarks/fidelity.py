@@ -224,7 +224,7 @@ def run(args: argparse.Namespace) -> list[dict]:
             row[f"{method}_share"] = (
                 float("nan") if np.all(np.isnan(values)) else float(np.mean(values < THRESHOLD))
             )
-        if cell.constrained:
+        if cell.constrained and not np.all(np.isnan(errors["taylor0"])):
             fit, taylor = np.array(errors["fit"]), np.array(errors["taylor0"])
             row["fit_worse_than_taylor_by_10pct"] = int(np.sum(fit > 1.1 * taylor))
         rows.append(row)
@@ -248,11 +248,14 @@ HEADER = (
 
 
 def format_row(row: dict) -> str:
-    return (
+    line = (
         f"{row['setup']:5} {row['activation']:10} {row['depth']:5d} {row['width']:5d} "
         f"{'yes' if row['l1'] else 'no':>3} {row['n']:4d} "
         + " ".join(_cell(row[f"{m}_median"], row[f"{m}_share"]) for m in METHODS)
     )
+    if "fit_worse_than_taylor_by_10pct" in row:
+        line += f"   fit > 1.1 x taylor0 on {row['fit_worse_than_taylor_by_10pct']} networks"
+    return line
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -219,3 +219,13 @@ class TestErrors:
             nn2poly.to_polynomial(
                 net, 3, approximation="fit", data=np.zeros((5, 3)), memory_limit=1000
             )
+
+
+def test_step_network_converts():
+    rng = np.random.default_rng(9)
+    net = _random_network(rng, 3, [8], "step", 1.0)
+    X = rng.uniform(-1, 1, (400, 3))
+    poly = nn2poly.to_polynomial(net, 3, approximation="fit", data=X)
+    truth = net.forward(X)[:, 0]
+    assert np.all(np.isfinite(poly.coef))
+    assert _mse(poly.predict(X), truth) < 0.5 * np.var(truth)
