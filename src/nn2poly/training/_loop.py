@@ -48,6 +48,7 @@ class _Progress:
     def __init__(self, verbose: bool, epochs: int, description: str) -> None:
         self.bar = None
         if verbose:
+            from rich.markup import escape
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
             self.bar = Progress(
@@ -58,7 +59,7 @@ class _Progress:
                 TimeElapsedColumn(),
                 transient=False,
             )
-            self.task = self.bar.add_task(description, total=epochs, status="")
+            self.task = self.bar.add_task(escape(description), total=epochs, status="")
 
     def __enter__(self) -> _Progress:
         if self.bar is not None:

@@ -15,9 +15,14 @@ __all__ = ["TRAINABLE_ACTIVATIONS", "MLPModule", "torch_activation"]
 Function = Callable[[torch.Tensor], torch.Tensor]
 
 
+#: Above ``beta * x = 40`` softplus equals ``x`` to float64 precision (exp(-40) ~ 4e-18).
+_SOFTPLUS_THRESHOLD = 40.0
+
+
 def _softplus(beta: float) -> Function:
-    # exact log(1 + exp(beta x)) / beta, without torch's identity threshold
-    return lambda x: torch.logaddexp(torch.zeros_like(x), beta * x) / beta
+    # log(1 + exp(beta x)) / beta to float64 precision (torch's default threshold is 20)
+    functional = torch.nn.functional
+    return lambda x: functional.softplus(x, beta=beta, threshold=_SOFTPLUS_THRESHOLD)
 
 
 def _builders() -> dict[str, Callable[[dict[str, float]], Function]]:
