@@ -133,8 +133,7 @@ def test_to_polynomial_of_keras_model_equals_polynomial_of_its_weights() -> None
     keras_l1_constraint().apply(model)
     weights = [np.vstack([d.get_weights()[1][None, :], d.get_weights()[0]]) for d in model.layers]
     expected = nn2poly.to_polynomial((weights, ["tanh", "linear"]), max_order=3)
-    got = nn2poly.to_polynomial(adapt_keras(model), max_order=3)
-    np.testing.assert_array_equal(got.coef, expected.coef)
+    np.testing.assert_array_equal(nn2poly.to_polynomial(model, max_order=3).coef, expected.coef)
 
 
 def test_save_and_load_keras_file(tmp_path: Path) -> None:
@@ -220,7 +219,7 @@ def _train(callbacks: list) -> keras.Model:
 def test_l1_constraint_bounds_hidden_neurons() -> None:
     free = adapt_keras(_train([])).network
     assert max(norms.max() for norms in nn2poly.hidden_l1_norms(free)) > 1.1
-    constrained = adapt_keras(_train([keras_l1_constraint()])).network
+    constrained = adapt_keras(_train([nn2poly.keras_l1_constraint()])).network
     for norms in nn2poly.hidden_l1_norms(constrained):
         assert norms.max() <= 1.0 + 1e-6
     # the output layer is free: it has grown to fit the target

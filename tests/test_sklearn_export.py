@@ -98,8 +98,6 @@ def test_refuses_other_objects() -> None:
         polynomial_to_sklearn([1.0, 2.0])  # type: ignore[arg-type]
 
 
-def test_polynomial_method_when_present() -> None:
+def test_polynomial_to_sklearn_method() -> None:
     poly = network_polynomial(2, 1)
-    if not hasattr(poly, "to_sklearn"):
-        pytest.skip("Polynomial.to_sklearn is not part of this build")
     np.testing.assert_allclose(poly.to_sklearn().predict(X), poly.predict(X), rtol=1e-12)
