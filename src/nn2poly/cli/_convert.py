@@ -78,7 +78,7 @@ def _as_table(poly, limit: int | None) -> None:  # type: ignore[no-untyped-def]
 
 @app.command()
 def convert(
-    file: Annotated[Path, typer.Argument(help="Network file: nn2poly JSON or reference-case JSON, or a saved model.")],
+    file: Annotated[Path, typer.Argument(help="Model file: .json (nn2poly or reference layout), .onnx, .keras, TorchScript .pt; pickles (.pkl/.joblib/.pt/.h5) with --trust.")],
     max_order: Annotated[int, typer.Option("--max-order", "-q", help="Largest total degree kept.")] = 2,
     taylor_orders: Annotated[Optional[str], typer.Option(help="One order for every non-linear layer (8) or one per layer (5,5,1).")] = None,
     taylor_center: Annotated[str, typer.Option(help="Expansion point: a number, or 'local'.")] = "0",
