@@ -18,14 +18,18 @@ True
 
 from ._config import DATA_DEFAULTS, NETWORK_DEFAULTS, StudyConfig, load_config
 from ._generate import SimulatedData, random_polynomial, simulate
+from ._plots import plot_coefficient_intervals, plot_coefficient_recovery, plot_mse_distribution, plot_surfaces
 from ._presets import PRESETS, preset
+from ._report import plot_study
 from ._results import load_coefficients, load_results, summarise
 from ._runner import BACKENDS, StudyResult, plan_runs, run_study
 from ._scaling import MinMaxScaling, affine_substitute
 from ._single import RunSpec, make_data, run_one
+from ._spread import CoefficientSpread, coefficient_spread, same_data_networks
 
 __all__ = [
     "BACKENDS",
+    "CoefficientSpread",
     "DATA_DEFAULTS",
     "MinMaxScaling",
     "NETWORK_DEFAULTS",
@@ -35,15 +39,22 @@ __all__ = [
     "StudyConfig",
     "StudyResult",
     "affine_substitute",
+    "coefficient_spread",
     "load_coefficients",
     "load_config",
     "load_results",
     "make_data",
     "plan_runs",
+    "plot_coefficient_intervals",
+    "plot_coefficient_recovery",
+    "plot_mse_distribution",
+    "plot_study",
+    "plot_surfaces",
     "preset",
     "random_polynomial",
     "run_one",
     "run_study",
+    "same_data_networks",
     "simulate",
     "summarise",
 ]

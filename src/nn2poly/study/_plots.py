@@ -1,0 +1,277 @@
+"""Figures of simulation studies: error distributions, coefficient recovery, intervals, surfaces."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .._polynomial import Polynomial
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+    from ._spread import CoefficientSpread
+
+__all__ = [
+    "plot_coefficient_intervals",
+    "plot_coefficient_recovery",
+    "plot_mse_distribution",
+    "plot_surfaces",
+]
+
+POSITIVE_COLOR = "#1f77b4"
+NEGATIVE_COLOR = "#d62728"
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib.pyplot as pyplot
+    except ImportError:
+        raise ImportError("Plotting needs matplotlib: pip install 'nn2poly[plot]'.") from None
+    return pyplot
+
+
+def _check_columns(frame: Any, columns: Sequence[str | None]) -> None:
+    missing = [c for c in columns if c is not None and c not in frame.columns]
+    if missing:
+        raise ValueError(f"Columns {missing} are not in the results; the columns are {list(frame.columns)}.")
+
+
+def _panels(frame: Any, panel: str | None) -> list[tuple[Any, Any]]:
+    if panel is None:
+        return [(None, frame)]
+    return [(value, frame[frame[panel] == value]) for value in frame[panel].drop_duplicates()]
+
+
+def _grid(count: int, width: float, height: float, projection: str | None = None) -> tuple[Any, list[Any]]:
+    pyplot = _pyplot()
+    columns = min(count, 3)
+    rows = -(-count // columns)
+    figure = pyplot.figure(figsize=(width * columns, height * rows), layout="constrained")
+    axes = [figure.add_subplot(rows, columns, i + 1, projection=projection) for i in range(count)]
+    return figure, axes
+
+
+def plot_mse_distribution(
+    results: Any,
+    *,
+    metric: str = "mse_network_polynomial",
+    by: Sequence[str] = ("activation",),
+    panel: str | None = None,
+    threshold: float | None = 1e-2,
+) -> Figure:
+    """Box plots of ``metric`` per configuration on a log scale, one panel per ``panel`` value.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        Rows as written by :func:`run_study` (see :func:`load_results`).
+    metric : str, default='mse_network_polynomial'
+    by : sequence of str, default=('activation',)
+        Columns whose combinations form the boxes of a panel.
+    panel : str, optional
+        Column with one panel per value (e.g. ``'taylor_order'``).
+    threshold : float or None, default=1e-2
+        Dashed reference line; the share of runs below it is printed under each box.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"activation": ["tanh", "tanh", "sigmoid", "sigmoid"],
+    ...                       "taylor_order": [3, 5, 3, 5],
+    ...                       "mse_network_polynomial": [1e-3, 1e-5, 1e-2, 1e-6]})
+    >>> figure = plot_mse_distribution(frame, panel="taylor_order")
+    >>> len(figure.axes)
+    2
+    """
+    _check_columns(results, [metric, *by, panel])
+    groups = _panels(results, panel)
+    figure, axes = _grid(len(groups), 5.0, 4.2)
+    for ax, (value, part) in zip(axes, groups):
+        keys = part[list(by)].drop_duplicates().itertuples(index=False, name=None)
+        boxes, names, shares = [], [], []
+        for key in keys:
+            mask = np.logical_and.reduce([part[c].to_numpy() == k for c, k in zip(by, key)])
+            values = part.loc[mask, metric].to_numpy(dtype=float)
+            positive = values[values > 0]
+            boxes.append(np.clip(positive, 1e-300, None) if positive.size else np.array([np.nan]))
+            names.append("\n".join(str(k) for k in key))
+            shares.append(float(np.mean(values < threshold)) if threshold is not None and values.size else None)
+        ax.boxplot(boxes, showfliers=True, flierprops={"markersize": 2})
+        ax.set_xticks(range(1, len(names) + 1), names, fontsize=8)
+        ax.set_yscale("log")
+        ax.set_ylabel(metric)
+        if threshold is not None:
+            ax.axhline(threshold, color="grey", linestyle="--", linewidth=1)
+            for position, share in enumerate(shares, start=1):
+                if share is not None:
+                    ax.annotate(f"{100 * share:.0f}%", (position, 0), xycoords=("data", "axes fraction"),
+                                xytext=(0, 2), textcoords="offset points", ha="center", fontsize=7)
+        ax.set_title("" if value is None else f"{panel} = {value}")
+    return figure
+
+
+def plot_coefficient_recovery(
+    coefficients: Any,
+    *,
+    panel: str | None = None,
+    max_points: int = 20000,
+) -> Figure:
+    """True against recovered coefficients, one point per run and term, with the identity line.
+
+    Parameters
+    ----------
+    coefficients : pandas.DataFrame
+        Columns ``true``, ``recovered`` and ``term`` (see :func:`load_coefficients`).
+    panel : str, optional
+        Column with one panel per value (e.g. ``'constraint'``).
+    max_points : int, default=20000
+        Points drawn per panel at most (a fixed random subset beyond that).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"term": ["1", "x1", "1", "x1"], "true": [0.5, -1.0, 0.5, -1.0],
+    ...                       "recovered": [0.45, -0.9, 0.52, -1.1], "constraint": ["l1", "l1", "none", "none"]})
+    >>> len(plot_coefficient_recovery(frame, panel="constraint").axes)
+    2
+    """
+    _check_columns(coefficients, ["true", "recovered", "term", panel])
+    groups = _panels(coefficients, panel)
+    figure, axes = _grid(len(groups), 4.5, 4.2)
+    rng = np.random.default_rng(0)
+    for ax, (value, part) in zip(axes, groups):
+        if len(part) > max_points:
+            part = part.iloc[np.sort(rng.choice(len(part), max_points, replace=False))]
+        true = part["true"].to_numpy(dtype=float)
+        recovered = part["recovered"].to_numpy(dtype=float)
+        degree = part["term"].astype(str).map(lambda t: 0 if t == "0" else len(t.split(","))).to_numpy()
+        for d in np.unique(degree):
+            mask = degree == d
+            ax.scatter(true[mask], recovered[mask], s=6, alpha=0.5, label=f"degree {d}")
+        finite = np.concatenate([true, recovered])
+        finite = finite[np.isfinite(finite)]
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0)
+        ax.plot([low, high], [low, high], color="black", linewidth=1)
+        ax.set_xlabel("true coefficient (scaled data)")
+        ax.set_ylabel("recovered coefficient")
+        ax.set_title("" if value is None else f"{panel} = {value}")
+        ax.legend(fontsize=7)
+    return figure
+
+
+def plot_coefficient_intervals(spread: CoefficientSpread, n: int = 15, *, include_intercept: bool = False) -> Figure:
+    """Mean and interval of the ``n`` largest coefficients across networks trained on the same data.
+
+    Parameters
+    ----------
+    spread : CoefficientSpread
+        From :func:`coefficient_spread` or :func:`same_data_networks`.
+    n : int, default=15
+        Terms shown, largest mean magnitude on top.
+    include_intercept : bool, default=False
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import nn2poly
+    >>> from nn2poly.study import coefficient_spread
+    >>> powers = np.array([[0, 0], [1, 0], [0, 1]])
+    >>> polys = [nn2poly.Polynomial(powers, np.array([0.1, 1.0 + d, -d])) for d in (-0.1, 0.0, 0.1)]
+    >>> len(plot_coefficient_intervals(coefficient_spread(polys)).axes)
+    1
+    """
+    order = np.argsort(-np.abs(spread.mean), kind="stable")
+    if not include_intercept:
+        order = np.array([i for i in order if spread.labels[i] != (0,)], dtype=int)
+    order = order[:n][::-1]
+    pyplot = _pyplot()
+    figure, ax = pyplot.subplots(figsize=(6.0, 0.35 * len(order) + 1.5), layout="constrained")
+    positions = np.arange(len(order))
+    means = spread.mean[order]
+    colors = [POSITIVE_COLOR if m >= 0 else NEGATIVE_COLOR for m in means]
+    ax.errorbar(
+        means, positions,
+        xerr=[means - spread.lower[order], spread.upper[order] - means],
+        fmt="none", ecolor="grey", capsize=3,
+    )
+    ax.scatter(means, positions, c=colors, zorder=3)
+    for row in range(spread.values.shape[0]):
+        ax.scatter(spread.values[row, order], positions, s=6, color="black", alpha=0.3, zorder=2)
+    ax.axvline(0.0, color="black", linewidth=0.8)
+    ax.set_yticks(positions, [spread.terms[i] for i in order])
+    ax.set_xlabel(f"coefficient: mean and {100 * spread.level:.0f}% interval over {spread.values.shape[0]} networks")
+    return figure
+
+
+def _evaluator(model: Any) -> Callable[[np.ndarray], np.ndarray]:
+    if isinstance(model, Polynomial) or hasattr(model, "predict"):
+        return lambda X: np.asarray(model.predict(X), dtype=float).reshape(len(X))
+    if callable(model):
+        return lambda X: np.asarray(model(X), dtype=float).reshape(len(X))
+    raise TypeError(
+        f"Expected a Polynomial, a fitted model with .predict or a callable; got {type(model).__name__}."
+    )
+
+
+def plot_surfaces(
+    truth: Any,
+    network: Any,
+    polynomial: Any,
+    *,
+    ranges: Sequence[tuple[float, float]] = ((-1.0, 1.0), (-3.0, 3.0)),
+    resolution: int = 30,
+    titles: Sequence[str] = ("true polynomial", "network", "NN2Poly polynomial"),
+) -> Figure:
+    """Surfaces of a two-variable problem: truth, network and polynomial side by side.
+
+    One row per range (by default the training range [-1, 1] and an extended
+    range), one column per model; each is a ``Polynomial``, a fitted model with
+    ``.predict`` or a callable taking X of shape (m, 2). Rows share the z limits
+    of the true surface so departures outside the training range stand out.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import nn2poly
+    >>> p = nn2poly.Polynomial(np.array([[0, 0], [1, 0], [1, 1]]), np.array([0.5, 1.0, -2.0]))
+    >>> figure = plot_surfaces(p, lambda X: p.predict(X) + 0.1, p.truncate(1), resolution=8)
+    >>> len(figure.axes)
+    6
+    """
+    models = [_evaluator(model) for model in (truth, network, polynomial)]
+    pyplot = _pyplot()
+    figure = pyplot.figure(figsize=(13.0, 4.0 * len(ranges)), layout="constrained")
+    for row, (low, high) in enumerate(ranges):
+        grid = np.linspace(low, high, resolution)
+        first, second = np.meshgrid(grid, grid)
+        X = np.column_stack([first.ravel(), second.ravel()])
+        surfaces = [model(X).reshape(first.shape) for model in models]
+        z_low, z_high = float(surfaces[0].min()), float(surfaces[0].max())
+        margin = 0.1 * (z_high - z_low or 1.0)
+        for column, (surface, title) in enumerate(zip(surfaces, titles)):
+            ax = figure.add_subplot(len(ranges), 3, 3 * row + column + 1, projection="3d")
+            ax.plot_surface(first, second, np.clip(surface, z_low - margin, z_high + margin), cmap="viridis")
+            ax.set_zlim(z_low - margin, z_high + margin)
+            ax.set_title(f"{title}\nx in [{low:g}, {high:g}]", fontsize=9)
+            ax.set_xlabel("x1")
+            ax.set_ylabel("x2")
+    return figure
