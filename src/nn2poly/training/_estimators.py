@@ -158,7 +158,7 @@ class _BaseMLP(BaseEstimator):
         sizes = (int(sizes),) if isinstance(sizes, numbers.Integral) else tuple(int(s) for s in sizes)
         seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
         targets, n_outputs = self._prepare_targets(y)
-        inputs = torch.as_tensor(X, dtype=_DTYPE)
+        inputs = torch.tensor(X, dtype=_DTYPE)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)  # dropout masks use the global generator
             generator = torch.Generator().manual_seed(seed)
@@ -329,7 +329,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         return self._fit(X, np.asarray(y, dtype=np.float64))
 
     def _prepare_targets(self, y: NDArray[Any]) -> tuple[torch.Tensor, int]:
-        targets = torch.as_tensor(y.reshape(len(y), -1), dtype=_DTYPE)
+        targets = torch.tensor(y.reshape(len(y), -1), dtype=_DTYPE)
         self.n_outputs_ = int(targets.shape[1])
         return targets, self.n_outputs_
 
@@ -387,9 +387,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             )
         if len(self.classes_) == 2:
             self.n_outputs_ = 1
-            return torch.as_tensor(encoded[:, None], dtype=_DTYPE), 1
+            return torch.tensor(encoded[:, None], dtype=_DTYPE), 1
         self.n_outputs_ = len(self.classes_)
-        return torch.as_tensor(encoded, dtype=torch.long), self.n_outputs_
+        return torch.tensor(encoded, dtype=torch.long), self.n_outputs_
 
     def _loss(self) -> Any:
         if self.n_outputs_ == 1:
