@@ -231,6 +231,13 @@ def diagnose(
     by more than ``tolerance`` there; overall it compares the polynomial's
     outputs with the network's.
 
+    The per-layer check uses each neuron's polynomial as the conversion
+    really uses it: re-expanded around the neuron's potential at ``x = 0``
+    and cut at the polynomial's degree.  With ``"fit"``, the polynomials of
+    deeper layers also absorb the truncation and errors of the layers before
+    them, so some share "off" there is expected; the overall fidelity is the
+    final word.
+
     Parameters
     ----------
     model : Network or supported model
