@@ -107,6 +107,7 @@ def plot_mse_distribution(
         ax.set_xticks(range(1, len(names) + 1), names, fontsize=8)
         ax.set_yscale("log")
         ax.set_ylabel(metric)
+        ax.set_xlabel(" / ".join(by), fontsize=8)
         if threshold is not None:
             ax.axhline(threshold, color="grey", linestyle="--", linewidth=1)
             for position, share in enumerate(shares, start=1):

@@ -175,7 +175,9 @@ def _run_dask(specs: list[RunSpec], scheduler: Any, n_jobs: int) -> Iterator[tup
 
     cluster = None
     if scheduler is None:
-        cluster = LocalCluster(n_workers=max(1, n_jobs), threads_per_worker=1, processes=True)
+        cluster = LocalCluster(
+            n_workers=max(1, n_jobs), threads_per_worker=1, processes=True, dashboard_address=None
+        )
         client = Client(cluster)
     elif isinstance(scheduler, Client):
         client = scheduler
