@@ -1,8 +1,9 @@
 """scikit-learn estimators that train NN2Poly-ready networks with torch.
 
-Training runs in float64 on the CPU, so the fitted :attr:`network_` holds
-exactly the weights that were trained and, with ``random_state`` set, two
-fits give bit-for-bit identical weights.
+Training runs in float64 on one CPU thread (the fastest for networks of this
+size; torch's thread setting is restored afterwards), so the fitted
+``network_`` holds exactly the weights that were trained and, with
+``random_state`` set, two fits give bit-for-bit identical weights.
 """
 
 from __future__ import annotations
@@ -159,10 +160,22 @@ class _BaseMLP(BaseEstimator):
         seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
         targets, n_outputs = self._prepare_targets(y)
         inputs = torch.tensor(X, dtype=_DTYPE)
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)  # small networks: fastest, and independent of the machine
+        try:
+            history, model = self._train(inputs, targets, sizes, n_outputs, seed)
+        finally:
+            torch.set_num_threads(threads)
+        self._store(model, history)
+        return self
+
+    def _train(
+        self, inputs: torch.Tensor, targets: torch.Tensor, sizes: tuple[int, ...], n_outputs: int, seed: int
+    ) -> tuple[TrainingHistory, MLPModule]:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)  # dropout masks use the global generator
             generator = torch.Generator().manual_seed(seed)
-            model = MLPModule(X.shape[1], sizes, n_outputs, self.activation, float(self.dropout), _DTYPE)
+            model = MLPModule(inputs.shape[1], sizes, n_outputs, self.activation, float(self.dropout), _DTYPE)
             model.reset_glorot(generator)
             bias = self._initial_output_bias(targets)
             if bias is not None:
@@ -192,8 +205,7 @@ class _BaseMLP(BaseEstimator):
                 verbose=bool(self.verbose),
                 description=f"{type(self).__name__} {list(sizes)} {model.activation_name}",
             )
-        self._store(model, history)
-        return self
+        return history, model
 
     def _split(
         self, inputs: torch.Tensor, targets: torch.Tensor, generator: torch.Generator
