@@ -230,6 +230,12 @@ def run_study(
     Returns
     -------
     StudyResult
+
+    Examples
+    --------
+    >>> from nn2poly.study import preset, run_study, load_results
+    >>> result = run_study(preset("tnnls2023", quick=True), "runs/quick")  # doctest: +SKIP
+    >>> load_results(result.directory).groupby("activation")["mse_network_polynomial"].median()  # doctest: +SKIP
     """
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}; got {backend!r}.")
@@ -252,7 +258,7 @@ def run_study(
         stream = _run_local(todo, 1 if backend == "serial" else n_jobs)
     n_conversions = len(config.conversions)
     n_new = 0
-    with _progress(progress, len(specs), n_done_before, config.name) as advance:
+    with _Progress(progress, len(specs), n_done_before, config.name) as advance:
         for rows, coefficient_rows in stream:
             coefficients.write(coefficient_rows)  # before the rows that mark the run finished
             results.write([{**row, "n_conversions": n_conversions} for row in rows])
@@ -261,7 +267,7 @@ def run_study(
     return StudyResult(directory, len(specs), n_done_before, n_new)
 
 
-class _progress:
+class _Progress:
     """A rich progress bar with an ETA, or nothing."""
 
     def __init__(self, enabled: bool, total: int, completed: int, name: str) -> None:

@@ -159,6 +159,12 @@ def same_data_networks(
     spread : CoefficientSpread
     models : list of MLPRegressor
         The fitted networks, with their polynomials as ``model.polynomial_``.
+
+    Examples
+    --------
+    >>> spread, models = same_data_networks(X, y, k=10, hidden_layer_sizes=(10,),
+    ...                                     activation="tanh", epochs=300)  # doctest: +SKIP
+    >>> spread.to_frame().query("stable")  # doctest: +SKIP
     """
     from ..training import MLPRegressor
 
