@@ -261,3 +261,14 @@ def test_torchscript_and_pickled_files(tmp_path) -> None:
     torch.save(model.state_dict(), str(state))
     with pytest.raises(ValueError, match="state_dict"):
         load_torch(state)
+
+
+def test_traced_torchscript_is_read_when_no_setting_was_inlined() -> None:
+    torch.manual_seed(7)
+    plain = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1)).double()
+    traced = torch.jit.trace(plain, torch.zeros(1, 2, dtype=torch.float64))
+    assert adapt_torch(traced) == adapt_torch(plain)
+    with_setting = nn.Sequential(nn.Linear(2, 3), nn.LeakyReLU(0.3), nn.Linear(3, 1)).double()
+    traced = torch.jit.trace(with_setting, torch.zeros(1, 2, dtype=torch.float64))
+    with pytest.raises(UnsupportedModuleError, match="torch.jit.script"):
+        adapt_torch(traced)

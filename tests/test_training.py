@@ -131,6 +131,8 @@ def test_network_is_the_trained_torch_module() -> None:
     np.testing.assert_allclose(model.predict(X), expected, rtol=0, atol=1e-12)
     assert model.network_.activations == ("silu", "silu", "linear")
     assert model.network_.widths == (5, 4, 1)
+    assert nn2poly.as_network(model.model_) == model.network_
+    assert nn2poly.as_network(model) == model.network_
 
 
 def test_fixed_seed_is_bit_for_bit_deterministic() -> None:

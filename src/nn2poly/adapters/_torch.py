@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,9 +123,20 @@ def _type_name(module: Any) -> str:
     return original if isinstance(original, str) else type(module).__name__
 
 
+def _setting(module: Any, name: str, where: str) -> Any:
+    """A module's setting (``beta``, ``eps``, ...); traced TorchScript does not keep them."""
+    if not hasattr(module, name):
+        raise UnsupportedModuleError(
+            f"Cannot convert {where}: its setting {name!r} is not stored in the model (torch.jit."
+            "trace inlines it into the graph). Save the model with "
+            "torch.jit.save(torch.jit.script(model), path) instead."
+        )
+    return getattr(module, name)
+
+
 def _softplus_name(module: Any, where: str) -> str:
-    beta = float(module.beta)
-    threshold = float(module.threshold)
+    beta = float(_setting(module, "beta", where))
+    threshold = float(_setting(module, "threshold", where))
     if beta <= 0:
         raise ValueError(f"{where}: Softplus beta must be positive; got {beta!r}.")
     gap = math.log1p(math.exp(-threshold)) / beta if threshold < 700 else 0.0
@@ -158,7 +170,7 @@ def _step_of(module: Any, where: str, is_last: bool) -> Any:
     if kind == "Softplus":
         return _Activation(_softplus_name(module, where))
     if kind == "GELU":
-        approximate = getattr(module, "approximate", "none")
+        approximate = _setting(module, "approximate", where)
         if approximate != "none":
             raise ValueError(
                 f"{where}: GELU(approximate={approximate!r}) is not supported; nn2poly knows the "
@@ -166,15 +178,16 @@ def _step_of(module: Any, where: str, is_last: bool) -> Any:
             )
         return _Activation("gelu")
     if kind == "LeakyReLU":
-        return _Activation(f"leaky_relu(negative_slope={float(module.negative_slope)!r})")
+        slope = float(_setting(module, "negative_slope", where))
+        return _Activation(f"leaky_relu(negative_slope={slope!r})")
     if kind == "ELU":
-        return _Activation(f"elu(alpha={float(module.alpha)!r})")
+        return _Activation(f"elu(alpha={float(_setting(module, 'alpha', where))!r})")
     if kind in {"Dropout", "AlphaDropout", "Flatten"}:
         return None
     if kind == "BatchNorm1d":
         return _batchnorm_step(module, where)
     if kind in {"Softmax", "LogSoftmax"}:
-        dim = getattr(module, "dim", None)
+        dim = _setting(module, "dim", where)
         if not is_last:
             raise _unsupported(where, f"{kind} is only supported as the last module (the link)")
         if dim not in (None, -1, 1):
@@ -198,7 +211,7 @@ def _batchnorm_step(module: Any, where: str) -> _Scale:
             "fold; only BatchNorm1d with running statistics can be converted."
         )
     mean, var = _numpy(module.running_mean), _numpy(module.running_var)
-    scale = 1.0 / np.sqrt(var + float(module.eps))
+    scale = 1.0 / np.sqrt(var + float(_setting(module, "eps", where)))
     shift = -mean * scale
     if module.weight is not None:
         gamma = _numpy(module.weight)
@@ -362,6 +375,11 @@ def adapt_torch(model: Any) -> AdaptedModel:
 
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"Expected a torch.nn.Module; got {type(model).__name__}.")
+    if "nn2poly.training._torch_mlp" in sys.modules:
+        from ..training._torch_mlp import MLPModule
+
+        if isinstance(model, MLPModule):  # the module nn2poly's own estimators train
+            return AdaptedModel(model.to_network())
     leaves = _leaves(model)
     steps: list[Any] = []
     link = None
