@@ -105,9 +105,13 @@ def test_config_grid_seeds_and_toml(tmp_path):
     same = plan_runs(config.replace(same_data=True))
     assert len({r.data_seed for r in same if r.setting_id == 0}) == 1
     path = tmp_path / "study.toml"
-    path.write_text('name = "t"\nrepetitions = 2\n[grid]\nconstraint = ["none", "l1"]\n')
+    path.write_text(
+        'name = "t"\nrepetitions = 2\n[data]\nterms_per_degree = ["none", 1]\n'
+        '[grid]\nconstraint = ["none", "l1"]\n'
+    )
     settings = load_config(path).settings()
     assert [s["network"]["constraint"] for s in settings] == [None, "l1"]
+    assert settings[0]["data"]["terms_per_degree"] == [None, 1]
     path.write_text('name = "t"\n[grid]\nwidht = [3]\n')
     with pytest.raises(ValueError, match="widht"):
         load_config(path)

@@ -55,10 +55,10 @@ def _normalise(value: Any) -> Any:
     """TOML has no null: the strings 'none'/'null' stand for None; lists stay JSON-like."""
     if isinstance(value, str) and value.lower() in _NONE_WORDS:
         return None
-    if isinstance(value, tuple):
+    if isinstance(value, (list, tuple)):
         return [_normalise(item) for item in value]
-    if isinstance(value, list):
-        return [_normalise(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _normalise(item) for key, item in value.items()}
     return value
 
 
