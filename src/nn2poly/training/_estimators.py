@@ -320,6 +320,18 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     best_epoch_ : int
         Epoch (0-based) of the weights kept.
     n_epochs_ : int
+    stopped_early_ : bool
+
+    Notes
+    -----
+    Weights start Glorot-uniform with zero biases (the regressor's output
+    bias starts at the mean of ``y``), and the constraint is applied once
+    before the first step as well as after every step.  Training runs in
+    float64 on one CPU thread, so ``network_`` holds exactly the trained
+    weights and a fixed ``random_state`` gives bit-for-bit identical fits.
+    The polynomial describes the network on inputs in [-1, 1]: scale ``X``
+    (``fit`` warns with :class:`InputRangeWarning` otherwise) and, for
+    faster training, bring ``y`` to unit scale.
 
     Examples
     --------
