@@ -57,8 +57,22 @@ def true_polynomial_values(X: Any) -> Any:
     return y
 
 
+def true_polynomial_text() -> str:
+    """The known polynomial as text, e.g. ``0.5 + 2·x1 - 1.5·x2 + ...``."""
+    text = ""
+    for label, value in TRUE_COEFFICIENTS.items():
+        monomial = "·".join(f"x{v}" for v in label if v)
+        size = f"{abs(value):g}"
+        term = monomial if monomial and size == "1" else "·".join(filter(None, [size, monomial]))
+        if not text:
+            text = ("-" if value < 0 else "") + term
+        else:
+            text += f" {'-' if value < 0 else '+'} {term}"
+    return text
+
+
 def make_data(n_train: int, n_test: int, seed: int = SEED) -> tuple[Any, Any, Any, Any]:
-    """Inputs drawn on their own scales, min-max scaled to [-1, 1], and noisy targets.
+    """Inputs drawn on their own scales, min-max scaled to [-1, 1], and noisy targets (fixed seed).
 
     The known polynomial is defined on the scaled inputs.  Returns
     ``X_train, y_train, X_test, y_test``.
@@ -119,18 +133,16 @@ def _save_figures(poly: Any, y_network: Any, y_polynomial: Any, folder: Path) ->
 def run_demo(settings: DemoSettings, output: Path, *, console: Any) -> dict[str, Any]:
     """Run the demo, printing to ``console``; returns the polynomial and fidelity numbers."""
     import numpy as np
-    import torch
     from rich.markup import escape
 
     from ..training import MLPRegressor
 
-    torch.set_num_threads(1)  # tiny matrices: one thread is fastest and deterministic
     X_train, y_train, X_test, y_test = make_data(settings.n_train, settings.n_test)
-    terms = " ".join(
-        f"{value:+g}" + "".join(f"·x{v}" for v in label if v) for label, value in TRUE_COEFFICIENTS.items()
+    console.print(f"[bold]Data[/bold]        y = {true_polynomial_text()} + noise (sd {NOISE_SD})")
+    console.print(
+        f"            x1..x{N_FEATURES} scaled to [-1, 1]; {settings.n_train} training and "
+        f"{settings.n_test} held-out samples"
     )
-    console.print(f"[bold]Data[/bold]  y = {terms} + noise(sd {NOISE_SD}); x1..x{N_FEATURES} scaled to [-1, 1]")
-    console.print(f"      {settings.n_train} training and {settings.n_test} held-out samples (seed {SEED})")
     model = MLPRegressor(
         settings.hidden_layer_sizes,
         settings.activation,
@@ -144,24 +156,28 @@ def run_demo(settings: DemoSettings, output: Path, *, console: Any) -> dict[str,
     start = time.perf_counter()
     model.fit(X_train, y_train)
     trained = time.perf_counter() - start
+    truth_r2 = model.score(X_test, true_polynomial_values(X_test))
+    console.print(f"[bold]Network[/bold]     {escape(repr(model.network_))}")
     console.print(
-        f"[bold]Network[/bold] {escape(repr(model.network_))}, hidden neurons l1-constrained; trained in "
-        f"{trained:.1f} s, test R² against the true function {model.score(X_test, true_polynomial_values(X_test)):.4f}"
+        f"            l1-constrained; trained in {trained:.1f} s; R² {truth_r2:.4f} vs the true function"
     )
     start = time.perf_counter()
     poly = model.to_polynomial(max_order=3)
     converted = time.perf_counter() - start
-    console.print(f"[bold]Polynomial[/bold] {escape(repr(poly))} (max_order 3) in {converted * 1000:.0f} ms")
+    console.print(
+        f"[bold]Polynomial[/bold]  {poly.n_terms} terms up to degree {poly.degree} (max_order 3), "
+        f"converted in {converted * 1000:.0f} ms"
+    )
     console.print("[bold]Coefficients[/bold] on the scaled inputs (dim: largest terms not in the truth)")
     console.print(_coefficient_table(poly, n_extra=4))
     y_network, y_polynomial = model.predict(X_test), poly.predict(X_test)
     mse = float(np.mean((y_network - y_polynomial) ** 2))
     r2 = 1.0 - mse / float(np.var(y_network))
-    console.print(f"[bold]Fidelity[/bold] on the held-out data, polynomial vs network: R² {r2:.4f}, MSE {mse:.3g}")
+    console.print(f"[bold]Fidelity[/bold]    polynomial vs network on held-out data: R² {r2:.4f}, MSE {mse:.3g}")
     saved: list[Path] = []
     if importlib.util.find_spec("matplotlib") is not None:
         saved = _save_figures(poly, y_network, y_polynomial, output)
-        console.print(f"[bold]Figures[/bold] {', '.join(str(path) for path in saved)}")
+        console.print(f"[bold]Figures[/bold]     {', '.join(str(path) for path in saved)}")
     else:
         console.print("Figures skipped: matplotlib is not installed (pip install 'nn2poly[plot]').")
     return {"polynomial": poly, "r2": r2, "mse": mse, "figures": saved, "model": model}
