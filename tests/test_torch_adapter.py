@@ -272,3 +272,26 @@ def test_traced_torchscript_is_read_when_no_setting_was_inlined() -> None:
     traced = torch.jit.trace(with_setting, torch.zeros(1, 2, dtype=torch.float64))
     with pytest.raises(UnsupportedModuleError, match="torch.jit.script"):
         adapt_torch(traced)
+
+
+def test_cli_converts_a_torchscript_file(tmp_path) -> None:
+    pytest.importorskip("typer")
+    from typer.testing import CliRunner
+
+    from nn2poly.cli import app
+
+    torch.manual_seed(8)
+    model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 2), nn.Softmax(dim=-1))
+    from nn2poly.training import L1Constraint
+
+    L1Constraint("l1")(model)
+    path = tmp_path / "classifier.pt"
+    torch.jit.save(torch.jit.script(model), str(path))
+    result = CliRunner().invoke(app, ["convert", str(path), "-q", "2", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    import json
+
+    data = json.loads(result.stdout)
+    poly = nn2poly.Polynomial.from_dict(data)
+    assert poly.link == "softmax"
+    assert np.array_equal(poly.coef, nn2poly.to_polynomial(model, max_order=2).coef)
