@@ -249,3 +249,17 @@ def test_estimator_api() -> None:
     with pytest.raises(NotFittedError):
         copy.predict(np.zeros((1, 2)))
     assert nn2poly.MLPRegressor is MLPRegressor
+
+
+def test_fitted_estimator_pickles() -> None:
+    import pickle
+
+    X, y = quadratic_data(60)
+    model = MLPRegressor((4,), "softplus(beta=2)", dropout=0.1, epochs=2, random_state=0).fit(X, y)
+    restored = pickle.loads(pickle.dumps(model))
+    assert restored.network_ == model.network_
+    np.testing.assert_array_equal(restored.predict(X), model.predict(X))
+    with torch.no_grad():
+        np.testing.assert_array_equal(
+            restored.model_(torch.tensor(X)).numpy(), model.model_(torch.tensor(X)).numpy()
+        )

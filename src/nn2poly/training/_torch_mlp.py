@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -10,60 +10,78 @@ import torch
 from .._network import Dense, Network
 from ..activations import get_activation
 
-__all__ = ["TRAINABLE_ACTIVATIONS", "MLPModule", "torch_activation"]
-
-Function = Callable[[torch.Tensor], torch.Tensor]
+__all__ = ["TRAINABLE_ACTIVATIONS", "ActivationModule", "MLPModule"]
 
 
 #: Above ``beta * x = 40`` softplus equals ``x`` to float64 precision (exp(-40) ~ 4e-18).
 _SOFTPLUS_THRESHOLD = 40.0
 
+TRAINABLE_ACTIVATIONS = (
+    "arctan", "elu", "gelu", "isru", "leaky_relu", "linear", "relu", "sigmoid", "silu",
+    "softplus", "softsign", "square", "tanh",
+)
 
-def _softplus(beta: float) -> Function:
-    # log(1 + exp(beta x)) / beta to float64 precision (torch's default threshold is 20)
+
+def _apply(base: str, params: dict[str, float], x: torch.Tensor) -> torch.Tensor:
+    """Evaluate the registered activation ``base`` with ``params`` on a tensor."""
     functional = torch.nn.functional
-    return lambda x: functional.softplus(x, beta=beta, threshold=_SOFTPLUS_THRESHOLD)
+    if base == "linear":
+        return x
+    if base == "tanh":
+        return torch.tanh(x)
+    if base == "sigmoid":
+        return torch.sigmoid(x)
+    if base == "softplus":
+        # log(1 + exp(beta x)) / beta to float64 precision (torch's default threshold is 20)
+        return functional.softplus(x, beta=params["beta"], threshold=_SOFTPLUS_THRESHOLD)
+    if base == "arctan":
+        return torch.atan(x)
+    if base == "silu":
+        return functional.silu(x)
+    if base == "gelu":
+        return functional.gelu(x)
+    if base == "isru":
+        return x * torch.rsqrt(1.0 + params["alpha"] * x * x)
+    if base == "square":
+        return x * x
+    if base == "relu":
+        return torch.relu(x)
+    if base == "leaky_relu":
+        return functional.leaky_relu(x, params["negative_slope"])
+    if base == "elu":
+        return functional.elu(x, params["alpha"])
+    if base == "softsign":
+        return functional.softsign(x)
+    raise ValueError(f"No torch implementation of the activation {base!r}.")
 
 
-def _builders() -> dict[str, Callable[[dict[str, float]], Function]]:
-    functional = torch.nn.functional
-    return {
-        "linear": lambda p: (lambda x: x),
-        "tanh": lambda p: torch.tanh,
-        "sigmoid": lambda p: torch.sigmoid,
-        "softplus": lambda p: _softplus(p["beta"]),
-        "arctan": lambda p: torch.atan,
-        "silu": lambda p: functional.silu,
-        "gelu": lambda p: functional.gelu,
-        "isru": lambda p: (lambda x: x * torch.rsqrt(1.0 + p["alpha"] * x * x)),
-        "square": lambda p: (lambda x: x * x),
-        "relu": lambda p: torch.relu,
-        "leaky_relu": lambda p: (lambda x: functional.leaky_relu(x, p["negative_slope"])),
-        "elu": lambda p: (lambda x: functional.elu(x, p["alpha"])),
-        "softsign": lambda p: functional.softsign,
-    }
-
-
-TRAINABLE_ACTIVATIONS = tuple(sorted(_builders()))
-
-
-def torch_activation(name: str) -> Function:
-    """The torch function of a registered activation name (parameters included).
+class ActivationModule(torch.nn.Module):
+    """A registered activation as a torch module (picklable: it keeps only the name).
 
     Examples
     --------
     >>> import torch
-    >>> torch_activation("softplus(beta=2)")(torch.zeros(1, dtype=torch.float64))
+    >>> ActivationModule("softplus(beta=2)")(torch.zeros(1, dtype=torch.float64))
     tensor([0.3466], dtype=torch.float64)
     """
-    activation = get_activation(name)
-    builders = _builders()
-    if activation.spec.name not in builders:
-        raise ValueError(
-            f"The activation {activation.name!r} cannot be trained with torch here (it has no "
-            f"useful gradient or no torch implementation). Use one of {TRAINABLE_ACTIVATIONS}."
-        )
-    return builders[activation.spec.name](dict(activation.params))
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        activation = get_activation(name)
+        if activation.spec.name not in TRAINABLE_ACTIVATIONS:
+            raise ValueError(
+                f"The activation {activation.name!r} cannot be trained with torch here (it has "
+                f"no useful gradient or no torch implementation). Use one of {TRAINABLE_ACTIVATIONS}."
+            )
+        self.name = activation.name
+        self.base = activation.spec.name
+        self.params = dict(activation.params)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return _apply(self.base, self.params, x)
+
+    def extra_repr(self) -> str:
+        return repr(self.name)
 
 
 class MLPModule(torch.nn.Module):
@@ -95,8 +113,8 @@ class MLPModule(torch.nn.Module):
         self.linears = torch.nn.ModuleList(
             torch.nn.Linear(a, b, dtype=dtype) for a, b in zip(sizes[:-1], sizes[1:])
         )
-        self.activation_name = get_activation(activation).name
-        self.activation = torch_activation(activation)
+        self.activation = ActivationModule(activation)
+        self.activation_name = self.activation.name
         self.dropout = torch.nn.Dropout(dropout) if dropout > 0 else torch.nn.Identity()
 
     def reset_glorot(self, generator: torch.Generator) -> None:
