@@ -95,3 +95,10 @@ def test_a_single_class_is_refused() -> None:
         MLPClassifier((3,), epochs=1).fit(X, np.ones(10))
     with pytest.raises(ValueError, match="Unknown label type"):
         MLPClassifier((3,), epochs=1).fit(X, np.linspace(0, 1, 10))
+
+
+def test_unfitted_classifier_says_so() -> None:
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        MLPClassifier().predict(np.zeros((2, 2)))

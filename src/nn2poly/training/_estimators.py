@@ -407,7 +407,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self.classes_, encoded = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise ValueError(
-                f"MLPClassifier needs at least two classes in y; got only {self.classes_.tolist()!r}."
+                f"MLPClassifier needs at least two classes in y; got one class, "
+                f"{self.classes_.tolist()!r}."
             )
         if len(self.classes_) == 2:
             self.n_outputs_ = 1
@@ -440,4 +441,5 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     def predict(self, X: ArrayLike) -> NDArray[Any]:
         """Predicted class labels, shape (n_samples,)."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        probability = self.predict_proba(X)
+        return self.classes_[np.argmax(probability, axis=1)]
