@@ -295,3 +295,14 @@ def test_cli_converts_a_torchscript_file(tmp_path) -> None:
     poly = nn2poly.Polynomial.from_dict(data)
     assert poly.link == "softmax"
     assert np.array_equal(poly.coef, nn2poly.to_polynomial(model, max_order=2).coef)
+
+
+def test_user_blocks_inside_a_sequential_are_read_through_their_forward() -> None:
+    torch.manual_seed(9)
+    model = nn.Sequential(Chain(), nn.Sigmoid(), nn.Linear(1, 2)).double()
+    network = adapt_torch(model).network
+    assert network.activations == ("softplus(beta=1.5)", "tanh", "sigmoid", "linear")
+    X = np.random.default_rng(9).uniform(-1, 1, size=(20, 3))
+    np.testing.assert_allclose(network.forward(X), torch_output(model, X), rtol=0, atol=1e-12)
+    with pytest.raises(UnsupportedModuleError, match="tanh"):
+        adapt_torch(nn.Sequential(FunctionalCall(), nn.Linear(1, 1)))

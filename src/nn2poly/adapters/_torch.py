@@ -226,12 +226,25 @@ def _is_chain_container(module: Any) -> bool:
     return _type_name(module) == "Sequential"
 
 
+def _is_user_block(module: Any) -> bool:
+    """A module of the user's own class that holds submodules (read through its forward)."""
+    import torch
+
+    return (
+        not isinstance(module, torch.jit.ScriptModule)
+        and not type(module).__module__.startswith("torch.")
+        and bool(list(module.children()))
+    )
+
+
 def _leaves_of_sequential(module: Any, prefix: str) -> list[tuple[str, Any]]:
     leaves: list[tuple[str, Any]] = []
     for name, child in module.named_children():
         where = f"{prefix}.{name}" if prefix else name
         if _is_chain_container(child):
             leaves.extend(_leaves_of_sequential(child, where))
+        elif _is_user_block(child):
+            leaves.extend((f"{where}.{name}", leaf) for name, leaf in _leaves(child))
         else:
             leaves.append((where, child))
     return leaves
