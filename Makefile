@@ -19,8 +19,8 @@ demo: $(STAMP)
 	$(BIN)/nn2poly demo
 
 test: $(STAMP)
-	MPLBACKEND=Agg KERAS_BACKEND=torch $(BIN)/python -m pytest -n 2 -q tests
-	MPLBACKEND=Agg $(BIN)/python -m pytest -q --doctest-modules src/nn2poly -p no:cacheprovider
+	MPLBACKEND=Agg KERAS_BACKEND=torch $(BIN)/python -m pytest -n 2 -q -p no:cacheprovider \
+		--doctest-modules src/nn2poly tests
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_conversion.py
