@@ -43,9 +43,14 @@ def test_convert_csv_to_stdout_with_orders_and_center() -> None:
     assert float(lines[1].split(",")[3]) == expected.coef[0, 0]
 
 
-def test_convert_table() -> None:
+def test_convert_table(tmp_path) -> None:  # type: ignore[no-untyped-def]
     result = runner.invoke(app, ["convert", str(CASE)])
     assert result.exit_code == 0 and "x1" in result.output
+    out = tmp_path / "table.txt"
+    result = runner.invoke(app, ["convert", str(CASE), "-o", str(out)])
+    assert result.exit_code == 0
+    text = out.read_text()
+    assert "x1*x2" in text and text.count("\n") >= 10
 
 
 @pytest.mark.parametrize(

@@ -54,7 +54,7 @@ def _rows_as_csv(poly) -> str:  # type: ignore[no-untyped-def]
     return buffer.getvalue()
 
 
-def _as_table(poly, limit: int | None) -> None:  # type: ignore[no-untyped-def]
+def _as_table(poly, limit: int | None, file=None) -> None:  # type: ignore[no-untyped-def]
     from rich.console import Console
     from rich.table import Table
 
@@ -70,7 +70,7 @@ def _as_table(poly, limit: int | None) -> None:  # type: ignore[no-untyped-def]
             str(int(poly.degrees[index])),
             *(f"{value:.6g}" for value in poly.coef[index]),
         )
-    console = Console()
+    console = Console(file=file, width=None if file is None else 200)
     console.print(table)
     if limit is not None and poly.n_terms > limit:
         console.print(f"... {poly.n_terms - limit} more terms (use --all, or --format csv)")
@@ -112,7 +112,11 @@ def convert(
     elif output_format is OutputFormat.csv:
         text = _rows_as_csv(poly)
     else:
-        text = _rows_as_csv(poly)
+        import io
+
+        buffer = io.StringIO()
+        _as_table(poly, None, file=buffer)
+        text = buffer.getvalue()
     if output is None:
         typer.echo(text, nl=False)
     else:
