@@ -58,7 +58,13 @@ def true_polynomial_values(X: Any) -> Any:
 
 
 def true_polynomial_text() -> str:
-    """The known polynomial as text, e.g. ``0.5 + 2·x1 - 1.5·x2 + ...``."""
+    """The known polynomial as text.
+
+    Examples
+    --------
+    >>> true_polynomial_text()
+    '0.5 + 2·x1 - 1.5·x2 + x3 + 1.5·x1·x2 - x3·x4'
+    """
     text = ""
     for label, value in TRUE_COEFFICIENTS.items():
         monomial = "·".join(f"x{v}" for v in label if v)
