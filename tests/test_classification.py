@@ -65,6 +65,7 @@ def test_multiclass_softmax_with_string_labels() -> None:
 
     poly = model.to_polynomial(max_order=3)
     assert poly.link == "softmax"
+    assert nn2poly.to_polynomial(model, max_order=3) == poly
     assert poly.n_outputs == 3
     assert poly.output_names == ("ash", "birch", "cedar")
     agreement = np.mean(model.classes_[poly.predict_class(X)] == model.predict(X))
