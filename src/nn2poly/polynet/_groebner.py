@@ -70,8 +70,8 @@ def _real_points(equations: list[Any], symbols: list[Any]) -> list[list[float]]:
     return points
 
 
-def _worker(names: list[str], equations: list[Terms], n_slices: int, seed: int, out: Any) -> None:
-    """Child process: basis, dimension, then real points (exact slices)."""
+def _worker(names: list[str], residuals: list[Terms], n_slices: int, seed: int, out: Any) -> None:
+    """Child process: expand the loss, then basis, dimension and real points (exact slices)."""
     import sympy
     from sympy import QQ
     from sympy.polys.groebnertools import groebner
@@ -79,10 +79,11 @@ def _worker(names: list[str], equations: list[Terms], n_slices: int, seed: int, 
     from sympy.polys.rings import ring
 
     polynomial_ring, *generators = ring(",".join(names), QQ, grevlex)
-    polys = [
-        polynomial_ring.from_dict({m: QQ(p, q) for m, p, q in terms}) for terms in equations
-    ]
-    polys = [p for p in polys if p]
+    loss = polynomial_ring.zero
+    for terms in residuals:
+        residual = polynomial_ring.from_dict({m: QQ(p, q) for m, p, q in terms})
+        loss += residual**2
+    polys = [p for p in (loss.diff(g) for g in generators) if p]
     basis = groebner(polys, polynomial_ring)
     dimension = ideal_dimension([tuple(g.LM) for g in basis], len(names))
     out.put(("basis", len(basis), dimension))
@@ -144,12 +145,14 @@ def solve_groebner(
     if not (isinstance(time_limit, (int, float)) and time_limit > 0):
         raise ValueError(f"time_limit must be a positive number of seconds; got {time_limit!r}.")
     start = time.perf_counter()
-    equations = [_to_terms(e) for e in loss.gradient_elements()]
+    # only the per-sample residuals are sent: expanding the loss, which can
+    # take minutes for deep networks, happens inside the time limit
+    residuals = [_to_terms(r) for r in loss.residual_elements]
     context = multiprocessing.get_context("spawn")
     messages = context.Queue()
     process = context.Process(
         target=_worker,
-        args=(list(loss.variable_names), equations, n_slices, seed, messages),
+        args=(list(loss.variable_names), residuals, n_slices, seed, messages),
         daemon=True,
     )
     process.start()

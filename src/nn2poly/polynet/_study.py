@@ -80,6 +80,8 @@ class ComparisonRow:
     share_global : float
         Share of runs ending within 1e-6 of ``global_minimum``.
     message : str
+    best_point : ndarray of shape (n_parameters,) or None
+        The lowest critical point found (canonical order), if any.
     """
 
     gate: str
@@ -98,6 +100,7 @@ class ComparisonRow:
     global_minimum: float
     share_global: float
     message: str
+    best_point: np.ndarray | None = None
 
 
 def _check_choice(name: str, values: Sequence[str], allowed: Sequence[str]) -> tuple[str, ...]:
@@ -187,6 +190,11 @@ def solve_gates(
                             global_minimum=global_minimum,
                             share_global=result.share_reaching(global_minimum),
                             message=result.message,
+                            best_point=(
+                                result.critical_points[0].parameters
+                                if result.critical_points
+                                else None
+                            ),
                         )
                     )
     return rows

@@ -1,0 +1,125 @@
+"""``nn2poly solve-gates``: train polynomial networks on logic gates by solving for critical points."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ._app import app, fail
+
+_GATES = ("xor", "or", "and")
+_ACTIVATIONS = ("identity", "square", "tanh3")
+_SOLVERS = ("groebner", "newton", "layerwise", "gd")
+
+
+def _choices(value: str, allowed: tuple[str, ...], option: str) -> list[str]:
+    key = value.strip().lower()
+    if key == "all":
+        return list(allowed)
+    if key not in allowed:
+        fail(f"{option} got {value!r}; expected one of {', '.join(allowed)} or all.")
+    return [key]
+
+
+def _hidden(value: str) -> tuple[int, ...]:
+    if value.strip() in ("", "none", "0"):
+        return ()
+    try:
+        sizes = tuple(int(part) for part in value.split(","))
+    except ValueError:
+        fail(f"--hidden got {value!r}; expected comma-separated layer sizes such as 2,2.")
+    if any(size < 1 for size in sizes):
+        fail(f"--hidden got {value!r}; every layer needs at least one neuron.")
+    return sizes
+
+
+def _number(value: float) -> str:
+    if value != value:  # NaN
+        return "—"
+    return f"{value:.4g}" if abs(value) >= 1e-10 else "0"
+
+
+@app.command("solve-gates")
+def solve_gates_command(
+    gate: Annotated[str, typer.Option(help="xor, or, and, or all.")] = "xor",
+    activation: Annotated[str, typer.Option(help="identity, square, tanh3, or all.")] = "identity",
+    solver: Annotated[str, typer.Option(help="groebner, newton, layerwise, gd, or all.")] = "all",
+    seeds: Annotated[int, typer.Option(help="Random starts of each iterative solver.")] = 20,
+    bias: Annotated[bool, typer.Option("--bias/--no-bias", help="Give every neuron a bias.")] = False,
+    hidden: Annotated[str, typer.Option(help="Hidden layer sizes, comma-separated.")] = "2,2",
+    time_limit: Annotated[float, typer.Option(help="Seconds allowed to the Gröbner solver.")] = 20.0,
+    scale: Annotated[float, typer.Option(help="Standard deviation of the starting weights.")] = 0.5,
+    seed: Annotated[int, typer.Option(help="Seed of the starting points.")] = 0,
+) -> None:
+    """Compare critical-point solvers and gradient descent on XOR/OR/AND gates.
+
+    The default is the bias-free XOR network with two hidden layers of two
+    identity neurons. After the table, NN2Poly shows which polynomial in x1, x2
+    the best network computes and whether it has the x1*x2 term the gate needs.
+    """
+    gates = _choices(gate, _GATES, "--gate")
+    activations = _choices(activation, _ACTIVATIONS, "--activation")
+    solvers = _choices(solver, _SOLVERS, "--solver")
+    sizes = _hidden(hidden)
+    if seeds < 1:
+        fail(f"--seeds got {seeds}; expected an integer >= 1.")
+    if not time_limit > 0:
+        fail(f"--time-limit got {time_limit}; expected a positive number of seconds.")
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..polynet import PolynomialNetwork, explain_fit, solve_gates
+
+    rows = solve_gates(
+        gates=gates,
+        activations=activations,
+        use_bias=[bias],
+        solvers=solvers,
+        hidden_sizes=sizes,
+        n_seeds=seeds,
+        seed=seed,
+        scale=scale,
+        time_limit=time_limit,
+    )
+    console = Console()
+    architecture = "-".join(str(n) for n in (2, *sizes, 1))
+    table = Table(
+        title=f"Critical points of the squared-error loss, network {architecture}, "
+        f"{'with' if bias else 'no'} biases"
+    )
+    for column in (
+        "gate", "activation", "solver", "status", "runs", "time s", "best loss",
+        "median loss", "converged", "critical pts", "minima", "minimum levels", "at global min",
+    ):
+        table.add_column(column, justify="left" if column in ("gate", "activation", "solver", "status") else "right")
+    for row in rows:
+        levels = ", ".join(_number(v) for v in row.minimum_levels[:4])
+        if len(row.minimum_levels) > 4:
+            levels += ", …"
+        share = "—" if row.share_global != row.share_global else f"{row.share_global:.0%}"
+        table.add_row(
+            row.gate, row.activation, row.solver, row.status, str(row.n_runs),
+            f"{row.wall_time:.2f}", _number(row.best_loss), _number(row.median_loss),
+            str(row.n_converged), str(row.n_critical), str(row.n_minima), levels or "—", share,
+        )
+    console.print(table)
+    for row in rows:
+        if row.message and row.solver == "groebner":
+            console.print(f"Gröbner, {row.gate}/{row.activation}: {row.status} — {row.message}")
+    seen = set()
+    for row in sorted(rows, key=lambda r: r.best_loss if r.best_loss == r.best_loss else float("inf")):
+        key = (row.gate, row.activation)
+        if key in seen or row.best_point is None:
+            continue
+        seen.add(key)
+        network = PolynomialNetwork(2, sizes, row.activation, bias)
+        explanation = explain_fit(network, row.best_point, row.gate)
+        needed = explanation.interpolant[(1, 2)]
+        verdict = "can fit the gate" if explanation.loss < 1e-8 else "cannot fit the gate exactly"
+        console.print(
+            f"NN2Poly, {row.gate}/{row.activation}: best network (loss {_number(explanation.loss)}) "
+            f"is a degree-{explanation.degree} polynomial in x; on {{0,1}}² its x1·x2 coefficient is "
+            f"{_number(explanation.interaction)} (the gate needs {needed:g}): {verdict}."
+        )
