@@ -44,6 +44,8 @@ _LAZY = {
     "distill": "nn2poly.diagnostics",
     "diagnose": "nn2poly.diagnostics",
     "keras_l1_constraint": "nn2poly.adapters._keras_constraint",
+    "InputRangeWarning": "nn2poly.training",
+    "L1Constraint": "nn2poly.training",
 }
 
 
@@ -62,6 +64,8 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "Dense",
+    "InputRangeWarning",
+    "L1Constraint",
     "MLPClassifier",
     "MLPRegressor",
     "TaylorAccuracyWarning",
