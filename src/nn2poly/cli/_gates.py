@@ -84,6 +84,8 @@ def solve_gates_command(
         time_limit=time_limit,
     )
     console = Console()
+    if not console.is_terminal:  # files and pipes: room for every column
+        console = Console(width=max(console.width, 170))
     architecture = "-".join(str(n) for n in (2, *sizes, 1))
     table = Table(
         title=f"Critical points of the squared-error loss, network {architecture}, "

@@ -1,7 +1,8 @@
 """Exact critical points through Gröbner bases (sympy), under a hard time limit.
 
-The work runs in a separate process that is terminated when the limit is
-reached, so the limit holds even inside a long sympy computation. The process
+The work runs in a separate Python process (``python -m
+nn2poly.polynet._groebner_worker``) that is killed when the limit is reached,
+so the limit holds even inside a long sympy computation. The process
 reports as it goes: first the basis's size and the dimension of the complex
 critical set, then the real points. When that set is positive-dimensional
 (a continuum, as for any network with a rescaling symmetry) there is no finite
@@ -12,8 +13,9 @@ equation per dimension, and returns the real points of each slice.
 from __future__ import annotations
 
 import itertools
-import multiprocessing
-import queue as queue_module
+import json
+import subprocess
+import sys
 import time
 from typing import Any
 
@@ -71,7 +73,10 @@ def _real_points(equations: list[Any], symbols: list[Any]) -> list[list[float]]:
 
 
 def _worker(names: list[str], residuals: list[Terms], n_slices: int, seed: int, out: Any) -> None:
-    """Child process: expand the loss, then basis, dimension and real points (exact slices)."""
+    """Child process: expand the loss, then basis, dimension and real points (exact slices).
+
+    ``out.put(message)`` receives each result as soon as it is known.
+    """
     import sympy
     from sympy import QQ
     from sympy.polys.groebnertools import groebner
@@ -147,53 +152,52 @@ def solve_groebner(
     start = time.perf_counter()
     # only the per-sample residuals are sent: expanding the loss, which can
     # take minutes for deep networks, happens inside the time limit
-    residuals = [_to_terms(r) for r in loss.residual_elements]
-    context = multiprocessing.get_context("spawn")
-    messages = context.Queue()
-    process = context.Process(
-        target=_worker,
-        args=(list(loss.variable_names), residuals, n_slices, seed, messages),
-        daemon=True,
+    request = {
+        "names": list(loss.variable_names),
+        "residuals": [_to_terms(r) for r in loss.residual_elements],
+        "n_slices": int(n_slices),
+        "seed": int(seed),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nn2poly.polynet._groebner_worker"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    process.start()
+    timed_out = False
+    try:
+        output, errors = process.communicate(json.dumps(request), timeout=time_limit)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        process.kill()
+        output, errors = process.communicate()  # what was written before the kill
     basis_size, dimension, raw_points, finished = None, None, [], False
-    deadline = start + time_limit
-    while not finished:
-        remaining = deadline - time.perf_counter()
-        if remaining <= 0:
-            break
+    for line in output.splitlines():
         try:
-            message = messages.get(timeout=min(remaining, 0.5))
-        except queue_module.Empty:
-            if not process.is_alive() and messages.empty():
-                break
+            message = json.loads(line)
+        except json.JSONDecodeError:  # a line cut short by the kill
             continue
         if message[0] == "basis":
             basis_size, dimension = message[1], message[2]
         elif message[0] == "points":
             raw_points.extend(message[1])
-        else:
+        elif message[0] == "done":
             finished = True
-    if process.is_alive():
-        process.terminate()
-        process.join(2.0)
-        if process.is_alive():  # pragma: no cover - terminate is normally enough
-            process.kill()
-            process.join()
-    else:
-        process.join()
-    messages.close()
     elapsed = time.perf_counter() - start
     points = [classify_point(loss, p) for p in raw_points]
     points = deduplicate([p for p in points if p.gradient_norm <= 1e-6 * max(1.0, p.loss)])
     if finished:
         status = "solved"
-    elif process.exitcode not in (None, 0) and elapsed < time_limit:
-        status = "failed"
-    else:
+    elif timed_out:
         status = "gave up"
-    if dimension is None:
-        note = f"no Gröbner basis within {time_limit:g} s" if status == "gave up" else "failed"
+    else:
+        status = "failed"
+    if status == "failed":
+        last_line = errors.strip().splitlines()[-1:] or ["no output"]
+        note = f"the Gröbner process failed: {last_line[0]}"
+    elif dimension is None:
+        note = f"no Gröbner basis within {time_limit:g} s"
     elif dimension < 0:
         note = "no critical points (unit ideal)"
     elif dimension == 0:
