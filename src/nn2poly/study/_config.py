@@ -205,7 +205,13 @@ def load_config(path: str | os.PathLike[str]) -> StudyConfig:
     >>> load_config(path).settings()[1]["network"]["activation"]
     'softplus'
     """
-    import tomllib
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        try:
+            import tomli as tomllib
+        except ImportError:
+            raise ImportError("Reading TOML on Python 3.10 needs tomli: pip install tomli.") from None
 
     path = Path(path)
     if not path.is_file():
