@@ -84,3 +84,27 @@ def test_malformed_and_missing_files(tmp_path) -> None:  # type: ignore[no-untyp
     nan.write_text('{"input": {"weights": [[[NaN], [1.0]]], "activations": ["tanh"]}}')
     result = runner.invoke(app, ["convert", str(nan)])
     assert result.exit_code == 2 and "non-finite" in result.output
+
+
+def test_fit_approximation_from_csv_data(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (300, 3))
+    data = tmp_path / "x.csv"
+    np.savetxt(data, X, delimiter=",", header="a,b,c", comments="")
+    out = tmp_path / "fit.json"
+    result = runner.invoke(
+        app, ["convert", str(CASE), "-q", "2", "--approximation", "fit", "--data", str(data), "--format", "json", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    case = json.loads(CASE.read_text())
+    expected = nn2poly.to_polynomial(case, 2, approximation="fit", data=X)
+    np.testing.assert_allclose(nn2poly.Polynomial.load(out).coef, expected.coef, rtol=1e-12, atol=1e-14)
+
+
+def test_fit_options_are_checked(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, ["convert", str(CASE), "--data", str(tmp_path / "x.csv")])
+    assert result.exit_code == 2 and "--approximation fit" in result.output
+    result = runner.invoke(app, ["convert", str(CASE), "--approximation", "fit", "--interval", "1"])
+    assert result.exit_code == 2 and "--interval must be two numbers" in result.output
+    result = runner.invoke(app, ["convert", str(CASE), "--approximation", "fit", "--interval", "-3,3"])
+    assert result.exit_code == 0, result.output

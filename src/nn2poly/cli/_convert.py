@@ -12,6 +12,46 @@ import typer
 from ._app import app, fail
 
 
+class Approximation(str, Enum):
+    taylor = "taylor"
+    fit = "fit"
+
+
+def read_data(path: Path):  # type: ignore[no-untyped-def]
+    """Inputs for ``--data``: a ``.npy`` array or a numeric CSV (a header row is skipped)."""
+    import numpy as np
+
+    if not path.exists():
+        raise FileNotFoundError(f"No such file: {str(path)!r}.")
+    if path.suffix.lower() == ".npy":
+        return np.load(path, allow_pickle=False)
+    if path.suffix.lower() not in {".csv", ".txt"}:
+        raise ValueError(f"--data must be a .npy or .csv file; got {path.name!r}.")
+    with path.open(encoding="utf-8") as handle:
+        first = handle.readline()
+    try:
+        [float(value) for value in first.strip().split(",")]
+        skip = 0
+    except ValueError:
+        skip = 1  # a header row
+    try:
+        return np.loadtxt(path, delimiter=",", skiprows=skip, ndmin=2)
+    except ValueError as exc:
+        raise ValueError(f"--data {path.name}: could not read a numeric CSV ({exc}).") from None
+
+
+def parse_interval(text: str | None) -> tuple[float, float] | None:
+    """``"-3,3"`` -> (-3.0, 3.0)."""
+    if text is None:
+        return None
+    parts = text.split(",")
+    try:
+        low, high = (float(part) for part in parts)
+    except ValueError:
+        raise ValueError(f"--interval must be two numbers 'LOW,HIGH'; got {text!r}.") from None
+    return low, high
+
+
 class OutputFormat(str, Enum):
     table = "table"
     csv = "csv"
@@ -86,8 +126,11 @@ def convert(
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file instead of the terminal.")] = None,
     show_all: Annotated[bool, typer.Option("--all", help="Show every term in the table.")] = False,
     trust: Annotated[bool, typer.Option("--trust", help="Allow loading pickled models (runs code from the file).")] = False,
+    approximation: Annotated[Approximation, typer.Option(help="'taylor' (NN2Poly) or 'fit' (polynomials fitted where the potentials are).")] = Approximation.taylor,
+    data: Annotated[Optional[Path], typer.Option(help="Inputs (.csv or .npy) whose potentials the 'fit' approximation follows.")] = None,
+    interval: Annotated[Optional[str], typer.Option(help="Range 'LOW,HIGH' of potentials to fit over when there is no --data.")] = None,
 ) -> None:
-    """Convert a saved network into its NN2Poly polynomial."""
+    """Convert a saved network into its polynomial (NN2Poly's Taylor expansion, or fitted)."""
     from .._memory import MemoryLimitError
     from ..activations import NotAnalyticError, UnknownActivationError
     from .._convert import to_polynomial
@@ -97,7 +140,19 @@ def convert(
         orders = parse_taylor_orders(taylor_orders)
         center = parse_center(taylor_center)
         model = load_adapted(file, trust=trust)
-        poly = to_polynomial(model, max_order, taylor_orders=orders, taylor_center=center)
+        if approximation is Approximation.fit:
+            poly = to_polynomial(
+                model,
+                max_order,
+                taylor_orders=orders,
+                approximation="fit",
+                data=None if data is None else read_data(data),
+                interval=parse_interval(interval),
+            )
+        else:
+            if data is not None or interval is not None:
+                raise ValueError("--data and --interval need --approximation fit.")
+            poly = to_polynomial(model, max_order, taylor_orders=orders, taylor_center=center)
     except FileNotFoundError as exc:
         fail(str(exc))
     except (ValueError, TypeError, KeyError, NotAnalyticError, UnknownActivationError, MemoryLimitError) as exc:
