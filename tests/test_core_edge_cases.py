@@ -249,6 +249,20 @@ def test_taylor_shift_with_huge_constant_and_zero_top_coefficient_stays_finite()
     _assert_matches(poly, truncated_composition(weights, ["sigmoid"], [8], 2), 1e-12)
 
 
+@pytest.mark.xfail(strict=True, reason="no TaylorAccuracyWarning for a non-linear output layer with large weights")
+def test_warning_covers_a_non_linear_output_layer() -> None:
+    weights = [np.array([[0.0], [50.0]])]
+    net = nn2poly.Network.from_weights(weights, ["sigmoid"])
+    X = np.array([[1.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", nn2poly.TaylorAccuracyWarning)
+        poly = nn2poly.to_polynomial(net, 3)
+    # the expansion is useless there: the polynomial is off by thousands
+    assert abs(poly.predict(X)[0] - _numpy_forward(weights, ["sigmoid"], X)[0, 0]) > 100
+    with pytest.warns(nn2poly.TaylorAccuracyWarning):
+        nn2poly.to_polynomial(net, 3)
+
+
 # ----------------------------------------------------- input array layouts
 def test_weight_layouts_dtypes_and_flags_give_the_same_network() -> None:
     weights = _weights([3, 4, 2], seed=4)
@@ -567,6 +581,14 @@ def test_option_validation_messages() -> None:
             nn2poly.to_polynomial(net, **options)
     # numpy integers are ints
     assert nn2poly.to_polynomial(net, np.int64(2), taylor_orders=np.array([3, 1])).degree == 2
+
+
+@pytest.mark.xfail(strict=True, reason="feature_names refuses a pandas Index such as DataFrame.columns")
+def test_feature_names_from_dataframe_columns() -> None:
+    pandas = pytest.importorskip("pandas")
+    net = nn2poly.Network.from_weights(_weights([2, 2, 1], seed=0), ["tanh", "linear"])
+    poly = nn2poly.to_polynomial(net, 2, feature_names=pandas.Index(["a", "b"]))
+    assert poly.feature_names == ("a", "b")
 
 
 @pytest.mark.xfail(strict=True, reason="memory_limit refuses numpy integers, unlike max_order and taylor_orders")
