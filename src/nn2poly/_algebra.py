@@ -18,8 +18,6 @@ theorem and no product is formed at all.
 
 from __future__ import annotations
 
-from math import comb
-
 import numpy as np
 from numpy.typing import NDArray
 
@@ -44,13 +42,18 @@ def taylor_shift(coefficients: FloatArray, shift: FloatArray, max_power: int) ->
     >>> taylor_shift(np.array([[0.0, 0.0, 1.0]]), np.array([2.0]), 2)  # t^2 at t = 2 + v
     array([[4., 4., 1.]])
     """
-    n_polys, n_coef = coefficients.shape
-    order = n_coef - 1
-    out = np.zeros((n_polys, max_power + 1), dtype=np.float64)
-    powers = shift[:, None] ** np.arange(order + 1)[None, :]
-    for k in range(min(max_power, order) + 1):
-        binomials = np.array([comb(n, k) for n in range(k, order + 1)], dtype=np.float64)
-        out[:, k] = np.sum(coefficients[:, k:] * binomials * powers[:, : order + 1 - k], axis=1)
+    # Repeated synthetic division (Horner's scheme for the Taylor shift):
+    # after pass i, entry i holds the i-th coefficient around the new point.
+    # No power of the shift is formed, so a huge shift meets no 0 * inf.
+    work = np.array(coefficients, dtype=np.float64, copy=True)
+    order = work.shape[1] - 1
+    keep = min(max_power, order)
+    delta = shift[:, None] if shift.ndim == 1 else shift
+    for i in range(keep + 1):
+        for j in range(order - 1, i - 1, -1):
+            work[:, j] += delta[:, 0] * work[:, j + 1]
+    out = np.zeros((work.shape[0], max_power + 1), dtype=np.float64)
+    out[:, : keep + 1] = work[:, : keep + 1]
     return out
 
 

@@ -15,7 +15,7 @@ from ._memory import MemoryLimitError, format_bytes, get_memory_limit
 from ._monomials import MonomialBasis, n_monomials, n_product_pairs
 from ._network import Network
 from ._polynomial import LayerPolynomials, Polynomial
-from ._norms import L1_TOLERANCE, TaylorAccuracyWarning, largest_hidden_l1_norm
+from ._norms import L1_TOLERANCE, TaylorAccuracyWarning, largest_expanded_l1_norm
 from .activations import get_activation
 from .adapters import AdaptedModel, adapt
 
@@ -57,10 +57,15 @@ def _check_center(taylor_center: object) -> float | str:
 
 @dataclass(frozen=True)
 class _Plan:
-    degree: int
+    degree: int  # degree of the result
+    basis_degree: int  # degree of the basis the layers are computed on
     n_terms: int
     needs_products: bool
     n_bytes: int
+
+
+#: Monomial indices are stored as int32.
+_MAX_TERMS = 2**31 - 1
 
 
 def _plan(
@@ -71,39 +76,55 @@ def _plan(
 ) -> _Plan:
     """Result degree, basis size, and bytes needed, before anything is allocated."""
     degree = 1
+    highest = 1  # the first pre-activations have degree 1
     affine = True
     needs_products = False
+    series_bytes = 0
     for index, layer in enumerate(network.layers):
         if approximation.is_identity(index, layer):
             continue
         layer_degree = approximation.degree(index, layer)
+        # the activation's coefficients, a working copy and the shifted ones
+        series_bytes = max(series_bytes, 3 * layer.n_out * (layer_degree + 1) * 8)
         if not affine and layer_degree >= 2:
             needs_products = True
         degree = min(max_order, degree * layer_degree)
+        highest = max(highest, degree)
         affine = affine and layer_degree <= 1
+    # With keep_layers every layer's own polynomials are kept, so the basis must
+    # reach the highest degree of any layer (a later order-0 layer can lower
+    # the result's degree below it).
+    basis_degree = highest if keep_layers else degree
     p = network.n_inputs
-    n_terms = n_monomials(p, degree)
+    n_terms = n_monomials(p, basis_degree)
     width = max([p, *network.widths])
-    n_bytes = n_terms * (4 * max(degree, 1) + 40)  # basis tables
+    n_bytes = series_bytes + n_terms * (4 * max(basis_degree, 1) + 40)  # basis tables
     # input, pre-activation and two Horner buffers; without products, the
     # composed layer and the next pre-activation
     n_bytes += (4 if needs_products else 2) * n_terms * width * 8
     if needs_products:
-        n_bytes += n_product_pairs(p, degree) * 8 + (n_terms + 1) * 8
+        n_bytes += n_product_pairs(p, basis_degree) * 8 + (n_terms + 1) * 8
     if keep_layers:
         n_bytes += 2 * n_terms * sum(network.widths) * 8
-    return _Plan(degree, n_terms, needs_products, n_bytes)
+    return _Plan(degree, basis_degree, n_terms, needs_products, n_bytes)
 
 
 def _check_memory(plan: _Plan, network: Network, max_order: int, limit: int) -> None:
+    if plan.n_terms > _MAX_TERMS:
+        raise MemoryLimitError(
+            f"Converting this network at max_order={max_order} needs {plan.n_terms:,} monomials "
+            f"in {network.n_inputs} inputs (layer widths {list(network.widths)}), more than the "
+            f"{_MAX_TERMS:,} a polynomial can index. Lower max_order or use fewer inputs."
+        )
     if plan.n_bytes <= limit:
         return
     raise MemoryLimitError(
         f"Converting this network at max_order={max_order} would need about "
         f"{format_bytes(plan.n_bytes)} ({plan.n_terms:,} monomials in {network.n_inputs} "
         f"inputs, layer widths {list(network.widths)}), over the memory limit of "
-        f"{format_bytes(limit)}. Lower max_order, use fewer inputs or narrower layers, or raise "
-        "the limit with memory_limit=... (bytes) or nn2poly.set_memory_limit()."
+        f"{format_bytes(limit)}. Lower max_order or the Taylor orders, use fewer inputs or "
+        "narrower layers, or raise the limit with memory_limit=... (bytes) or "
+        "nn2poly.set_memory_limit()."
     )
 
 
@@ -114,15 +135,15 @@ def convert_network(
     *,
     keep_layers: bool = False,
     memory_limit: int | None = None,
-) -> tuple[MonomialBasis, FloatArray, list[tuple[FloatArray, FloatArray]]]:
+) -> tuple[MonomialBasis, FloatArray, list[Any]]:
     """Core conversion on a validated network.
 
     Returns the basis, the output coefficients ``(n_terms, n_outputs)`` and,
-    with ``keep_layers``, each layer's (input, output) coefficient arrays.
+    with ``keep_layers``, each layer's (basis, input, output) coefficient arrays.
     """
     plan = _plan(network, approximation, max_order, keep_layers)
     _check_memory(plan, network, max_order, get_memory_limit() if memory_limit is None else memory_limit)
-    basis = MonomialBasis(network.n_inputs, plan.degree)
+    basis = MonomialBasis(network.n_inputs, plan.basis_degree)
     table = basis.product_table() if plan.needs_products else None
     p = network.n_inputs
     n_terms = basis.n_terms
@@ -152,7 +173,7 @@ def convert_network(
         else:
             constants = u[0].copy()
             centers, coefficients = approximation.polynomials(index, layer, constants)
-            top = min(coefficients.shape[1] - 1, plan.degree)
+            top = min(coefficients.shape[1] - 1, plan.basis_degree)
             d = taylor_shift(coefficients, constants - centers, top)
             if top <= 1:
                 # degree <= 1 in v = u - u(0): an affine map of u
@@ -168,17 +189,25 @@ def convert_network(
         if keep_layers:
             kept.append((full(u), full(z) if z is not u else full(u).copy()))
     z = full(z)
+    kept_basis = basis
+    if plan.degree < plan.basis_degree:
+        # a later layer of order 0 made the result constant: drop the zero rows
+        basis = MonomialBasis(network.n_inputs, plan.degree)
+        z = z[: basis.n_terms].copy()
+    if keep_layers:
+        kept = [(kept_basis, u, out) for u, out in kept]  # type: ignore[misc]
     return basis, z, kept
 
 
 def _warn_if_unconstrained(network: Network) -> None:
     import warnings
 
-    norm, layer = largest_hidden_l1_norm(network)
+    norm, layer = largest_expanded_l1_norm(network)
     if norm > 1.0 + L1_TOLERANCE:
         warnings.warn(
-            f"The hidden neurons are not l1-constrained: the largest l1 norm of a neuron's "
-            f"[bias; weights] is {norm:.3g} (layer {layer}). With inputs in [-1, 1] their "
+            f"The network is not l1-constrained: among the neurons whose activation is expanded, "
+            f"the largest l1 norm of [bias; weights] is {norm:.3g} (layer {layer}). With inputs in "
+            "[-1, 1] their "
             "potentials can leave the region where the Taylor expansion is accurate, so the "
             "polynomial may not be faithful to the network. Train with constraint='l1', or "
             "check the fidelity on your data.",
@@ -295,7 +324,9 @@ def to_polynomial(
     if not isinstance(keep_layers, bool):
         raise TypeError(f"keep_layers must be True or False; got {keep_layers!r}.")
     if memory_limit is not None and (
-        isinstance(memory_limit, bool) or not isinstance(memory_limit, int) or memory_limit <= 0
+        isinstance(memory_limit, bool)
+        or not isinstance(memory_limit, (int, np.integer))
+        or memory_limit <= 0
     ):
         raise ValueError(f"memory_limit must be a positive int (bytes) or None; got {memory_limit!r}.")
     if approximation == "fit":
@@ -362,10 +393,10 @@ def build_polynomial(
     if keep_layers:
         layers = tuple(
             LayerPolynomials(
-                input=Polynomial._from_basis(basis, u, feature_names=names),
-                output=Polynomial._from_basis(basis, z, feature_names=names),
+                input=Polynomial._from_basis(layer_basis, u, feature_names=names),
+                output=Polynomial._from_basis(layer_basis, z, feature_names=names),
             )
-            for u, z in kept
+            for layer_basis, u, z in kept
         )
     return Polynomial._from_basis(
         basis, coef, feature_names=names, output_names=outputs, link=adapted.link, layers=layers

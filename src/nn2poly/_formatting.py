@@ -49,7 +49,7 @@ def _text_one(poly: Polynomial, column: int, max_terms: int, precision: int) -> 
             pieces.append(f" + ... ({poly.n_terms - max_terms} more terms)")
             break
         magnitude = abs(value)
-        sign = "-" if value < 0 or (value == 0 and np.signbit(value)) else "+"
+        sign = "-" if value < 0 else "+"
         if name == "1":
             body = _format_number(magnitude, precision)
         elif magnitude == 1:
@@ -74,9 +74,24 @@ def to_text(poly: Polynomial, max_terms: int = _TEXT_TERMS, precision: int = 6) 
     return "\n".join(lines)
 
 
+_LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "&": r"\&",
+    "#": r"\#",
+    "^": r"\hat{}",
+    "_": r"\_",
+    "%": r"\%",
+    "~": r"\sim{}",
+}
+
+
 def _latex_name(name: str) -> str:
-    if "_" in name or not name[:1].isalpha():
-        return r"\mathrm{" + name.replace("_", r"\_") + "}"
+    if not name.isalnum() or not name[:1].isalpha():
+        escaped = "".join(_LATEX_SPECIAL.get(character, character) for character in name)
+        return r"\mathrm{" + escaped + "}"
     head = name.rstrip("0123456789")
     digits = name[len(head) :]
     return f"{head}_{{{digits}}}" if digits and head else name
@@ -136,9 +151,8 @@ def to_sympy(poly: Polynomial) -> Any:
         raise ImportError(
             "Polynomial.to_sympy needs sympy; install it with `pip install nn2poly[symbolic]`."
         ) from None
-    symbols = sympy.symbols(list(poly.feature_names), real=True)
-    if poly.n_features == 1:
-        symbols = [symbols] if not isinstance(symbols, (list, tuple)) else symbols
+    # one Symbol per name: sympy.symbols would split names on spaces and commas
+    symbols = [sympy.Symbol(name, real=True) for name in poly.feature_names]
     monomials = [
         sympy.Mul(*[symbols[i] ** int(p) for i, p in enumerate(row) if p]) for row in poly.powers
     ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
+
 __all__ = ["MemoryLimitError", "available_memory", "get_memory_limit", "set_memory_limit"]
 
 _FRACTION_OF_AVAILABLE = 0.5
@@ -58,11 +60,15 @@ def set_memory_limit(limit_bytes: int | None) -> None:
     if limit_bytes is None:
         _user_limit = None
         return
-    if isinstance(limit_bytes, bool) or not isinstance(limit_bytes, int) or limit_bytes <= 0:
+    if (
+        isinstance(limit_bytes, bool)
+        or not isinstance(limit_bytes, (int, np.integer))
+        or limit_bytes <= 0
+    ):
         raise ValueError(
             f"limit_bytes must be a positive int (bytes) or None; got {limit_bytes!r}."
         )
-    _user_limit = limit_bytes
+    _user_limit = int(limit_bytes)
 
 
 def format_bytes(n_bytes: float) -> str:

@@ -27,12 +27,16 @@ _FORMAT_VERSION = 1
 
 def _as_float_array(value: ArrayLike, *, name: str, ndim: int) -> NDArray[np.float64]:
     try:
-        array = np.array(value, dtype=np.float64)
+        raw = np.asarray(value)
+        complex_values = np.iscomplexobj(raw)
+        array = None if complex_values else np.array(raw, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise TypeError(
             f"{name} must be a numeric array; got {type(value).__name__} that numpy "
             f"cannot convert to float64 ({exc})."
         ) from None
+    if array is None:
+        raise TypeError(f"{name} is complex; weights and biases must be real numbers.")
     if array.ndim != ndim:
         raise ValueError(
             f"{name} must be a {ndim}-D array; got shape {array.shape}. "
@@ -200,6 +204,11 @@ class Network:
             )
         if isinstance(activations, str):
             activations = [activations] * len(weights)
+        if not isinstance(activations, Sequence) or not all(isinstance(a, str) for a in activations):
+            raise TypeError(
+                "activations must be a str (one activation for every layer) or a list with one "
+                f"activation name per layer; got {activations!r}."
+            )
         activations = list(activations)
         if len(activations) != len(weights):
             raise ValueError(
@@ -263,6 +272,8 @@ class Network:
 
     # ---------------------------------------------------------------- compute
     def _check_input(self, X: ArrayLike) -> NDArray[np.float64]:
+        if np.iscomplexobj(X):
+            raise TypeError("X is complex; the network is evaluated on real inputs only.")
         array = np.asarray(X, dtype=np.float64)
         if array.ndim == 1 and self.n_inputs == 1:
             array = array[:, None]

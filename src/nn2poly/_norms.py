@@ -7,7 +7,13 @@ from numpy.typing import NDArray
 
 from ._network import Network
 
-__all__ = ["TaylorAccuracyWarning", "hidden_l1_norms", "largest_hidden_l1_norm"]
+__all__ = [
+    "TaylorAccuracyWarning",
+    "expanded_l1_norms",
+    "hidden_l1_norms",
+    "largest_expanded_l1_norm",
+    "largest_hidden_l1_norm",
+]
 
 #: Tolerance above 1 before a neuron counts as unconstrained.
 L1_TOLERANCE = 1e-6
@@ -39,6 +45,27 @@ def largest_hidden_l1_norm(network: Network) -> tuple[float, int]:
     """The largest hidden-neuron l1 norm and the index of its layer ((0.0, -1) if no hidden layer)."""
     best, where = 0.0, -1
     for index, norms in enumerate(hidden_l1_norms(network)):
+        if norms.size and float(norms.max()) > best:
+            best, where = float(norms.max()), index
+    return best, where
+
+
+def expanded_l1_norms(network: Network) -> list[NDArray[np.float64]]:
+    """l1 norms of ``[bias; weights]`` of the neurons whose activation is expanded:
+    every hidden layer, and the output layer when its activation is not linear."""
+    from .activations import get_activation
+
+    norms = hidden_l1_norms(network)
+    last = network.layers[-1]
+    if not get_activation(last.activation).is_linear:
+        norms.append(np.abs(last.bias) + np.abs(last.weight).sum(axis=0))
+    return norms
+
+
+def largest_expanded_l1_norm(network: Network) -> tuple[float, int]:
+    """The largest l1 norm among expanded neurons and its layer ((0.0, -1) if none)."""
+    best, where = 0.0, -1
+    for index, norms in enumerate(expanded_l1_norms(network)):
         if norms.size and float(norms.max()) > best:
             best, where = float(norms.max()), index
     return best, where

@@ -40,7 +40,7 @@ class LayerPolynomials(NamedTuple):
 def _names(value: Any, count: int, prefix: str, what: str) -> tuple[str, ...]:
     if value is None:
         return tuple(f"{prefix}{i + 1}" for i in range(count))
-    if isinstance(value, str) or not isinstance(value, Sequence | np.ndarray):
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
         raise TypeError(f"{what} must be a sequence of {count} str; got {type(value).__name__}.")
     names = tuple(str(name) for name in value)
     if len(names) != count:
@@ -237,11 +237,13 @@ class Polynomial:
     # ------------------------------------------------------------ evaluate
     def _check_X(self, X: ArrayLike) -> FloatArray:
         if hasattr(X, "columns") and hasattr(X, "to_numpy"):
-            X = X.to_numpy(dtype=np.float64)  # type: ignore[union-attr]
+            X = self._columns_in_feature_order(X)
         try:
             array = np.asarray(X, dtype=np.float64)
         except (TypeError, ValueError):
             raise TypeError(f"X must be a numeric array; got {type(X).__name__}.") from None
+        if np.iscomplexobj(X):
+            raise TypeError("X is complex; the polynomial is evaluated on real inputs only.")
         if array.ndim == 1 and self.n_features == 1:
             array = array[:, None]
         if array.ndim != 2:
@@ -258,6 +260,25 @@ class Polynomial:
         if not np.all(np.isfinite(array)):
             raise ValueError("X contains NaN or infinite values; remove or impute them first.")
         return np.ascontiguousarray(array)
+
+    def _columns_in_feature_order(self, frame: Any) -> FloatArray:
+        """A DataFrame's values with its columns put in ``feature_names`` order.
+
+        Columns named like the features are reordered by name; a frame whose
+        string column names differ from non-default feature names is refused,
+        so a reordered frame never gives silently wrong values.
+        """
+        columns = [str(column) for column in frame.columns]
+        defaults = tuple(f"x{i + 1}" for i in range(self.n_features))
+        if set(columns) == set(self.feature_names) and len(columns) == self.n_features:
+            frame = frame[[frame.columns[columns.index(name)] for name in self.feature_names]]
+        elif self.feature_names != defaults and all(isinstance(c, str) for c in frame.columns):
+            raise ValueError(
+                f"X has columns {columns!r} but the polynomial's features are "
+                f"{list(self.feature_names)!r}; rename the columns or pass X.to_numpy() "
+                "with the columns in feature order."
+            )
+        return np.asarray(frame.to_numpy(dtype=np.float64))
 
     def _evaluate(self, X: FloatArray) -> FloatArray:
         out = np.empty((X.shape[0], self.n_outputs), dtype=np.float64)
@@ -378,7 +399,16 @@ class Polynomial:
 
     def coefficient(self, label: Sequence[int], output: int | str = 0) -> float:
         """The coefficient of one monomial, given by its R-style label, e.g. ``(1, 2)``."""
-        target = tuple(label)
+        try:
+            variables = [int(v) for v in label]
+        except (TypeError, ValueError):
+            raise TypeError(f"label must be a sequence of ints such as (1, 2); got {label!r}.") from None
+        if variables != [0] and any(not 1 <= v <= self.n_features for v in variables):
+            raise ValueError(
+                f"label {tuple(label)!r} names a variable outside 1..{self.n_features}; labels use "
+                "1-based variable indices, with (0,) for the intercept."
+            )
+        target = tuple(sorted(variables)) if variables != [0] else (0,)
         try:
             row = self.labels.index(target)
         except ValueError:
@@ -441,14 +471,24 @@ class Polynomial:
                 "Not an nn2poly polynomial: expected a dictionary with "
                 f"format={_FORMAT_NAME!r} (as written by Polynomial.save)."
             )
-        n_features = int(data["n_features"])
-        labels = data["labels"]
+        missing = [key for key in ("n_features", "labels", "coef") if key not in data]
+        if missing:
+            raise ValueError(f"The polynomial dictionary lacks the keys {missing!r}.")
+        try:
+            n_features = int(data["n_features"])
+            labels = [[int(v) for v in label] for label in data["labels"]]
+            coef = np.array(data["coef"], dtype=np.float64).T
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"Malformed polynomial dictionary: {exc}.") from None
         powers = np.zeros((len(labels), n_features), dtype=np.int64)
         for row, label in enumerate(labels):
             for variable in label:
                 if variable:
-                    powers[row, int(variable) - 1] += 1
-        coef = np.array(data["coef"], dtype=np.float64).T
+                    if not 1 <= variable <= n_features:
+                        raise ValueError(
+                            f"label {label!r} names variable {variable}, outside 1..{n_features}."
+                        )
+                    powers[row, variable - 1] += 1
         return cls(
             powers,
             coef,
@@ -475,9 +515,11 @@ class Polynomial:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Polynomial):
             return NotImplemented
+        width = max(self.degree, other.degree, 1)
         return (
             self.n_features == other.n_features
-            and np.array_equal(self.powers, other.powers)
+            and self.n_terms == other.n_terms
+            and np.array_equal(self._padded(width), other._padded(width))
             and np.array_equal(self.coef, other.coef)
             and self.feature_names == other.feature_names
             and self.output_names == other.output_names
@@ -485,3 +527,12 @@ class Polynomial:
         )
 
     __hash__ = None  # type: ignore[assignment]
+
+    def _padded(self, width: int) -> NDArray[np.int32]:
+        """The variable rows padded (or cut) to ``width`` columns."""
+        rows = self._variables
+        if rows.shape[1] >= width:
+            return rows[:, :width]
+        out = np.full((rows.shape[0], width), -1, dtype=np.int32)
+        out[:, : rows.shape[1]] = rows
+        return out

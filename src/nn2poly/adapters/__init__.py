@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from .._network import Network
 
 __all__ = ["AdaptedModel", "adapt", "as_network"]
@@ -95,7 +97,7 @@ def adapt(model: Any) -> AdaptedModel:
     if (
         isinstance(model, tuple)
         and len(model) == 2
-        and isinstance(model[0], Sequence)
+        and (isinstance(model[0], Sequence) or isinstance(model[0], np.ndarray))
         and (isinstance(model[1], str) or isinstance(model[1], Sequence))
     ):
         return AdaptedModel(Network.from_weights(model[0], model[1]))

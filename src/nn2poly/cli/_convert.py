@@ -175,5 +175,8 @@ def convert(
     if output is None:
         typer.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            fail(f"cannot write {output}: {exc.strerror or exc}")
         typer.echo(f"Wrote {poly.n_terms} terms to {output}", err=True)
