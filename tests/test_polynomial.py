@@ -126,6 +126,8 @@ def test_constructor_validation() -> None:
         Polynomial([[1.5, 0]], [1.0])
     with pytest.raises(ValueError, match="coef must have shape"):
         Polynomial([[1, 0]], [1.0, 2.0])
+    with pytest.raises(ValueError, match="total degree 1000000000"):
+        Polynomial([[10**9]], [1.0])
     with pytest.raises(ValueError, match="link must be one of"):
         Polynomial([[1, 0]], [1.0], link="probit")
 

@@ -50,9 +50,17 @@ def _names(value: Any, count: int, prefix: str, what: str) -> tuple[str, ...]:
     return names
 
 
+#: Largest total degree of a monomial a Polynomial accepts.
+MAX_DEGREE = 1000
+
+
 def _powers_to_variables(powers: NDArray[np.int64]) -> NDArray[np.int32]:
     degrees = powers.sum(axis=1)
     width = max(int(degrees.max(initial=0)), 1)
+    if width > MAX_DEGREE:
+        raise ValueError(
+            f"powers has a monomial of total degree {width}; at most {MAX_DEGREE} is supported."
+        )
     out = np.full((powers.shape[0], width), -1, dtype=np.int32)
     for row, exponents in enumerate(powers):
         variables = np.repeat(np.arange(powers.shape[1]), exponents)
