@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -45,7 +45,6 @@ class SolverResult:
     elapsed: float
     message: str = ""
     dimension: int | None = None
-    extra: dict = field(default_factory=dict)
 
     @property
     def minima(self) -> list[CriticalPoint]:
