@@ -351,12 +351,12 @@ def test_cli_solve_gates_prints_the_table():
     runner = CliRunner()
     result = runner.invoke(
         app,
-        ["solve-gates", "--gate", "xor", "--activation", "square", "--solver", "layerwise",
+        ["solve-gates", "--gate", "xor", "--activation", "square", "--solver", "layerwise,newton",
          "--seeds", "3", "--hidden", "1"],
         env={"COLUMNS": "200"},
     )
     assert result.exit_code == 0, result.output
-    assert "layerwise" in result.output and "xor" in result.output
+    assert "layerwise" in result.output and "newton" in result.output and "xor" in result.output
     assert "x1·x2 coefficient is -2" in result.output
     bad = runner.invoke(app, ["solve-gates", "--gate", "nand"])
     assert bad.exit_code == 2

@@ -14,12 +14,17 @@ _SOLVERS = ("groebner", "newton", "layerwise", "gd")
 
 
 def _choices(value: str, allowed: tuple[str, ...], option: str) -> list[str]:
-    key = value.strip().lower()
-    if key == "all":
+    """One name, several separated by commas, or ``all``."""
+    keys = [part.strip().lower() for part in value.split(",") if part.strip()]
+    if keys == ["all"]:
         return list(allowed)
-    if key not in allowed:
-        fail(f"{option} got {value!r}; expected one of {', '.join(allowed)} or all.")
-    return [key]
+    unknown = [key for key in keys if key not in allowed]
+    if unknown or not keys:
+        fail(
+            f"{option} got {value!r}; expected one of {', '.join(allowed)}, "
+            "several separated by commas, or all."
+        )
+    return list(dict.fromkeys(keys))
 
 
 def _hidden(value: str) -> tuple[int, ...]:
@@ -42,9 +47,13 @@ def _number(value: float) -> str:
 
 @app.command("solve-gates")
 def solve_gates_command(
-    gate: Annotated[str, typer.Option(help="xor, or, and, or all.")] = "xor",
-    activation: Annotated[str, typer.Option(help="identity, square, tanh3, or all.")] = "identity",
-    solver: Annotated[str, typer.Option(help="groebner, newton, layerwise, gd, or all.")] = "all",
+    gate: Annotated[str, typer.Option(help="xor, or, and (comma-separated) or all.")] = "xor",
+    activation: Annotated[
+        str, typer.Option(help="identity, square, tanh3 (comma-separated) or all.")
+    ] = "identity",
+    solver: Annotated[
+        str, typer.Option(help="groebner, newton, layerwise, gd (comma-separated) or all.")
+    ] = "all",
     seeds: Annotated[int, typer.Option(help="Random starts of each iterative solver.")] = 20,
     bias: Annotated[bool, typer.Option("--bias/--no-bias", help="Give every neuron a bias.")] = False,
     hidden: Annotated[str, typer.Option(help="Hidden layer sizes, comma-separated.")] = "2,2",
