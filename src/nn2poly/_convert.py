@@ -199,10 +199,15 @@ def convert_network(
     return basis, z, kept
 
 
-def _warn_if_unconstrained(network: Network) -> None:
+def _warn_if_unconstrained(network: Network, orders: tuple[int, ...]) -> None:
     import warnings
 
-    norm, layer = largest_expanded_l1_norm(network)
+    # a polynomial activation expanded to at least its degree is exact everywhere
+    exact = [
+        (get_activation(layer.activation).polynomial_degree or order + 1) <= order
+        for layer, order in zip(network.layers, orders)
+    ]
+    norm, layer = largest_expanded_l1_norm(network, skip=exact)
     if norm > 1.0 + L1_TOLERANCE:
         warnings.warn(
             f"The network is not l1-constrained: among the neurons whose activation is expanded, "
@@ -356,7 +361,7 @@ def to_polynomial(
                 if not activation.is_analytic:
                     # raises NotAnalyticError with the explanation and the fix
                     activation.taylor_coefficients(0.0, 1)
-        _warn_if_unconstrained(network)
+        _warn_if_unconstrained(network, orders)
     else:
         raise ValueError(
             f"approximation must be 'taylor' or 'fit'; got {approximation!r}."

@@ -44,10 +44,15 @@ def _format_number(value: float, precision: int) -> str:
 def _text_one(poly: Polynomial, column: int, max_terms: int, precision: int) -> str:
     pieces: list[str] = []
     coef = poly.coef[:, column]
-    for index, (value, name) in enumerate(zip(coef, poly.term_names)):
-        if index >= max_terms:
-            pieces.append(f" + ... ({poly.n_terms - max_terms} more terms)")
+    shown = 0
+    nonzero = int(np.count_nonzero(coef))
+    for value, name in zip(coef, poly.term_names):
+        if value == 0:
+            continue  # exact zeros say nothing; NaN is kept
+        if shown >= max_terms:
+            pieces.append(f" + ... ({nonzero - max_terms} more terms)")
             break
+        shown += 1
         magnitude = abs(value)
         sign = "-" if value < 0 else "+"
         if name == "1":

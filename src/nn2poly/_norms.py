@@ -62,10 +62,17 @@ def expanded_l1_norms(network: Network) -> list[NDArray[np.float64]]:
     return norms
 
 
-def largest_expanded_l1_norm(network: Network) -> tuple[float, int]:
-    """The largest l1 norm among expanded neurons and its layer ((0.0, -1) if none)."""
+def largest_expanded_l1_norm(
+    network: Network, skip: list[bool] | None = None
+) -> tuple[float, int]:
+    """The largest l1 norm among expanded neurons and its layer ((0.0, -1) if none).
+
+    ``skip[l]`` leaves layer ``l`` out (e.g. an exact polynomial expansion).
+    """
     best, where = 0.0, -1
     for index, norms in enumerate(expanded_l1_norms(network)):
+        if skip is not None and skip[index]:
+            continue
         if norms.size and float(norms.max()) > best:
             best, where = float(norms.max()), index
     return best, where

@@ -78,6 +78,7 @@ _BUILTIN = (
         lambda x: x * x,
         _series.polynomial_series((0.0, 0.0, 1.0)),
         description="x^2, a polynomial activation",
+        polynomial_degree=2,
     ),
     # Non-analytic activations: known by name, evaluated exactly, no Taylor series.
     ActivationSpec("relu", lambda x: np.maximum(x, 0.0), None, description="max(x, 0)"),

@@ -63,6 +63,9 @@ class ActivationSpec:
         True for the identity: its default Taylor order is 1.
     description : str
         One line for listings.
+    polynomial_degree : int or None
+        For an activation that is itself a polynomial, its degree: a Taylor
+        expansion of at least that order is exact everywhere.
     """
 
     name: str
@@ -72,6 +75,7 @@ class ActivationSpec:
     aliases: tuple[str, ...] = ()
     is_linear: bool = False
     description: str = ""
+    polynomial_degree: int | None = None
 
 
 _REGISTRY: dict[str, ActivationSpec] = {}
@@ -130,6 +134,13 @@ class Activation:
     def is_analytic(self) -> bool:
         """Whether the activation has a Taylor expansion (a registered series)."""
         return self.spec.taylor is not None
+
+    @property
+    def polynomial_degree(self) -> int | None:
+        """Degree of a polynomial activation (exact expansions), else None."""
+        if self.spec.is_linear:
+            return 1
+        return self.spec.polynomial_degree
 
     @property
     def is_linear(self) -> bool:
