@@ -12,7 +12,7 @@ from ._algebra import compose_affine, compose_general, taylor_shift
 from ._kernels import linear_map
 from ._approximation import LayerApproximation, TaylorApproximation, resolve_taylor_orders
 from ._memory import MemoryLimitError, format_bytes, get_memory_limit
-from ._monomials import MonomialBasis, n_monomials, n_product_pairs
+from ._monomials import MonomialBasis, monomial_basis, n_monomials, n_product_pairs
 from ._network import Network
 from ._polynomial import LayerPolynomials, Polynomial
 from ._norms import L1_TOLERANCE, TaylorAccuracyWarning, largest_expanded_l1_norm
@@ -143,7 +143,7 @@ def convert_network(
     """
     plan = _plan(network, approximation, max_order, keep_layers)
     _check_memory(plan, network, max_order, get_memory_limit() if memory_limit is None else memory_limit)
-    basis = MonomialBasis(network.n_inputs, plan.basis_degree)
+    basis = monomial_basis(network.n_inputs, plan.basis_degree)
     table = basis.product_table() if plan.needs_products else None
     p = network.n_inputs
     n_terms = basis.n_terms
@@ -192,7 +192,7 @@ def convert_network(
     kept_basis = basis
     if plan.degree < plan.basis_degree:
         # a later layer of order 0 made the result constant: drop the zero rows
-        basis = MonomialBasis(network.n_inputs, plan.degree)
+        basis = monomial_basis(network.n_inputs, plan.degree)
         z = z[: basis.n_terms].copy()
     if keep_layers:
         kept = [(kept_basis, u, out) for u, out in kept]  # type: ignore[misc]

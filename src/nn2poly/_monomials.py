@@ -16,7 +16,7 @@ degree, ``N(d) = C(p + d - 1, d)`` the number of monomials of degree ``d``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from math import comb
 
 import numpy as np
@@ -199,3 +199,20 @@ class MonomialBasis:
         for row, degree in zip(self.variables.tolist(), self.degrees.tolist()):
             result.append(tuple(v + 1 for v in row[:degree]) if degree else (0,))
         return result
+
+
+#: Bases up to this many monomials are kept for reuse between conversions.
+_CACHED_TERMS = 200_000
+
+
+@lru_cache(maxsize=16)
+def _cached_basis(n_variables: int, max_degree: int) -> MonomialBasis:
+    return MonomialBasis(n_variables, max_degree)
+
+
+def monomial_basis(n_variables: int, max_degree: int) -> MonomialBasis:
+    """A :class:`MonomialBasis`; small ones are shared between calls (they are
+    immutable), so repeated conversions of small networks skip rebuilding them."""
+    if n_monomials(n_variables, max_degree) <= _CACHED_TERMS:
+        return _cached_basis(n_variables, max_degree)
+    return MonomialBasis(n_variables, max_degree)

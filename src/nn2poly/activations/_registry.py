@@ -79,6 +79,7 @@ class ActivationSpec:
 
 
 _REGISTRY: dict[str, ActivationSpec] = {}
+_by_name: dict[str, "Activation"] = {}  # names already looked up
 _ALIASES: dict[str, str] = {}
 
 
@@ -98,6 +99,7 @@ def register_activation(spec: ActivationSpec, *, overwrite: bool = False) -> Non
             "overwrite=True to replace it."
         )
     _REGISTRY[key] = spec
+    _by_name.clear()
     for alias in spec.aliases:
         _ALIASES[alias.lower()] = key
 
@@ -248,6 +250,10 @@ def get_activation(name: str | Activation, **params: float) -> Activation:
         name = name.name
     if not isinstance(name, str):
         raise TypeError(f"An activation name must be a str; got {type(name).__name__}.")
+    if not params:
+        cached = _by_name.get(name)
+        if cached is not None and _REGISTRY.get(cached.spec.name) is cached.spec:
+            return cached
     base, parsed = _parse(name)
     key = _ALIASES.get(base, base)
     spec = _REGISTRY.get(key)
@@ -270,4 +276,7 @@ def get_activation(name: str | Activation, **params: float) -> Activation:
     for key_, value in bound.items():
         if not np.isfinite(value):
             raise ValueError(f"Activation parameter {key_}={value!r} must be finite.")
-    return Activation(spec, bound)
+    activation = Activation(spec, bound)
+    if not params and len(_by_name) < 1024:
+        _by_name[name] = activation
+    return activation
