@@ -186,6 +186,15 @@ class MonomialBasis:
         monomial ``o`` as ``left * right`` with ``deg left >= 1``.  Rows of the
         monomials of degree at most ``D`` form the prefix ``o < offsets[D + 1]``.
         """
+        if n_product_pairs(self.n_variables, self.max_degree) <= _CACHED_PAIRS:
+            return self._product_table
+        return self._build_product_table()
+
+    @cached_property
+    def _product_table(self) -> tuple[IntArray, NDArray[np.int32], NDArray[np.int32]]:
+        return self._build_product_table()
+
+    def _build_product_table(self) -> tuple[IntArray, NDArray[np.int32], NDArray[np.int32]]:
         from ._kernels import build_product_table
 
         return build_product_table(
@@ -201,8 +210,10 @@ class MonomialBasis:
         return result
 
 
-#: Bases up to this many monomials are kept for reuse between conversions.
+#: Bases up to this many monomials are kept for reuse between conversions,
+#: with their product tables up to this many pairs.
 _CACHED_TERMS = 200_000
+_CACHED_PAIRS = 2_000_000
 
 
 @lru_cache(maxsize=16)
