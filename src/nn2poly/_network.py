@@ -8,7 +8,6 @@ network came from; the adapters in :mod:`nn2poly.adapters` build networks.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ._jsonio import read_json, write_json
 from .activations import get_activation
 
 __all__ = ["Dense", "Network"]
@@ -353,15 +353,9 @@ class Network:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the network as JSON (exact float round trip)."""
-        with open(path, "w", encoding="utf-8") as handle:
-            json.dump(self.to_dict(), handle)
+        write_json(path, self.to_dict())
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Network:
         """Read a network written by :meth:`save` (or a reference-layout JSON file)."""
-        try:
-            with open(path, encoding="utf-8") as handle:
-                data = json.load(handle)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{os.fspath(path)!r} is not valid JSON: {exc}") from None
-        return cls.from_dict(data)
+        return cls.from_dict(read_json(path))

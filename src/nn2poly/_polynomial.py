@@ -3,7 +3,6 @@ coefficient column per output."""
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from . import _formatting
 from ._kernels import evaluate_monomials
+from ._jsonio import read_json, write_json
 from ._monomials import MonomialBasis
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -507,18 +507,12 @@ class Polynomial:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the polynomial as JSON; :meth:`load` reads it back exactly."""
-        with open(path, "w", encoding="utf-8") as handle:
-            json.dump(self.to_dict(), handle)
+        write_json(path, self.to_dict())
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Polynomial:
         """Read a polynomial written by :meth:`save`."""
-        try:
-            with open(path, encoding="utf-8") as handle:
-                data = json.load(handle)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{os.fspath(path)!r} is not valid JSON: {exc}") from None
-        return cls.from_dict(data)
+        return cls.from_dict(read_json(path))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Polynomial):
