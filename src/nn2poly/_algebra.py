@@ -57,9 +57,7 @@ def taylor_shift(coefficients: FloatArray, shift: FloatArray, max_power: int) ->
     return out
 
 
-def compose_affine(
-    basis: MonomialBasis, constant: FloatArray, linear: FloatArray, d: FloatArray
-) -> FloatArray:
+def compose_affine(basis: MonomialBasis, linear: FloatArray, d: FloatArray) -> FloatArray:
     """``sum_k d[j, k] v_j^k`` for affine ``v_j = sum_i linear[i, j] x_i``.
 
     By the multinomial theorem the coefficient of ``x^a`` (``|a| = k``) in
@@ -69,8 +67,6 @@ def compose_affine(
     Parameters
     ----------
     basis : MonomialBasis
-    constant : ndarray of shape (n_polys,)
-        Unused except for its length; kept for symmetry with callers.
     linear : ndarray of shape (n_variables, n_polys)
     d : ndarray of shape (n_polys, K + 1)
 
@@ -78,7 +74,7 @@ def compose_affine(
     -------
     ndarray of shape (n_terms, n_polys)
     """
-    n_polys = constant.shape[0]
+    n_polys = linear.shape[1]
     top = min(d.shape[1] - 1, basis.max_degree)
     out = np.zeros((basis.n_terms, n_polys), dtype=np.float64)
     if top >= 1:

@@ -180,7 +180,7 @@ def convert_network(
                 z = u * (d[:, 1][None, :] if top == 1 else 0.0)
                 z[0] = d[:, 0]
             elif affine:
-                z = compose_affine(basis, constants, u[1:affine_rows], d)
+                z = compose_affine(basis, u[1:affine_rows], d)
             else:
                 if table is None:  # pragma: no cover - the plan guarantees a table here
                     raise RuntimeError("internal error: a product table was not planned")

@@ -8,7 +8,6 @@ over contiguous neurons.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 from numba import njit, prange
 
@@ -16,6 +15,7 @@ __all__ = [
     "build_product_table",
     "evaluate_monomials",
     "horner_step",
+    "linear_map",
     "rank_monomials",
 ]
 
@@ -175,11 +175,6 @@ def _evaluate_monomials(X, variables, coef, out):  # type: ignore[no-untyped-def
                 value *= X[i, var]
             for k in range(n_outputs):
                 out[i, k] += coef[t, k] * value
-
-
-def kernel_threads() -> int:
-    """Threads numba uses for the parallel kernels."""
-    return int(numba.get_num_threads())
 
 
 

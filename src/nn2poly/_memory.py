@@ -73,8 +73,10 @@ def set_memory_limit(limit_bytes: int | None) -> None:
 
 def format_bytes(n_bytes: float) -> str:
     """Human-readable size, e.g. ``'1.5 GiB'``."""
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
-        if abs(n_bytes) < 1024 or unit == "PiB":
-            return f"{n_bytes:.3g} {unit}" if unit != "B" else f"{int(n_bytes)} B"
+    if abs(n_bytes) < 1024:
+        return f"{int(n_bytes)} B"
+    for unit in ("KiB", "MiB", "GiB", "TiB"):
         n_bytes /= 1024
-    raise AssertionError("unreachable")
+        if abs(n_bytes) < 1024:
+            break
+    return f"{n_bytes:.3g} {unit}"

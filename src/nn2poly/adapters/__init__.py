@@ -19,10 +19,10 @@ from typing import Any
 import numpy as np
 
 from .._network import Network
+from .._polynomial import LINKS
 
 __all__ = ["AdaptedModel", "adapt", "as_network"]
 
-LINKS = (None, "sigmoid", "softmax")
 
 
 @dataclass(frozen=True)
