@@ -138,12 +138,25 @@ def _horner_step(v, h_old, h_new, constant, indptr, left, right, n_rows):  # typ
                 h_new[o, j] += v[a, j] * h_old[b, j]
 
 
-_horner_step_parallel = njit(cache=True, parallel=True)(_horner_step)
-_horner_step_serial = njit(cache=True)(_horner_step)
-
 #: Below this many multiply-adds a kernel runs on one thread: waking the
 #: thread pool costs more than it saves.
 PARALLEL_THRESHOLD = 1 << 21
+
+
+class _ThreadedKernel:
+    """A kernel compiled twice: on one thread, and in parallel for large work."""
+
+    def __init__(self, function):  # type: ignore[no-untyped-def]
+        self.parallel = njit(cache=True, parallel=True)(function)
+        self.serial = njit(cache=True)(function)
+
+    def __call__(self, work: int, *args):  # type: ignore[no-untyped-def]
+        kernel = self.parallel if work >= PARALLEL_THRESHOLD else self.serial
+        return kernel(*args)
+
+
+_horner_step_kernel = _ThreadedKernel(_horner_step)
+
 
 
 def horner_step(v, h_old, h_new, constant, indptr, left, right, n_rows):  # type: ignore[no-untyped-def]
@@ -154,8 +167,7 @@ def horner_step(v, h_old, h_new, constant, indptr, left, right, n_rows):  # type
     ``constant`` is (n_polys,).
     """
     work = int(indptr[n_rows]) * v.shape[1]
-    kernel = _horner_step_parallel if work >= PARALLEL_THRESHOLD else _horner_step_serial
-    kernel(v, h_old, h_new, constant, indptr, left, right, n_rows)
+    _horner_step_kernel(work, v, h_old, h_new, constant, indptr, left, right, n_rows)
 
 
 def _evaluate_monomials(X, variables, coef, out):  # type: ignore[no-untyped-def]
@@ -206,40 +218,33 @@ def _affine_power_terms(parent, last, multinomials, offsets, linear, d, out, top
             out[a, j] *= scale * d[degree, j]
 
 
-_affine_power_terms_parallel = njit(cache=True, parallel=True)(_affine_power_terms)
-_affine_power_terms_serial = njit(cache=True)(_affine_power_terms)
+_affine_power_terms_kernel = _ThreadedKernel(_affine_power_terms)
 
 
 def affine_power_terms(parent, last, multinomials, offsets, linear, d, out, top):  # type: ignore[no-untyped-def]
     """Multinomial expansion of ``sum_k d[k, j] v_j^k`` for linear ``v_j`` (see
     :func:`_affine_power_terms`), on one thread for small problems."""
     work = int(offsets[top + 1]) * out.shape[1]
-    kernel = _affine_power_terms_parallel if work >= PARALLEL_THRESHOLD else _affine_power_terms_serial
-    kernel(parent, last, multinomials, offsets, linear, d, out, top)
+    _affine_power_terms_kernel(work, parent, last, multinomials, offsets, linear, d, out, top)
 
 
-_evaluate_monomials_parallel = njit(cache=True, parallel=True)(_evaluate_monomials)
-_evaluate_monomials_serial = njit(cache=True)(_evaluate_monomials)
+_evaluate_monomials_kernel = _ThreadedKernel(_evaluate_monomials)
 
 
 def evaluate_monomials(X, variables, coef, out):  # type: ignore[no-untyped-def]
     """``out[i, k] = sum_t coef[t, k] * prod_j X[i, variables[t, j]]`` (padding -1 skipped)."""
     work = X.shape[0] * variables.shape[0] * max(coef.shape[1], variables.shape[1])
-    kernel = _evaluate_monomials_parallel if work >= PARALLEL_THRESHOLD else _evaluate_monomials_serial
-    kernel(X, variables, coef, out)
+    _evaluate_monomials_kernel(work, X, variables, coef, out)
 
 
-_rank_monomials_parallel = njit(cache=True, parallel=True)(_rank_monomials)
-_rank_monomials_serial = njit(cache=True)(_rank_monomials)
-_build_product_table_parallel = njit(cache=True, parallel=True)(_build_product_table)
-_build_product_table_serial = njit(cache=True)(_build_product_table)
+_rank_monomials_kernel = _ThreadedKernel(_rank_monomials)
+_build_product_table_kernel = _ThreadedKernel(_build_product_table)
 
 
 def rank_monomials(rows, multichoose, offsets):  # type: ignore[no-untyped-def]
     """Basis index of each -1-padded sorted row of ``rows`` (shape (m, k))."""
     work = rows.shape[0] * max(rows.shape[1], 1) * 16
-    kernel = _rank_monomials_parallel if work >= PARALLEL_THRESHOLD else _rank_monomials_serial
-    return kernel(rows, multichoose, offsets)
+    return _rank_monomials_kernel(work, rows, multichoose, offsets)
 
 
 def build_product_table(variables, degrees, multichoose, offsets):  # type: ignore[no-untyped-def]
@@ -248,9 +253,7 @@ def build_product_table(variables, degrees, multichoose, offsets):  # type: igno
     See :meth:`nn2poly._monomials.MonomialBasis.product_table`.
     """
     work = variables.shape[0] * (1 << max(variables.shape[1], 1)) * 8
-    parallel = work >= PARALLEL_THRESHOLD
-    kernel = _build_product_table_parallel if parallel else _build_product_table_serial
-    return kernel(variables, degrees, multichoose, offsets)
+    return _build_product_table_kernel(work, variables, degrees, multichoose, offsets)
 
 
 @njit(cache=True)
