@@ -357,10 +357,7 @@ def to_polynomial(
         layer_approximation = TaylorApproximation(orders, center)
         for index, layer in enumerate(network.layers):
             if not layer_approximation.is_identity(index, layer):
-                activation = get_activation(layer.activation)
-                if not activation.is_analytic:
-                    # raises NotAnalyticError with the explanation and the fix
-                    activation.taylor_coefficients(0.0, 1)
+                get_activation(layer.activation).require_analytic()
         _warn_if_unconstrained(network, orders)
     else:
         raise ValueError(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -174,13 +174,7 @@ class Activation:
         >>> get_activation("tanh").taylor_coefficients(0.0, 5).round(6) + 0.0
         array([ 0.      ,  1.      ,  0.      , -0.333333,  0.      ,  0.133333])
         """
-        if self.spec.taylor is None:
-            raise NotAnalyticError(
-                f"The activation {self.name!r} is not analytic, so it has no Taylor "
-                "expansion that NN2Poly can use. Convert with a range-fitted polynomial "
-                "approximation instead (approximation='fit'), or train the network with an "
-                "analytic activation such as 'tanh', 'sigmoid' or 'softplus'."
-            )
+        self.require_analytic()
         if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 0:
             raise ValueError(f"order must be a non-negative int; got {order!r}.")
         center_array = np.asarray(center, dtype=np.float64)
@@ -188,8 +182,28 @@ class Activation:
         centers = np.atleast_1d(center_array).ravel()
         if not np.all(np.isfinite(centers)):
             raise ValueError("Taylor centres must be finite.")
-        coefficients = self.spec.taylor(centers, int(order), **self.params)
+        taylor = cast(TaylorFunction, self.spec.taylor)  # present: require_analytic passed
+        coefficients = taylor(centers, int(order), **self.params)
         return coefficients[0] if scalar else coefficients
+
+    def require_analytic(self) -> None:
+        """Raise :class:`NotAnalyticError` (with the fix) if there is no Taylor series.
+
+        Examples
+        --------
+        >>> get_activation("tanh").require_analytic()
+        >>> get_activation("relu").require_analytic()
+        Traceback (most recent call last):
+        ...
+        nn2poly.activations._registry.NotAnalyticError: The activation 'relu' is not analytic, ...
+        """
+        if self.spec.taylor is None:
+            raise NotAnalyticError(
+                f"The activation {self.name!r} is not analytic, so it has no Taylor "
+                "expansion that NN2Poly can use. Convert with a range-fitted polynomial "
+                "approximation instead (approximation='fit'), or train the network with an "
+                "analytic activation such as 'tanh', 'sigmoid' or 'softplus'."
+            )
 
 
 _NAME_PATTERN = re.compile(r"^\s*([A-Za-z_][\w\-]*)\s*(?:\((.*)\))?\s*$")
