@@ -75,7 +75,7 @@ def _framework_of(model: Any) -> str | None:
     return None
 
 
-def adapt(model: Any) -> AdaptedModel:
+def adapt(model: Any, *, trust: bool = False) -> AdaptedModel:
     """Build an :class:`AdaptedModel` from any supported model.
 
     Accepted: :class:`Network`; an ``AdaptedModel``; a dictionary in the
@@ -83,6 +83,10 @@ def adapt(model: Any) -> AdaptedModel:
     layout; a path to a saved model (see :func:`nn2poly.load_network`);
     ``(weights, activations)`` pairs; and models of PyTorch, Keras,
     scikit-learn and ONNX.
+
+    ``trust`` is passed on to :func:`nn2poly.load_network` when ``model`` is
+    a path: formats whose loading can run code stored in the file are read
+    only with ``trust=True``.
     """
     if isinstance(model, AdaptedModel):
         return model
@@ -93,7 +97,7 @@ def adapt(model: Any) -> AdaptedModel:
     if isinstance(model, (str, os.PathLike)):
         from ._files import load_adapted
 
-        return load_adapted(model)
+        return load_adapted(model, trust=trust)
     if (
         isinstance(model, tuple)
         and len(model) == 2
