@@ -249,11 +249,14 @@ def invalid_value(
     caller: str | None = None,
     fix: str | None = None,
     type_error: bool = False,
+    subject: str | None = None,
 ) -> InvalidParameterError | InvalidParameterTypeError:
     """The error for ``value`` given as parameter ``name``, in the one template.
 
     Use it for checks no constraint table can express (relations between
-    parameters, shapes); ``raise invalid_value(...)``.
+    parameters, shapes); ``raise invalid_value(...)``.  ``subject`` replaces
+    "The 'name' parameter of caller" where the value is not a parameter (a
+    command-line option such as ``"--threshold"``).
 
     Examples
     --------
@@ -262,6 +265,8 @@ def invalid_value(
     The 'data' parameter of diagnose must be an array with 4 columns. Got (3, 2) instead. Pass the training inputs.
     """
     where = f"The {name!r} parameter of {caller}" if caller else f"The {name!r} parameter"
+    if subject is not None:
+        where = subject
     shown = _show(value)
     message = f"{where} must be {expected}. Got {shown} instead."
     if fix:
@@ -286,6 +291,7 @@ def check_param(
     *,
     caller: str | None = None,
     fix: str | None = None,
+    subject: str | None = None,
 ) -> Any:
     """Check one value against its constraints; return it as the library uses it.
 
@@ -302,6 +308,9 @@ def check_param(
         Name of the public function or class, shown in the message.
     fix : str, optional
         How to fix a refused value, appended to the message.
+    subject : str, optional
+        What the message speaks of instead of "The 'name' parameter of caller"
+        (e.g. a command-line option, ``"--threshold"``).
 
     Returns
     -------
@@ -329,7 +338,9 @@ def check_param(
             return constraint.convert(value)
     type_error = not any(constraint.accepts_type(value) for constraint in normalised)
     expected = _join([constraint.describe() for constraint in normalised])
-    raise invalid_value(name, value, expected, caller=caller, fix=fix, type_error=type_error)
+    raise invalid_value(
+        name, value, expected, caller=caller, fix=fix, type_error=type_error, subject=subject
+    )
 
 
 def validate_params(
