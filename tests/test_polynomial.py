@@ -90,7 +90,7 @@ def test_truncate_and_top() -> None:
     assert (0,) not in poly.top(5, include_intercept=False).labels
     with pytest.raises(ValueError, match="positive int"):
         poly.top(0)
-    with pytest.raises(ValueError, match="Unknown output"):
+    with pytest.raises(ValueError, match="'output' parameter of Polynomial.top .* Got 'z'"):
         poly.top(3, output="z")
 
 
@@ -126,9 +126,9 @@ def test_constructor_validation() -> None:
         Polynomial([[1.5, 0]], [1.0])
     with pytest.raises(ValueError, match="coef must have shape"):
         Polynomial([[1, 0]], [1.0, 2.0])
-    with pytest.raises(ValueError, match="total degree 1000000000"):
+    with pytest.raises(ValueError, match="got an exponent of 1000000000"):
         Polynomial([[10**9]], [1.0])
-    with pytest.raises(ValueError, match="link must be one of"):
+    with pytest.raises(ValueError, match="'link' parameter of Polynomial must be one of"):
         Polynomial([[1, 0]], [1.0], link="probit")
 
 

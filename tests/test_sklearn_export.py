@@ -11,7 +11,7 @@ from sklearn.pipeline import Pipeline  # noqa: E402
 from sklearn.preprocessing import PolynomialFeatures  # noqa: E402
 
 import nn2poly  # noqa: E402
-from nn2poly._sklearn_export import polynomial_to_sklearn  # noqa: E402
+from nn2poly._export import to_sklearn as polynomial_to_sklearn  # noqa: E402
 
 RNG = np.random.default_rng(17)
 X = RNG.uniform(-1.0, 1.0, size=(40, 3))

@@ -1,33 +1,31 @@
 """The Polynomial result type: an immutable multivariate polynomial with one
-coefficient column per output."""
+coefficient column per output, a thin shell over the array functions of
+:mod:`nn2poly._powers`."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from . import _formatting
+from . import _export, _powers
+from ._export import PolynomialExports
 from ._kernels import evaluate_monomials
-from ._jsonio import read_json, write_json
 from ._monomials import MonomialBasis
-
-if TYPE_CHECKING:  # pragma: no cover
-    import pandas
-    import sympy
+from ._polynomial_algebra import PolynomialArithmetic
+from ._polynomial_input import check_samples
+from ._polynomial_io import PolynomialIO
+from ._validation import Interval, Options, Predicate, check_param
 
 __all__ = ["LayerPolynomials", "Polynomial"]
 
 FloatArray = NDArray[np.float64]
 LINKS = (None, "sigmoid", "softmax")
-_FORMAT_NAME = "nn2poly.polynomial"
-_FORMAT_VERSION = 1
-_EVALUATION_CHUNK = 1 << 22  # samples x terms evaluated per block
+MAX_DEGREE = _powers.MAX_DEGREE
 
 
 class LayerPolynomials(NamedTuple):
@@ -50,33 +48,21 @@ def _names(value: Any, count: int, prefix: str, what: str) -> tuple[str, ...]:
     return names
 
 
-#: Largest total degree of a monomial a Polynomial accepts.
-MAX_DEGREE = 1000
-
-
-def _powers_to_variables(powers: NDArray[np.int64]) -> NDArray[np.int32]:
-    degrees = powers.sum(axis=1)
-    width = max(int(degrees.max(initial=0)), 1)
-    if width > MAX_DEGREE:
-        raise ValueError(
-            f"powers has a monomial of total degree {width}; at most {MAX_DEGREE} is supported."
-        )
-    out = np.full((powers.shape[0], width), -1, dtype=np.int32)
-    for row, exponents in enumerate(powers):
-        variables = np.repeat(np.arange(powers.shape[1]), exponents)
-        out[row, : variables.shape[0]] = variables
-    return out
-
-
 @dataclass(frozen=True, eq=False, repr=False, init=False)
-class Polynomial:
+class Polynomial(PolynomialArithmetic, PolynomialExports, PolynomialIO):
     """A multivariate polynomial ``y_k = sum_t coef[t, k] * prod_i x_i^powers[t, i]``.
+
+    The terms are held sparsely (the sorted variables of each monomial), so a
+    polynomial in many features costs memory per term and degree, not per
+    feature; :attr:`powers` is the dense view, built on first use.
 
     Parameters
     ----------
     powers : array_like of int, shape (n_terms, n_features)
-        Exponents of each monomial; rows must be distinct.
+        Exponents of each monomial (at most 1000 in total per row); rows
+        must be distinct.
     coef : array_like of float, shape (n_terms,) or (n_terms, n_outputs)
+        Finite coefficients.
     feature_names : sequence of str, optional
         Default ``x1 .. xp``.
     output_names : sequence of str, optional
@@ -91,10 +77,12 @@ class Polynomial:
     >>> poly = Polynomial([[0, 0], [1, 0], [1, 1]], [0.5, 2.0, -1.0])
     >>> print(poly)
     y1 = 0.5 + 2*x1 - x1*x2
-    >>> poly.predict(np.array([[1.0, 3.0]]))
+    >>> poly(np.array([[1.0, 3.0]]))
     array([-0.5])
     >>> poly.labels
     [(0,), (1,), (1, 2)]
+    >>> print(2 * poly - 1)
+    y1 = 4*x1 - 2*x1*x2
     """
 
     _variables: NDArray[np.int32]
@@ -105,6 +93,9 @@ class Polynomial:
     link: str | None = None
     layers: tuple[LayerPolynomials, ...] | None = None
 
+    #: numpy defers to the reflected operators (``2.0 * poly`` is a Polynomial)
+    __array_ufunc__ = None
+
     def __init__(
         self,
         powers: ArrayLike,
@@ -114,25 +105,13 @@ class Polynomial:
         output_names: Sequence[str] | None = None,
         link: str | None = None,
     ) -> None:
-        try:
-            exponents = np.asarray(powers)
-        except (TypeError, ValueError):
-            raise TypeError("powers must be an integer array of shape (n_terms, n_features).") from None
-        if exponents.ndim != 2:
-            raise ValueError(
-                f"powers must have shape (n_terms, n_features); got shape {exponents.shape}."
-            )
-        if exponents.size and (
-            not np.issubdtype(exponents.dtype, np.number)
-            or not np.all(np.equal(np.mod(exponents, 1), 0))
-            or exponents.min() < 0
-        ):
-            raise ValueError("powers must hold non-negative integers.")
-        exponents = exponents.astype(np.int64)
-        if np.unique(exponents, axis=0).shape[0] != exponents.shape[0]:
+        exponents = _powers.check_powers(powers)
+        if _powers._unique_rows(exponents)[0].shape[0] != exponents.shape[0]:
             raise ValueError("powers has repeated rows; each monomial must appear once.")
-        variables = _powers_to_variables(exponents)
+        variables = _powers.powers_to_variables(exponents)
         self._init(variables, coef, exponents.shape[1], feature_names, output_names, link, None)
+        exponents.setflags(write=False)
+        object.__setattr__(self, "powers", exponents)  # the cached dense view
 
     def _init(
         self,
@@ -144,7 +123,12 @@ class Polynomial:
         link: Any,
         layers: Any,
     ) -> None:
-        values = np.array(coef, dtype=np.float64)
+        try:
+            values = np.array(coef, dtype=np.float64)
+        except (TypeError, ValueError, OverflowError):
+            raise TypeError(
+                f"coef must be an array of floats; got {type(coef).__name__}."
+            ) from None
         if values.ndim == 1:
             values = values[:, None]
         if values.ndim != 2 or values.shape[0] != variables.shape[0]:
@@ -152,8 +136,14 @@ class Polynomial:
                 f"coef must have shape (n_terms,) or (n_terms, n_outputs) with n_terms="
                 f"{variables.shape[0]}; got shape {np.shape(coef)}."
             )
-        if link not in LINKS:
-            raise ValueError(f"link must be one of {LINKS}; got {link!r}.")
+        if not np.all(np.isfinite(values)):
+            raise ValueError(
+                "coef must be finite; it holds NaN or infinite values. Check the weights or "
+                "the arithmetic that produced them."
+            )
+        check_param(
+            "link", link, [Options(frozenset({"sigmoid", "softmax"})), None], caller="Polynomial"
+        )
         values.setflags(write=False)
         variables.setflags(write=False)
         set_ = object.__setattr__
@@ -166,6 +156,26 @@ class Polynomial:
         set_(self, "layers", layers)
 
     @classmethod
+    def _from_variables(
+        cls, variables: NDArray[np.int32], coef: ArrayLike, n_features: int, **fields: Any
+    ) -> Polynomial:
+        """From -1-padded sorted variable rows (no dense powers built)."""
+        rows = np.ascontiguousarray(variables, dtype=np.int32)
+        if _powers._unique_rows(rows.astype(np.int64))[0].shape[0] != rows.shape[0]:
+            raise ValueError("labels has repeated monomials; each must appear once.")
+        self = object.__new__(cls)
+        self._init(
+            rows,
+            coef,
+            n_features,
+            fields.get("feature_names"),
+            fields.get("output_names"),
+            fields.get("link"),
+            fields.get("layers"),
+        )
+        return self
+
+    @classmethod
     def _from_basis(
         cls,
         basis: MonomialBasis,
@@ -176,24 +186,34 @@ class Polynomial:
         link: str | None = None,
         layers: Any = None,
     ) -> Polynomial:
+        """Every monomial of a basis, in its (graded) order: the engine's results."""
         self = object.__new__(cls)
         variables = basis.variables.copy()
         self._init(variables, coef, basis.n_variables, feature_names, output_names, link, layers)
-        object.__setattr__(self, "_basis", basis)
         return self
 
-    def _replace(self, variables: NDArray[np.int32], coef: FloatArray, **changes: Any) -> Polynomial:
-        self_ = object.__new__(type(self))
+    def _new(self, powers: NDArray[np.int64], coef: FloatArray, **changes: Any) -> Polynomial:
+        """A polynomial with these arrays and this one's names and link (no layers)."""
         fields = {
             "feature_names": self.feature_names,
             "output_names": self.output_names,
             "link": self.link,
-            "layers": None,
+            **changes,
         }
-        fields.update(changes)
+        result = type(self)(powers, coef, **fields)
+        return result
+
+    def _subset(self, rows: NDArray[np.int64] | NDArray[np.bool_]) -> Polynomial:
+        self_ = object.__new__(type(self))
+        variables = np.ascontiguousarray(self._variables[rows])
         self_._init(
-            variables.copy(), coef, self.n_features, fields["feature_names"],
-            fields["output_names"], fields["link"], fields["layers"],
+            variables,
+            self.coef[rows],
+            self.n_features,
+            self.feature_names,
+            self.output_names,
+            self.link,
+            None,
         )
         return self_
 
@@ -221,81 +241,37 @@ class Polynomial:
     @cached_property
     def powers(self) -> NDArray[np.int64]:
         """Exponents, int array of shape (n_terms, n_features)."""
-        out = np.zeros((self.n_terms, self.n_features), dtype=np.int64)
-        rows = np.repeat(np.arange(self.n_terms), self._variables.shape[1])
-        columns = self._variables.ravel()
-        keep = columns >= 0
-        np.add.at(out, (rows[keep], columns[keep]), 1)
+        out = _powers.variables_to_powers(self._variables, self.n_features)
         out.setflags(write=False)
         return out
 
     @cached_property
     def labels(self) -> list[tuple[int, ...]]:
         """R-style labels: ``(0,)`` intercept, ``(1, 1, 3)`` for ``x1^2 x3``."""
-        return [
-            tuple(int(v) + 1 for v in row[:degree]) if degree else (0,)
-            for row, degree in zip(self._variables.tolist(), self.degrees.tolist())
-        ]
+        return _powers.variables_to_labels(self._variables)
 
     @cached_property
     def term_names(self) -> list[str]:
         """Readable names of the monomials, e.g. ``'x1^2*x3'`` (``'1'`` for the intercept)."""
-        return [_formatting.monomial_name(label, self.feature_names) for label in self.labels]
+        return [_export.monomial_name(label, self.feature_names) for label in self.labels]
 
     # ------------------------------------------------------------ evaluate
-    def _check_X(self, X: ArrayLike) -> FloatArray:
-        if hasattr(X, "columns") and hasattr(X, "to_numpy"):
-            X = self._columns_in_feature_order(X)
-        try:
-            array = np.asarray(X, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise TypeError(f"X must be a numeric array; got {type(X).__name__}.") from None
-        if np.iscomplexobj(X):
-            raise TypeError("X is complex; the polynomial is evaluated on real inputs only.")
-        if array.ndim == 1 and self.n_features == 1:
-            array = array[:, None]
-        if array.ndim != 2:
-            raise ValueError(
-                f"Expected a 2-D array X of shape (n_samples, {self.n_features}); got shape "
-                f"{array.shape}. Reshape a single sample with X.reshape(1, -1)."
-            )
-        if array.shape[1] != self.n_features:
-            raise ValueError(
-                f"X has {array.shape[1]} columns but the polynomial has {self.n_features} "
-                f"features ({', '.join(self.feature_names[:6])}"
-                f"{', ...' if self.n_features > 6 else ''}); pass one column per feature."
-            )
-        if not np.all(np.isfinite(array)):
-            raise ValueError("X contains NaN or infinite values; remove or impute them first.")
-        return np.ascontiguousarray(array)
-
-    def _columns_in_feature_order(self, frame: Any) -> FloatArray:
-        """A DataFrame's values with its columns put in ``feature_names`` order.
-
-        Columns named like the features are reordered by name; a frame whose
-        string column names differ from non-default feature names is refused,
-        so a reordered frame never gives silently wrong values.
-        """
-        columns = [str(column) for column in frame.columns]
-        defaults = tuple(f"x{i + 1}" for i in range(self.n_features))
-        if set(columns) == set(self.feature_names) and len(columns) == self.n_features:
-            frame = frame[[frame.columns[columns.index(name)] for name in self.feature_names]]
-        elif self.feature_names != defaults and all(isinstance(c, str) for c in frame.columns):
-            raise ValueError(
-                f"X has columns {columns!r} but the polynomial's features are "
-                f"{list(self.feature_names)!r}; rename the columns or pass X.to_numpy() "
-                "with the columns in feature order."
-            )
-        return np.asarray(frame.to_numpy(dtype=np.float64))
+    def _check_X(self, X: Any) -> FloatArray:
+        return check_samples(X, self.feature_names)
 
     def _evaluate(self, X: FloatArray) -> FloatArray:
         out = np.empty((X.shape[0], self.n_outputs), dtype=np.float64)
-        coef = np.ascontiguousarray(self.coef)
-        evaluate_monomials(X, self._variables, coef, out)
+        evaluate_monomials(X, self._variables, np.ascontiguousarray(self.coef), out)
         return out
 
     def decision_function(self, X: ArrayLike) -> FloatArray:
-        """Polynomial values, always of shape (n_samples, n_outputs)."""
+        """Polynomial values, always of shape (n_samples, n_outputs).
+
+        Examples
+        --------
+        >>> Polynomial([[0], [1]], [1.0, 2.0]).decision_function([[3.0]])
+        array([[7.]])
+        """
         return self._evaluate(self._check_X(X))
 
     def predict(self, X: ArrayLike) -> FloatArray:
@@ -303,16 +279,35 @@ class Polynomial:
 
         Parameters
         ----------
-        X : array_like of shape (n_samples, n_features)
+        X : array_like or pandas.DataFrame of shape (n_samples, n_features)
+            Arrays are read by position; a DataFrame by column name, and its
+            columns must be exactly the feature names (in any order). Torch
+            tensors are detached.
 
         Returns
         -------
         ndarray of shape (n_samples,) for one output, else (n_samples, n_outputs)
             For a classifier (``link`` set) these are the logits; see
             :meth:`predict_proba`.
+
+        Examples
+        --------
+        >>> poly = Polynomial([[0, 0], [1, 1]], [1.0, 2.0], feature_names=["a", "b"])
+        >>> poly.predict([[1.0, 3.0], [0.0, 5.0]])
+        array([7., 1.])
         """
         values = self.decision_function(X)
         return values[:, 0] if self.n_outputs == 1 else values
+
+    def __call__(self, X: ArrayLike) -> FloatArray:
+        """Same as :meth:`predict`.
+
+        Examples
+        --------
+        >>> Polynomial([[0], [2]], [1.0, 1.0])([[2.0]])
+        array([5.])
+        """
+        return self.predict(X)
 
     def predict_proba(self, X: ArrayLike) -> FloatArray:
         """Class probabilities through the link, shape (n_samples, n_classes).
@@ -320,6 +315,11 @@ class Polynomial:
         With ``link="sigmoid"`` and one output the columns are
         ``(1 - p, p)``; with several sigmoid outputs (multi-label) each column
         is its own probability.
+
+        Examples
+        --------
+        >>> Polynomial([[0], [1]], [0.0, 1.0], link="sigmoid").predict_proba([[0.0]])
+        array([[0.5, 0.5]])
         """
         if self.link is None:
             raise ValueError(
@@ -340,41 +340,61 @@ class Polynomial:
 
     def predict_class(self, X: ArrayLike) -> NDArray[np.int64]:
         """Predicted class index per sample, shape (n_samples,) (multi-label
-        sigmoid: shape (n_samples, n_outputs) of 0/1)."""
+        sigmoid: shape (n_samples, n_outputs) of 0/1).
+
+        Examples
+        --------
+        >>> Polynomial([[0], [1]], [0.0, 1.0], link="sigmoid").predict_class([[-1.0], [2.0]])
+        array([0, 1])
+        """
         probability = self.predict_proba(X)
         if self.link == "sigmoid" and self.n_outputs > 1:
             return (probability > 0.5).astype(np.int64)
         return np.argmax(probability, axis=1).astype(np.int64)
 
     def monomial_values(self, X: ArrayLike) -> FloatArray:
-        """Each monomial evaluated at each sample, shape (n_samples, n_terms)."""
-        array = self._check_X(X)
-        out = np.ones((array.shape[0], self.n_terms), dtype=np.float64)
-        for column in range(self._variables.shape[1]):
-            variables = self._variables[:, column]
-            present = variables >= 0
-            out[:, present] *= array[:, variables[present]]
-        return out
+        """Each monomial evaluated at each sample, shape (n_samples, n_terms).
+
+        Examples
+        --------
+        >>> Polynomial([[0], [1], [2]], [1.0, 1.0, 1.0]).monomial_values([[3.0]])
+        array([[1., 3., 9.]])
+        """
+        return _powers.variable_monomials(self._variables, self._check_X(X))
 
     def monomial_contributions(self, X: ArrayLike) -> FloatArray:
         """Each term's contribution ``coef * monomial``, shape (n_samples, n_terms, n_outputs).
 
         Summing over axis 1 gives :meth:`decision_function`.
+
+        Examples
+        --------
+        >>> Polynomial([[0], [1]], [1.0, 2.0]).monomial_contributions([[3.0]])[:, :, 0]
+        array([[1., 6.]])
         """
         values = self.monomial_values(X)
         return values[:, :, None] * self.coef[None, :, :]
 
     # ----------------------------------------------------------- transform
     def truncate(self, degree: int) -> Polynomial:
-        """The terms of total degree at most ``degree``."""
-        if isinstance(degree, bool) or not isinstance(degree, (int, np.integer)) or degree < 0:
-            raise ValueError(f"degree must be a non-negative int; got {degree!r}.")
-        keep = self.degrees <= degree
-        width = max(int(degree), 1)
-        variables = self._variables[keep][:, : min(width, self._variables.shape[1])]
-        return self._replace(np.ascontiguousarray(variables), self.coef[keep])
+        """The terms of total degree at most ``degree``.
 
-    def top(self, n: int = 10, *, output: int | str | None = None, include_intercept: bool = True) -> Polynomial:
+        Examples
+        --------
+        >>> print(Polynomial([[0], [1], [2]], [1.0, 2.0, 3.0]).truncate(1))
+        y1 = 1 + 2*x1
+        """
+        degree = check_param("degree", degree, [_COUNT_FROM_0], caller="Polynomial.truncate")
+        keep = self.degrees <= degree
+        result = self._subset(keep)
+        width = max(min(degree, self._variables.shape[1]), 1)
+        object.__setattr__(result, "_variables", np.ascontiguousarray(result._variables[:, :width]))
+        result._variables.setflags(write=False)
+        return result
+
+    def top(
+        self, n: int = 10, *, output: int | str | None = None, include_intercept: bool = True
+    ) -> Polynomial:
         """The ``n`` terms of largest absolute coefficient, largest first.
 
         Parameters
@@ -383,136 +403,54 @@ class Polynomial:
         output : int or str, optional
             Rank by this output; default: by the largest absolute value over outputs.
         include_intercept : bool, default=True
+
+        Examples
+        --------
+        >>> print(Polynomial([[0], [1], [2]], [1.0, -5.0, 3.0]).top(2))
+        y1 = -5*x1 + 3*x1^2
         """
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"n must be a positive int; got {n!r}.")
+        n = check_param("n", n, [_COUNT_FROM_1], caller="Polynomial.top")
+        include_intercept = check_param(
+            "include_intercept", include_intercept, [bool], caller="Polynomial.top"
+        )
         if output is None:
-            size = np.abs(self.coef).max(axis=1)
+            size = np.abs(self.coef).max(axis=1) if self.n_outputs else np.zeros(self.n_terms)
         else:
-            size = np.abs(self.coef[:, self._output_index(output)])
+            size = np.abs(self.coef[:, self._output_index(output, "Polynomial.top")])
         candidates = np.arange(self.n_terms)
         if not include_intercept:
             candidates = candidates[self.degrees > 0]
         order = candidates[np.argsort(-size[candidates], kind="stable")][:n]
-        return self._replace(self._variables[order], self.coef[order])
+        return self._subset(order)
 
-    def _output_index(self, output: int | str) -> int:
-        if isinstance(output, str):
-            if output not in self.output_names:
-                raise ValueError(f"Unknown output {output!r}; outputs: {list(self.output_names)}.")
-            return self.output_names.index(output)
-        if not -self.n_outputs <= int(output) < self.n_outputs:
-            raise ValueError(f"output index {output} out of range for {self.n_outputs} outputs.")
-        return int(output)
+    def _output_index(self, output: int | str, caller: str) -> int:
+        k = self.n_outputs
+        value = check_param(
+            "output",
+            output,
+            [Interval(int, -k, k - 1), Options(frozenset(self.output_names))],
+            caller=caller,
+            fix=f"The outputs are {list(self.output_names)!r}.",
+        )
+        return self.output_names.index(value) if isinstance(value, str) else int(value) % k
 
     def coefficient(self, label: Sequence[int], output: int | str = 0) -> float:
-        """The coefficient of one monomial, given by its R-style label, e.g. ``(1, 2)``."""
+        """The coefficient of one monomial, given by its R-style label, e.g. ``(1, 2)``.
+
+        Examples
+        --------
+        >>> poly = Polynomial([[0, 0], [1, 1]], [1.0, 5.0])
+        >>> poly.coefficient((2, 1)), poly.coefficient((1,))
+        (5.0, 0.0)
+        """
+        target = _powers.label_variables(label, self.n_features)
+        column = self._output_index(output, "Polynomial.coefficient")
+        target_label = tuple(v + 1 for v in target) or (0,)
         try:
-            variables = [int(v) for v in label]
-        except (TypeError, ValueError):
-            raise TypeError(f"label must be a sequence of ints such as (1, 2); got {label!r}.") from None
-        if variables != [0] and any(not 1 <= v <= self.n_features for v in variables):
-            raise ValueError(
-                f"label {tuple(label)!r} names a variable outside 1..{self.n_features}; labels use "
-                "1-based variable indices, with (0,) for the intercept."
-            )
-        target = tuple(sorted(variables)) if variables != [0] else (0,)
-        try:
-            row = self.labels.index(target)
+            row = self.labels.index(target_label)
         except ValueError:
             return 0.0
-        return float(self.coef[row, self._output_index(output)])
-
-    # ------------------------------------------------------------- display
-    def __repr__(self) -> str:
-        return (
-            f"Polynomial(n_features={self.n_features}, n_outputs={self.n_outputs}, "
-            f"n_terms={self.n_terms}, degree={self.degree}"
-            + (f", link={self.link!r}" if self.link else "")
-            + ")"
-        )
-
-    def __str__(self) -> str:
-        return _formatting.to_text(self)
-
-    def _repr_latex_(self) -> str:
-        return "$" + self.to_latex() + "$"
-
-    def to_latex(self, *, max_terms: int | None = 30, precision: int = 4) -> str:
-        """LaTeX of the polynomial (``aligned`` for several outputs)."""
-        return _formatting.to_latex(self, max_terms=max_terms, precision=precision)
-
-    def to_frame(self) -> pandas.DataFrame:
-        """A pandas DataFrame: one row per term; columns ``term``, ``label``,
-        ``degree`` and one per output."""
-        return _formatting.to_frame(self)
-
-    def to_sympy(self) -> sympy.Expr | sympy.Matrix:
-        """A sympy expression (a column Matrix for several outputs), exact in the floats."""
-        return _formatting.to_sympy(self)
-
-    def to_sklearn(self) -> Any:
-        """A fitted scikit-learn ``Pipeline(PolynomialFeatures, LinearRegression)``
-        whose ``predict`` equals :meth:`predict` (needs scikit-learn)."""
-        from ._sklearn_export import polynomial_to_sklearn
-
-        return polynomial_to_sklearn(self)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dictionary (exact float round trip)."""
-        return {
-            "format": _FORMAT_NAME,
-            "version": _FORMAT_VERSION,
-            "n_features": self.n_features,
-            "feature_names": list(self.feature_names),
-            "output_names": list(self.output_names),
-            "link": self.link,
-            "labels": [list(label) for label in self.labels],
-            "coef": [column.tolist() for column in self.coef.T],
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Polynomial:
-        """Inverse of :meth:`to_dict`."""
-        if not isinstance(data, dict) or data.get("format") != _FORMAT_NAME:
-            raise ValueError(
-                "Not an nn2poly polynomial: expected a dictionary with "
-                f"format={_FORMAT_NAME!r} (as written by Polynomial.save)."
-            )
-        missing = [key for key in ("n_features", "labels", "coef") if key not in data]
-        if missing:
-            raise ValueError(f"The polynomial dictionary lacks the keys {missing!r}.")
-        try:
-            n_features = int(data["n_features"])
-            labels = [[int(v) for v in label] for label in data["labels"]]
-            coef = np.array(data["coef"], dtype=np.float64).T
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"Malformed polynomial dictionary: {exc}.") from None
-        powers = np.zeros((len(labels), n_features), dtype=np.int64)
-        for row, label in enumerate(labels):
-            for variable in label:
-                if variable:
-                    if not 1 <= variable <= n_features:
-                        raise ValueError(
-                            f"label {label!r} names variable {variable}, outside 1..{n_features}."
-                        )
-                    powers[row, variable - 1] += 1
-        return cls(
-            powers,
-            coef,
-            feature_names=data.get("feature_names"),
-            output_names=data.get("output_names"),
-            link=data.get("link"),
-        )
-
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the polynomial as JSON; :meth:`load` reads it back exactly."""
-        write_json(path, self.to_dict())
-
-    @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> Polynomial:
-        """Read a polynomial written by :meth:`save`."""
-        return cls.from_dict(read_json(path))
+        return float(self.coef[row, column])
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Polynomial):
@@ -538,3 +476,17 @@ class Polynomial:
         out = np.full((rows.shape[0], width), -1, dtype=np.int32)
         out[:, : rows.shape[1]] = rows
         return out
+
+
+def _exact_int_at_least(low: int, description: str) -> Predicate:
+    """Ints from ``low`` on; any other value (1.5, True) is a ValueError, as for ``low - 1``."""
+    return Predicate(
+        lambda value: (
+            isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= low
+        ),
+        description,
+    )
+
+
+_COUNT_FROM_0 = _exact_int_at_least(0, "a non-negative int")
+_COUNT_FROM_1 = _exact_int_at_least(1, "a positive int")

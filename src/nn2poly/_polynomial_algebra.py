@@ -1,0 +1,298 @@
+"""Arithmetic of :class:`~nn2poly.Polynomial`: ``+``, ``-``, scalar ``*``, ``align``, ``substitute``.
+
+The operators delegate to the array functions of :mod:`nn2poly._powers`.  Like
+numpy.polynomial refusing operands whose domains differ, two polynomials are
+combined only when they are polynomials in the same features (same names, in
+the same order) and, for ``+`` and ``-``, with as many outputs and the same link.
+"""
+
+from __future__ import annotations
+
+from numbers import Real
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from . import _powers_arithmetic
+from ._validation import Interval, check_param, invalid_value
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._polynomial import Polynomial
+
+__all__ = ["PolynomialArithmetic"]
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (Real, np.number)) and not isinstance(value, (bool, np.bool_))
+
+
+def _scalar(value: Any, operation: str) -> float:
+    number = float(value)
+    if not np.isfinite(number):
+        raise invalid_value("other", value, "a finite number", caller=f"Polynomial.{operation}")
+    return number
+
+
+class PolynomialArithmetic:
+    """Operators and changes of variables of :class:`~nn2poly.Polynomial` (a mixin)."""
+
+    def _same_features(self: Polynomial, other: Polynomial, caller: str) -> None:
+        if other.feature_names != self.feature_names:
+            raise invalid_value(
+                "other",
+                other,
+                f"a Polynomial in the features {list(self.feature_names)!r}",
+                caller=caller,
+                fix=f"Its features are {list(other.feature_names)!r}; polynomials in different "
+                "features are not combined. Rename them or use substitute() first.",
+            )
+
+    def _same_outputs(self: Polynomial, other: Polynomial, caller: str) -> None:
+        self._same_features(other, caller)
+        if other.n_outputs != self.n_outputs or other.link != self.link:
+            raise invalid_value(
+                "other",
+                other,
+                f"a Polynomial with {self.n_outputs} output(s) and link={self.link!r}",
+                caller=caller,
+                fix=f"It has {other.n_outputs} output(s) and link={other.link!r}.",
+            )
+
+    def _combine(self: Polynomial, other: Any, sign: float, caller: str) -> Polynomial:
+        from ._polynomial import Polynomial
+
+        if isinstance(other, Polynomial):
+            self._same_outputs(other, caller)
+            powers, coef = _powers_arithmetic.add(
+                self.powers, self.coef, other.powers, sign * other.coef
+            )
+            return self._new(powers, coef)
+        if _is_number(other):
+            constant = _scalar(other, caller.split(".")[-1]) * sign
+            zero = np.zeros((1, self.n_features), dtype=np.int64)
+            powers, coef = _powers_arithmetic.add(
+                self.powers, self.coef, zero, np.full((1, self.n_outputs), constant)
+            )
+            return self._new(powers, coef)
+        return NotImplemented
+
+    def __add__(self: Polynomial, other: Any) -> Polynomial:
+        """``self + other`` for a Polynomial in the same features or a number.
+
+        Examples
+        --------
+        >>> import nn2poly
+        >>> p = nn2poly.Polynomial([[0], [1]], [1.0, 2.0])
+        >>> print(p + nn2poly.Polynomial([[2]], [3.0]))
+        y1 = 1 + 2*x1 + 3*x1^2
+        >>> print(p + 1)
+        y1 = 2 + 2*x1
+        """
+        return self._combine(other, 1.0, "Polynomial.__add__")
+
+    def __radd__(self: Polynomial, other: Any) -> Polynomial:
+        """``other + self``.
+
+        Examples
+        --------
+        >>> import nn2poly
+        >>> print(1 + nn2poly.Polynomial([[1]], [2.0]))
+        y1 = 1 + 2*x1
+        """
+        return self._combine(other, 1.0, "Polynomial.__radd__")
+
+    def __sub__(self: Polynomial, other: Any) -> Polynomial:
+        """``self - other``, on the union of the terms (exact zeros are kept).
+
+        Examples
+        --------
+        >>> import nn2poly
+        >>> p = nn2poly.Polynomial([[0], [1]], [1.0, 2.0])
+        >>> (p - p).coef.ravel().tolist()
+        [0.0, 0.0]
+        """
+        return self._combine(other, -1.0, "Polynomial.__sub__")
+
+    def __rsub__(self: Polynomial, other: Any) -> Polynomial:
+        """``other - self``.
+
+        Examples
+        --------
+        >>> import nn2poly
+        >>> print(1 - nn2poly.Polynomial([[1]], [2.0]))
+        y1 = 1 - 2*x1
+        """
+        result = self._combine(other, -1.0, "Polynomial.__rsub__")
+        return result if result is NotImplemented else -result
+
+    def __neg__(self: Polynomial) -> Polynomial:
+        """``-self``.
+
+        Examples
+        --------
+        >>> import nn2poly
+        >>> print(-nn2poly.Polynomial([[0], [1]], [1.0, -2.0]))
+        y1 = -1 + 2*x1
+        """
+        return self * -1.0
+
+    def __pos__(self: Polynomial) -> Polynomial:
+        """``+self`` (a copy without the per-layer polynomials).
+
+        Examples
+        --------
+        >>> import nn2poly
+        >>> p = nn2poly.Polynomial([[1]], [2.0])
+        >>> +p == p
+        True
+        """
+        return self * 1.0
+
+    def __mul__(self: Polynomial, other: Any) -> Polynomial:
+        """``self * number``: every coefficient scaled (the terms stay as they are).
+
+        Examples
+        --------
+        >>> import nn2poly
+        >>> print(nn2poly.Polynomial([[0], [1]], [1.0, -2.0]) * 0.5)
+        y1 = 0.5 - x1
+        """
+        if not _is_number(other):
+            return NotImplemented
+        factor = _scalar(other, "__mul__")
+        with np.errstate(over="ignore"):
+            coef = self.coef * factor
+        if not np.all(np.isfinite(coef)):
+            raise invalid_value(
+                "other",
+                other,
+                "a factor that keeps the coefficients finite",
+                caller="Polynomial.__mul__",
+                fix="The product overflows float64.",
+            )
+        result = self._subset(np.arange(self.n_terms))
+        object.__setattr__(result, "coef", coef)
+        coef.setflags(write=False)
+        return result
+
+    def __rmul__(self: Polynomial, other: Any) -> Polynomial:
+        """``number * self``.
+
+        Examples
+        --------
+        >>> import nn2poly
+        >>> print(3 * nn2poly.Polynomial([[1]], [2.0]))
+        y1 = 6*x1
+        """
+        return self.__mul__(other)
+
+    def align(self: Polynomial, *others: Polynomial) -> tuple[Polynomial, ...]:
+        """This polynomial and ``others`` on the union of their terms, in graded order.
+
+        Each keeps its own outputs; a term it lacks gets coefficient 0.
+
+        Parameters
+        ----------
+        *others : Polynomial
+            Polynomials in the same features.
+
+        Returns
+        -------
+        tuple of Polynomial
+            ``1 + len(others)`` polynomials with identical :attr:`powers`.
+
+        Examples
+        --------
+        >>> import nn2poly
+        >>> a, b = nn2poly.Polynomial([[1]], [2.0]).align(nn2poly.Polynomial([[0]], [5.0]))
+        >>> a.labels, a.coef.ravel().tolist(), b.coef.ravel().tolist()
+        ([(0,), (1,)], [0.0, 2.0], [5.0, 0.0])
+        """
+        from ._polynomial import Polynomial
+
+        for other in others:
+            if not isinstance(other, Polynomial):
+                raise invalid_value(
+                    "others",
+                    other,
+                    "Polynomial objects",
+                    caller="Polynomial.align",
+                    type_error=True,
+                )
+            self._same_features(other, "Polynomial.align")
+        polys = (self, *others)
+        union, coefs = _powers_arithmetic.align([p.powers for p in polys], [p.coef for p in polys])
+        return tuple(p._new(union, coef) for p, coef in zip(polys, coefs, strict=True))
+
+    def substitute(
+        self: Polynomial,
+        matrix: ArrayLike,
+        shift: ArrayLike | None = None,
+        *,
+        max_degree: int | None = None,
+        feature_names: Any = None,
+    ) -> Polynomial:
+        """The polynomial in new variables ``z`` where ``x = matrix @ z + shift``.
+
+        The change of variables is expanded exactly; ``Q(z) = P(matrix @ z + shift)``.
+
+        Parameters
+        ----------
+        matrix : array_like of shape (n_features, n_new_features)
+        shift : array_like of shape (n_features,), optional
+            Default zeros.
+        max_degree : int, optional
+            Keep only the terms of total degree at most this.
+        feature_names : sequence of str, optional
+            Names of the new variables (default ``x1 ..``).
+
+        Returns
+        -------
+        Polynomial
+            Terms in graded order, same outputs and link.
+
+        Examples
+        --------
+        >>> import nn2poly
+        >>> p = nn2poly.Polynomial([[0], [2]], [1.0, 3.0])           # 1 + 3 x^2
+        >>> print(p.substitute([[2.0]], [1.0]))                       # x = 2 z + 1
+        y1 = 4 + 12*x1 + 12*x1^2
+        """
+        caller = "Polynomial.substitute"
+        linear = _finite_array("matrix", matrix, caller)
+        if linear.ndim != 2 or linear.shape[0] != self.n_features:
+            raise invalid_value(
+                "matrix",
+                linear,
+                f"an array of shape ({self.n_features}, n_new_features)",
+                caller=caller,
+            )
+        offset = (
+            np.zeros(self.n_features) if shift is None else _finite_array("shift", shift, caller)
+        )
+        if offset.shape != (self.n_features,):
+            raise invalid_value(
+                "shift", offset, f"an array of shape ({self.n_features},)", caller=caller
+            )
+        if max_degree is not None:
+            max_degree = check_param(
+                "max_degree", max_degree, [Interval(int, 0, None)], caller=caller
+            )
+        with np.errstate(over="ignore", invalid="ignore"):
+            powers, coef = _powers_arithmetic.substitute(
+                self.powers, self.coef, linear, offset, max_degree=max_degree
+            )
+        return self._new(powers, coef, feature_names=feature_names)
+
+
+def _finite_array(name: str, value: Any, caller: str) -> np.ndarray:
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise invalid_value(
+            name, value, "an array of finite floats", caller=caller, type_error=True
+        ) from None
+    if not np.all(np.isfinite(array)):
+        raise invalid_value(name, array, "an array of finite floats", caller=caller)
+    return array
