@@ -26,13 +26,13 @@ def l1_network(seed: int = 0, widths=(4, 3), p: int = 3, outputs: int = 1, activ
 
 @pytest.mark.parametrize("bad", [-1, 0])
 def test_max_order_must_be_positive(bad: int) -> None:
-    with pytest.raises(ValueError, match=rf"max_order must be an int >= 1 .* got {bad}"):
+    with pytest.raises(ValueError, match=rf"'max_order' parameter of to_polynomial must be an int in the range \[1, inf\)\. Got {bad}"):
         to_polynomial(l1_network(), bad)
 
 
 @pytest.mark.parametrize("bad", [2.5, "3", None, True])
 def test_max_order_must_be_an_int(bad: object) -> None:
-    with pytest.raises(TypeError, match="max_order must be an int"):
+    with pytest.raises(TypeError, match="'max_order' parameter of to_polynomial must be an int"):
         to_polynomial(l1_network(), bad)  # type: ignore[arg-type]
 
 
@@ -43,7 +43,7 @@ def test_taylor_orders_length_must_match_layers() -> None:
 
 @pytest.mark.parametrize("bad", [[3, -1, 1], [3, 2.5, 1], [3, "a", 1]])
 def test_taylor_orders_entries_must_be_non_negative_ints(bad: list) -> None:
-    with pytest.raises(ValueError, match=r"taylor_orders\[1\] must be a non-negative int"):
+    with pytest.raises(ValueError, match=r"'taylor_orders\[1\]' parameter of to_polynomial must be a non-negative int"):
         to_polynomial(l1_network(), 2, taylor_orders=bad)
 
 
@@ -60,7 +60,7 @@ def test_taylor_orders_forms_agree() -> None:
 
 @pytest.mark.parametrize("bad", ["global", np.nan, np.inf])
 def test_taylor_center_validation(bad: object) -> None:
-    with pytest.raises(ValueError, match="taylor_center must be"):
+    with pytest.raises(ValueError, match="'taylor_center' parameter of to_polynomial must be"):
         to_polynomial(l1_network(), 2, taylor_center=bad)  # type: ignore[arg-type]
 
 
@@ -151,7 +151,7 @@ def test_unsupported_model_type() -> None:
 
 
 def test_approximation_argument_validation() -> None:
-    with pytest.raises(ValueError, match="approximation must be 'taylor' or 'fit'"):
+    with pytest.raises(ValueError, match="'approximation' parameter of to_polynomial must be one of 'fit', 'taylor'"):
         to_polynomial(l1_network(), 2, approximation="chebyshev")
     with pytest.raises(ValueError, match="approximation='fit' only"):
         to_polynomial(l1_network(), 2, data=np.zeros((3, 3)))

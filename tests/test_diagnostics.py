@@ -178,7 +178,7 @@ def test_diagnose_errors():
         nn2poly.diagnose(net, X, other)
     with pytest.raises(ValueError, match="NaN"):
         nn2poly.diagnose(net, np.full((5, 3), np.nan))
-    with pytest.raises(ValueError, match="approximation must be"):
+    with pytest.raises(ValueError, match="'approximation' parameter of diagnose must be"):
         nn2poly.diagnose(net, X, approximation="chebyshev")
     with pytest.raises(ValueError, match="approximation='fit'"):
         nn2poly.diagnose(net, X, interval=(-1, 1))

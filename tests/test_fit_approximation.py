@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import nn2poly
-from nn2poly._fit import check_interval, fit_approximation
+from nn2poly._fit import check_interval
 
 SMOOTH = ("tanh", "sigmoid", "softplus", "arctan", "silu", "gelu", "isru")
 KINKED = ("relu", "leaky_relu", "elu", "softsign")
@@ -145,7 +145,7 @@ def test_fit_beats_taylor_on_an_unconstrained_deep_network():
 def test_interval_per_layer_and_degree_cap():
     rng = np.random.default_rng(6)
     net = _random_network(rng, 2, [3, 3], "tanh", 0.5)
-    fit = fit_approximation(net, 2, interval=[(-1, 1), (-2, 2), (0, 1)], orders=(5, 1, 1))
+    fit = nn2poly.FitApproximation(interval=[(-1, 1), (-2, 2), (0, 1)], orders=(5, 1, 1)).bind(net, 2)
     assert fit.degrees == (2, 1, 1)
     assert fit.identity == (False, False, True)
     np.testing.assert_allclose(fit.ranges[1], np.tile([-2.0, 2.0], (3, 1)))

@@ -18,10 +18,17 @@ y1 = 0.7*x1 - 0.2*x2 - 0.0443333*x1^3
 """
 
 from ._convert import to_polynomial
+from ._data import FitDataError
+from ._distill import distill
+from ._finite import NonFiniteCoefficientsError
+from ._fit import FitApproximation
 from ._memory import MemoryLimitError, get_memory_limit, set_memory_limit
 from ._monomials import n_monomials
 from ._network import Dense, Network
+from ._norms import hidden_l1_norms
 from ._polynomial import LayerPolynomials, Polynomial
+from ._taylor import TaylorApproximation
+from ._warnings import TaylorAccuracyWarning
 from .activations import (
     NotAnalyticError,
     UnknownActivationError,
@@ -32,8 +39,6 @@ from .activations import (
 from .adapters import as_network
 from .adapters._files import load_network
 
-from ._norms import TaylorAccuracyWarning, hidden_l1_norms
-
 __version__ = "0.1.0"
 
 # Names whose modules need optional frameworks are imported on first use, so
@@ -41,7 +46,6 @@ __version__ = "0.1.0"
 _LAZY = {
     "MLPRegressor": "nn2poly.training",
     "MLPClassifier": "nn2poly.training",
-    "distill": "nn2poly.diagnostics",
     "diagnose": "nn2poly.diagnostics",
     "plot_activation_fit": "nn2poly.diagnostics",
     "keras_l1_constraint": "nn2poly.adapters._keras_constraint",
@@ -65,11 +69,14 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "Dense",
+    "FitApproximation",
+    "FitDataError",
     "InputRangeWarning",
     "L1Constraint",
     "MLPClassifier",
     "MLPRegressor",
     "TaylorAccuracyWarning",
+    "TaylorApproximation",
     "diagnose",
     "distill",
     "hidden_l1_norms",
@@ -77,6 +84,7 @@ __all__ = [
     "LayerPolynomials",
     "MemoryLimitError",
     "Network",
+    "NonFiniteCoefficientsError",
     "NotAnalyticError",
     "Polynomial",
     "UnknownActivationError",

@@ -1,130 +1,52 @@
-"""Network -> Polynomial: the NN2Poly conversion.  Nothing framework-specific."""
+"""Network -> Polynomial: the NN2Poly conversion.  Nothing framework-specific.
+
+:func:`convert_network` is the engine: one walk over the layers, in which the
+approximation gives each layer's univariate polynomials and the engine
+composes them, truncating at the planned degree and checking that every
+coefficient stays finite.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ._algebra import compose_affine, compose_general, taylor_shift
+from ._approximation import LayerApproximation
+from ._finite import check_finite
 from ._kernels import linear_map
-from ._approximation import LayerApproximation, TaylorApproximation, resolve_taylor_orders
-from ._memory import MemoryLimitError, format_bytes, get_memory_limit
-from ._monomials import MonomialBasis, monomial_basis, n_monomials, n_product_pairs
+from ._memory import check_limit, check_memory, get_memory_limit, plan_conversion
+from ._monomials import MonomialBasis, monomial_basis
 from ._network import Network
 from ._polynomial import LayerPolynomials, Polynomial
-from ._norms import L1_TOLERANCE, TaylorAccuracyWarning, largest_expanded_l1_norm
-from .activations import get_activation
+from ._resolve import resolve_approximation
+from ._validation import Interval, check_param
 from .adapters import AdaptedModel, adapt
 
-__all__ = ["convert_network", "to_polynomial"]
+__all__ = ["build_polynomial", "check_max_order", "convert_network", "to_polynomial"]
 
 FloatArray = NDArray[np.float64]
+#: per layer: the basis, the input and the output coefficient arrays
+KeptLayer = tuple[MonomialBasis, FloatArray, FloatArray]
+#: per layer: the univariate polynomials used, or None for a layer kept exact
+UsedPolynomials = list[tuple[FloatArray, FloatArray] | None]
 
 
-def _check_max_order(max_order: object) -> int:
-    if isinstance(max_order, bool) or not isinstance(max_order, (int, np.integer)):
-        raise TypeError(
-            f"max_order must be an int >= 1 (the largest total degree kept); got "
-            f"{max_order!r} of type {type(max_order).__name__}."
+def check_max_order(max_order: object, *, caller: str = "to_polynomial") -> int:
+    """``max_order`` as an int >= 1, or an error in the validation template.
+
+    Examples
+    --------
+    >>> check_max_order(3)
+    3
+    """
+    return int(
+        check_param(
+            "max_order", max_order, [Interval(int, 1, None)], caller=caller,
+            fix="max_order is the largest total degree kept, e.g. 3.",
         )
-    if max_order < 1:
-        raise ValueError(
-            f"max_order must be an int >= 1 (the largest total degree kept); got {max_order!r}."
-        )
-    return int(max_order)
-
-
-def _check_center(taylor_center: object) -> float | str:
-    if isinstance(taylor_center, str):
-        if taylor_center != "local":
-            raise ValueError(
-                f"taylor_center must be a finite float or 'local'; got {taylor_center!r}."
-            )
-        return taylor_center
-    if isinstance(taylor_center, bool) or not isinstance(
-        taylor_center, (int, float, np.integer, np.floating)
-    ):
-        raise TypeError(
-            f"taylor_center must be a finite float or 'local'; got {type(taylor_center).__name__}."
-        )
-    if not np.isfinite(taylor_center):
-        raise ValueError(f"taylor_center must be finite; got {taylor_center!r}.")
-    return float(taylor_center)
-
-
-@dataclass(frozen=True)
-class _Plan:
-    degree: int  # degree of the result
-    basis_degree: int  # degree of the basis the layers are computed on
-    n_terms: int
-    needs_products: bool
-    n_bytes: int
-
-
-#: Monomial indices are stored as int32.
-_MAX_TERMS = 2**31 - 1
-
-
-def _plan(
-    network: Network,
-    approximation: LayerApproximation,
-    max_order: int,
-    keep_layers: bool,
-) -> _Plan:
-    """Result degree, basis size, and bytes needed, before anything is allocated."""
-    degree = 1
-    highest = 1  # the first pre-activations have degree 1
-    affine = True
-    needs_products = False
-    series_bytes = 0
-    for index, layer in enumerate(network.layers):
-        if approximation.is_identity(index, layer):
-            continue
-        layer_degree = approximation.degree(index, layer)
-        # the activation's coefficients, a working copy and the shifted ones
-        series_bytes = max(series_bytes, 3 * layer.n_out * (layer_degree + 1) * 8)
-        if not affine and layer_degree >= 2:
-            needs_products = True
-        degree = min(max_order, degree * layer_degree)
-        highest = max(highest, degree)
-        affine = affine and layer_degree <= 1
-    # With keep_layers every layer's own polynomials are kept, so the basis must
-    # reach the highest degree of any layer (a later order-0 layer can lower
-    # the result's degree below it).
-    basis_degree = highest if keep_layers else degree
-    p = network.n_inputs
-    n_terms = n_monomials(p, basis_degree)
-    width = max([p, *network.widths])
-    n_bytes = series_bytes + n_terms * (4 * max(basis_degree, 1) + 40)  # basis tables
-    # input, pre-activation and two Horner buffers; without products, the
-    # composed layer and the next pre-activation
-    n_bytes += (4 if needs_products else 2) * n_terms * width * 8
-    if needs_products:
-        n_bytes += n_product_pairs(p, basis_degree) * 8 + (n_terms + 1) * 8
-    if keep_layers:
-        n_bytes += 2 * n_terms * sum(network.widths) * 8
-    return _Plan(degree, basis_degree, n_terms, needs_products, n_bytes)
-
-
-def _check_memory(plan: _Plan, network: Network, max_order: int, limit: int) -> None:
-    if plan.n_terms > _MAX_TERMS:
-        raise MemoryLimitError(
-            f"Converting this network at max_order={max_order} needs {plan.n_terms:,} monomials "
-            f"in {network.n_inputs} inputs (layer widths {list(network.widths)}), more than the "
-            f"{_MAX_TERMS:,} a polynomial can index. Lower max_order or use fewer inputs."
-        )
-    if plan.n_bytes <= limit:
-        return
-    raise MemoryLimitError(
-        f"Converting this network at max_order={max_order} would need about "
-        f"{format_bytes(plan.n_bytes)} ({plan.n_terms:,} monomials in {network.n_inputs} "
-        f"inputs, layer widths {list(network.widths)}), over the memory limit of "
-        f"{format_bytes(limit)}. Lower max_order or the Taylor orders, use fewer inputs or "
-        "narrower layers, or raise the limit with memory_limit=... (bytes) or "
-        "nn2poly.set_memory_limit()."
     )
 
 
@@ -135,16 +57,30 @@ def convert_network(
     *,
     keep_layers: bool = False,
     memory_limit: int | None = None,
-) -> tuple[MonomialBasis, FloatArray, list[Any]]:
-    """Core conversion on a validated network.
+) -> tuple[MonomialBasis, FloatArray, list[KeptLayer], UsedPolynomials]:
+    """Core conversion on a validated network, in one walk over its layers.
 
-    Returns the basis, the output coefficients ``(n_terms, n_outputs)`` and,
-    with ``keep_layers``, each layer's (basis, input, output) coefficient arrays.
+    Returns the basis, the output coefficients ``(n_terms, n_outputs)``,
+    with ``keep_layers`` each layer's (basis, input, output) coefficient
+    arrays, and each layer's univariate polynomials as the approximation gave
+    them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nn2poly._taylor import TaylorApproximation
+    >>> net = Network.from_weights([np.array([[0.0], [0.5]]), np.array([[0.0], [1.0]])],
+    ...                            ["tanh", "linear"])
+    >>> basis, coef, _, _ = convert_network(net, 3, TaylorApproximation().bind(net, 3))
+    >>> coef[:, 0].round(4).tolist()
+    [0.0, 0.5, 0.0, -0.0417]
     """
-    plan = _plan(network, approximation, max_order, keep_layers)
-    _check_memory(plan, network, max_order, get_memory_limit() if memory_limit is None else memory_limit)
+    plan = plan_conversion(network, approximation, max_order, keep_layers)
+    limit = get_memory_limit() if memory_limit is None else memory_limit
+    check_memory(plan, network, max_order, limit)
     basis = monomial_basis(network.n_inputs, plan.basis_degree)
     table = basis.product_table() if plan.needs_products else None
+    walker = approximation.start(basis, table)
     p = network.n_inputs
     n_terms = basis.n_terms
 
@@ -157,6 +93,7 @@ def convert_network(
     z[1:affine_rows] = np.eye(p)[: affine_rows - 1]
     affine = True
     kept: list[tuple[FloatArray, FloatArray]] = []
+    used: UsedPolynomials = []
 
     def full(rows: FloatArray) -> FloatArray:
         if rows.shape[0] == n_terms:
@@ -166,25 +103,34 @@ def convert_network(
         return out
 
     for index, layer in enumerate(network.layers):
-        u = linear_map(z, layer.weight)
-        u[0] += layer.bias
-        if approximation.is_identity(index, layer):
+        with np.errstate(over="ignore", invalid="ignore"):
+            u = linear_map(z, layer.weight)
+            u[0] += layer.bias
+        cause = approximation.overflow_cause(index, layer)
+        check_finite(u, where=f"the input polynomials of layer {index}", cause=cause)
+        polynomials = walker(index, layer, u)
+        used.append(polynomials)
+        if polynomials is None:
             z = u
         else:
+            centers, coefficients = polynomials
             constants = u[0].copy()
-            centers, coefficients = approximation.polynomials(index, layer, constants)
             top = min(coefficients.shape[1] - 1, plan.basis_degree)
-            d = taylor_shift(coefficients, constants - centers, top)
-            if top <= 1:
-                # degree <= 1 in v = u - u(0): an affine map of u
-                z = u * (d[:, 1][None, :] if top == 1 else 0.0)
-                z[0] = d[:, 0]
-            elif affine:
-                z = compose_affine(basis, u[1:affine_rows], d)
-            else:
-                if table is None:  # pragma: no cover - the plan guarantees a table here
-                    raise RuntimeError("internal error: a product table was not planned")
-                z = compose_general(basis, table, u, d)
+            with np.errstate(over="ignore", invalid="ignore"):
+                d = taylor_shift(coefficients, constants - centers, top)
+            check_finite(d, where=f"the activation polynomials of layer {index}", cause=cause)
+            with np.errstate(over="ignore", invalid="ignore"):
+                if top <= 1:
+                    # degree <= 1 in v = u - u(0): an affine map of u
+                    z = u * (d[:, 1][None, :] if top == 1 else 0.0)
+                    z[0] = d[:, 0]
+                elif affine:
+                    z = compose_affine(basis, u[1:affine_rows], d)
+                else:
+                    if table is None:  # pragma: no cover - the plan guarantees a table here
+                        raise RuntimeError("internal error: a product table was not planned")
+                    z = compose_general(basis, table, u, d)
+            check_finite(z, where=f"the output polynomials of layer {index}", cause=cause)
             affine = affine and top <= 1
         if keep_layers:
             kept.append((full(u), full(z) if z is not u else full(u).copy()))
@@ -194,31 +140,8 @@ def convert_network(
         # a later layer of order 0 made the result constant: drop the zero rows
         basis = monomial_basis(network.n_inputs, plan.degree)
         z = z[: basis.n_terms].copy()
-    if keep_layers:
-        kept = [(kept_basis, u, out) for u, out in kept]  # type: ignore[misc]
-    return basis, z, kept
-
-
-def _warn_if_unconstrained(network: Network, orders: tuple[int, ...]) -> None:
-    import warnings
-
-    # a polynomial activation expanded to at least its degree is exact everywhere
-    exact = [
-        (get_activation(layer.activation).polynomial_degree or order + 1) <= order
-        for layer, order in zip(network.layers, orders)
-    ]
-    norm, layer = largest_expanded_l1_norm(network, skip=exact)
-    if norm > 1.0 + L1_TOLERANCE:
-        warnings.warn(
-            f"The network is not l1-constrained: among the neurons whose activation is expanded, "
-            f"the largest l1 norm of [bias; weights] is {norm:.3g} (layer {layer}). With inputs in "
-            "[-1, 1] their "
-            "potentials can leave the region where the Taylor expansion is accurate, so the "
-            "polynomial may not be faithful to the network. Train with constraint='l1', or "
-            "check the fidelity on your data.",
-            TaylorAccuracyWarning,
-            stacklevel=3,
-        )
+    layers = [(kept_basis, u, out) for u, out in kept] if keep_layers else []
+    return basis, z, layers, used
 
 
 def to_polynomial(
@@ -231,9 +154,10 @@ def to_polynomial(
     memory_limit: int | None = None,
     feature_names: list[str] | tuple[str, ...] | None = None,
     output_names: list[str] | tuple[str, ...] | None = None,
-    approximation: str = "taylor",
+    approximation: Any = "taylor",
     data: Any = None,
     interval: Any = None,
+    trust: bool = False,
 ) -> Polynomial:
     """Convert a feed-forward network into its NN2Poly polynomial.
 
@@ -272,31 +196,46 @@ def to_polynomial(
     feature_names, output_names : sequence of str, optional
         Names of the inputs and outputs (default: from the model, else
         ``x1..xp`` and ``y1..yk``).
-    approximation : {"taylor", "fit"}, default="taylor"
-        ``"taylor"``: NN2Poly's Taylor expansion, accurate where the
-        potentials stay near the centre (l1-constrained networks).
-        ``"fit"``: each neuron's activation is replaced by a polynomial fitted
-        where its potentials really are, which also works for non-analytic
-        activations (``relu``, ``elu``, ...).  With ``data``, layer by layer,
-        each neuron's polynomial is the least-squares choice for which the
+    approximation : {"taylor", "fit"}, TaylorApproximation or FitApproximation
+        ``"taylor"`` (default): NN2Poly's Taylor expansion, accurate where the
+        potentials stay near the centre (l1-constrained networks); the same
+        as ``TaylorApproximation(taylor_orders, taylor_center)``.  ``"fit"``:
+        each neuron's activation is replaced by a polynomial fitted where its
+        potentials really are, which also works for non-analytic activations
+        (``relu``, ``elu``, ...); the same as ``FitApproximation(data,
+        interval, taylor_orders)``.  With ``data``, layer by layer, each
+        neuron's polynomial is the least-squares choice for which the
         truncated composition matches the network's true activations on
         ``data``; with ``interval``, it is the Chebyshev least-squares fit of
         the activation over that range.  The result depends on ``data`` and
         is faithful where the data are; check it with
-        :func:`nn2poly.diagnose`.  ``taylor_center`` does not apply.
+        :func:`nn2poly.diagnose`.  ``taylor_center`` does not apply.  With
+        an object, leave the shorthand options at their defaults.
     data : array_like of shape (n_samples, n_features), optional
         Inputs whose forward pass gives the potentials, for ``"fit"``;
         usually the training inputs (at most 10,000 evenly spaced rows are
-        used).
+        used).  Tensors are detached and copied to the CPU.
     interval : (low, high) or sequence of (low, high), optional
         Range of potentials to fit over when there is no data, for
         ``"fit"``: one pair for every layer or one pair per layer.
+    trust : bool, default=False
+        Allow loading ``model`` from a file whose loader can run code (pickle,
+        joblib, TorchScript, legacy HDF5); only for files you trust.
 
     Returns
     -------
     Polynomial
         Coefficients of shape ``(n_terms, n_outputs)`` over every monomial of
         degree at most the result's degree, in graded-lexicographic order.
+
+    Raises
+    ------
+    MemoryLimitError
+        If the conversion would need more memory than the limit (checked
+        before anything is allocated), or a Taylor order is above 1000.
+    NonFiniteCoefficientsError
+        If a layer's coefficients overflow (weights too large for this
+        ``max_order``, a centre far from the potentials, ...).
 
     Examples
     --------
@@ -321,57 +260,32 @@ def to_polynomial(
     >>> worst(fitted), worst(taylor)
     (0.011, 0.053)
     """
-    adapted = adapt(model)
+    adapted = adapt(model, trust=check_param("trust", trust, [bool], caller="to_polynomial"))
     network = adapted.network
-    max_order = _check_max_order(max_order)
-    orders = resolve_taylor_orders(network, taylor_orders)
-    center = _check_center(taylor_center)
-    if not isinstance(keep_layers, bool):
-        raise TypeError(f"keep_layers must be True or False; got {keep_layers!r}.")
-    if memory_limit is not None and (
-        isinstance(memory_limit, bool)
-        or not isinstance(memory_limit, (int, np.integer))
-        or memory_limit <= 0
-    ):
-        raise ValueError(f"memory_limit must be a positive int (bytes) or None; got {memory_limit!r}.")
-    if approximation == "fit":
-        from ._fit import fit_approximation
-
-        if center != 0.0:
-            raise ValueError(
-                f"taylor_center={taylor_center!r} applies to approximation='taylor' only; "
-                "approximation='fit' places each polynomial where the potentials are. Drop "
-                "taylor_center."
-            )
-
-        layer_approximation: LayerApproximation = fit_approximation(
-            network, max_order, data=data, interval=interval, orders=orders,
-            memory_limit=memory_limit,
-        )
-    elif approximation == "taylor":
-        if data is not None or interval is not None:
-            raise ValueError(
-                "data and interval are used by approximation='fit' only; drop them, or pass "
-                "approximation='fit'."
-            )
-        layer_approximation = TaylorApproximation(orders, center)
-        for index, layer in enumerate(network.layers):
-            if not layer_approximation.is_identity(index, layer):
-                get_activation(layer.activation).require_analytic()
-        _warn_if_unconstrained(network, orders)
-    else:
-        raise ValueError(
-            f"approximation must be 'taylor' or 'fit'; got {approximation!r}."
-        )
+    max_order = check_max_order(max_order)
+    keep_layers = check_param("keep_layers", keep_layers, [bool], caller="to_polynomial")
+    memory_limit = check_limit("memory_limit", memory_limit, caller="to_polynomial")
+    bound = resolve_approximation(
+        approximation,
+        network=network,
+        max_order=max_order,
+        taylor_orders=taylor_orders,
+        taylor_center=taylor_center,
+        data=data,
+        interval=interval,
+    )
+    check_accuracy = getattr(bound, "check_accuracy", None)
+    if check_accuracy is not None:
+        check_accuracy(network, stacklevel=2)
     return build_polynomial(
         adapted,
         max_order,
-        layer_approximation,
+        bound,
         keep_layers=keep_layers,
         memory_limit=memory_limit,
         feature_names=feature_names,
         output_names=output_names,
-    )
+    )[0]
 
 
 def build_polynomial(
@@ -383,10 +297,21 @@ def build_polynomial(
     memory_limit: int | None = None,
     feature_names: Any = None,
     output_names: Any = None,
-) -> Polynomial:
-    """Run the engine with any approximation and wrap the result."""
+) -> tuple[Polynomial, UsedPolynomials]:
+    """Run the engine with a bound approximation; the polynomial and each layer's polynomials.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nn2poly._taylor import TaylorApproximation
+    >>> net = Network.from_weights([np.array([[0.0], [0.5]]), np.array([[0.0], [1.0]])],
+    ...                            ["tanh", "linear"])
+    >>> poly, used = build_polynomial(adapt(net), 3, TaylorApproximation().bind(net, 3))
+    >>> poly.degree, used[1] is None
+    (3, True)
+    """
     network = adapted.network
-    basis, coef, kept = convert_network(
+    basis, coef, kept, used = convert_network(
         network, max_order, approximation, keep_layers=keep_layers, memory_limit=memory_limit
     )
     names = feature_names if feature_names is not None else adapted.feature_names
@@ -400,6 +325,7 @@ def build_polynomial(
             )
             for layer_basis, u, z in kept
         )
-    return Polynomial._from_basis(
+    polynomial = Polynomial._from_basis(
         basis, coef, feature_names=names, output_names=outputs, link=adapted.link, layers=layers
     )
+    return polynomial, used

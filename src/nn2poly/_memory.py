@@ -1,12 +1,35 @@
-"""Memory guard: count bytes before allocating, refuse with a clear message."""
+"""Memory guard: count bytes before allocating, refuse with a clear message.
+
+:func:`plan_conversion` works out, before anything is allocated, the degree of
+the result, the size of the monomial basis and the bytes a conversion needs
+(the approximation adds its own working arrays, e.g. the data matrices of a
+fit); :func:`check_memory` refuses a plan over the limit.
+"""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
+from numbers import Integral, Real
+from typing import TYPE_CHECKING
 
-import numpy as np
+from ._monomials import n_monomials, n_product_pairs
+from ._validation import Predicate, check_param
 
-__all__ = ["MemoryLimitError", "available_memory", "get_memory_limit", "set_memory_limit"]
+if TYPE_CHECKING:  # pragma: no cover
+    from ._approximation import LayerApproximation
+    from ._network import Network
+
+__all__ = [
+    "MAX_TERMS",
+    "MemoryLimitError",
+    "Plan",
+    "available_memory",
+    "check_memory",
+    "get_memory_limit",
+    "plan_conversion",
+    "set_memory_limit",
+]
 
 _FRACTION_OF_AVAILABLE = 0.5
 _FALLBACK_AVAILABLE = 4 * 2**30
@@ -57,18 +80,36 @@ def set_memory_limit(limit_bytes: int | None) -> None:
     >>> set_memory_limit(None)
     """
     global _user_limit
-    if limit_bytes is None:
-        _user_limit = None
-        return
-    if (
-        isinstance(limit_bytes, bool)
-        or not isinstance(limit_bytes, (int, np.integer))
-        or limit_bytes <= 0
-    ):
-        raise ValueError(
-            f"limit_bytes must be a positive int (bytes) or None; got {limit_bytes!r}."
-        )
-    _user_limit = int(limit_bytes)
+    _user_limit = check_limit("limit_bytes", limit_bytes, caller="set_memory_limit")
+
+
+def _is_positive_integer(value: object) -> bool:
+    return isinstance(value, Integral) and not isinstance(value, bool) and int(value) > 0
+
+
+#: a memory limit: a positive int of bytes (a float such as 1e9 is refused as a value)
+LIMIT_CONSTRAINTS = [
+    Predicate(
+        _is_positive_integer,
+        "a positive int (bytes)",
+        type_test=lambda value: isinstance(value, Real) and not isinstance(value, bool),
+    ),
+    None,
+]
+
+
+def check_limit(name: str, value: object, *, caller: str) -> int | None:
+    """A memory limit argument as an int, or None (the default limit).
+
+    Examples
+    --------
+    >>> check_limit("memory_limit", 2**20, caller="to_polynomial")
+    1048576
+    """
+    limit = check_param(
+        name, value, LIMIT_CONSTRAINTS, caller=caller, fix="For example 2 * 2**30 for 2 GiB."
+    )
+    return None if limit is None else int(limit)
 
 
 def format_bytes(n_bytes: float) -> str:
@@ -80,3 +121,102 @@ def format_bytes(n_bytes: float) -> str:
         if abs(n_bytes) < 1024:
             break
     return f"{n_bytes:.3g} {unit}"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a conversion will compute and allocate, worked out before it starts."""
+
+    degree: int  # degree of the result
+    basis_degree: int  # degree of the basis the layers are computed on
+    n_terms: int
+    needs_products: bool
+    n_bytes: int
+
+
+#: Monomial indices are stored as int32.
+MAX_TERMS = 2**31 - 1
+
+
+def plan_conversion(
+    network: Network,
+    approximation: LayerApproximation,
+    max_order: int,
+    keep_layers: bool,
+) -> Plan:
+    """Result degree, basis size, and bytes needed, before anything is allocated.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nn2poly import Network
+    >>> from nn2poly._taylor import TaylorApproximation
+    >>> net = Network.from_weights([np.ones((3, 4)), np.ones((5, 1))], ["tanh", "linear"])
+    >>> plan = plan_conversion(net, TaylorApproximation(8).bind(net, 3), 3, False)
+    >>> plan.degree, plan.n_terms
+    (3, 10)
+    """
+    degree = 1
+    highest = 1  # the first pre-activations have degree 1
+    affine = True
+    needs_products = False
+    series_bytes = 0
+    for index, layer in enumerate(network.layers):
+        if approximation.is_identity(index, layer):
+            continue
+        layer_degree = approximation.degree(index, layer)
+        # the activation's coefficients, a working copy and the shifted ones
+        series_bytes = max(series_bytes, 3 * layer.n_out * (layer_degree + 1) * 8)
+        if not affine and layer_degree >= 2:
+            needs_products = True
+        degree = min(max_order, degree * layer_degree)
+        highest = max(highest, degree)
+        affine = affine and layer_degree <= 1
+    # With keep_layers every layer's own polynomials are kept, so the basis must
+    # reach the highest degree of any layer (a later order-0 layer can lower
+    # the result's degree below it).
+    basis_degree = highest if keep_layers else degree
+    p = network.n_inputs
+    n_terms = n_monomials(p, basis_degree)
+    width = max([p, *network.widths])
+    n_bytes = series_bytes + n_terms * (4 * max(basis_degree, 1) + 40)  # basis tables
+    # input, pre-activation and two Horner buffers; without products, the
+    # composed layer and the next pre-activation
+    n_bytes += (4 if needs_products else 2) * n_terms * width * 8
+    if needs_products:
+        n_bytes += n_product_pairs(p, basis_degree) * 8 + (n_terms + 1) * 8
+    if keep_layers:
+        n_bytes += 2 * n_terms * sum(network.widths) * 8
+    n_bytes += approximation.work_bytes(network, basis_degree, n_terms)
+    return Plan(degree, basis_degree, n_terms, needs_products, n_bytes)
+
+
+def check_memory(plan: Plan, network: Network, max_order: int, limit: int) -> None:
+    """Refuse a plan whose basis cannot be indexed or whose bytes exceed ``limit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nn2poly import Network
+    >>> net = Network.from_weights([np.ones((3, 4)), np.ones((5, 1))], ["tanh", "linear"])
+    >>> check_memory(Plan(3, 3, 10, True, 2**40), net, 3, 2**30)
+    Traceback (most recent call last):
+    ...
+    nn2poly._memory.MemoryLimitError: Converting this network at max_order=3 would need about 1 TiB (10 monomials in 2 inputs, layer widths [4, 1]), over the memory limit of 1 GiB. Lower max_order or the Taylor orders, use fewer inputs or narrower layers, or raise the limit with memory_limit=... (bytes) or nn2poly.set_memory_limit().
+    """
+    if plan.n_terms > MAX_TERMS:
+        raise MemoryLimitError(
+            f"Converting this network at max_order={max_order} needs {plan.n_terms:,} monomials "
+            f"in {network.n_inputs} inputs (layer widths {list(network.widths)}), more than the "
+            f"{MAX_TERMS:,} a polynomial can index. Lower max_order or use fewer inputs."
+        )
+    if plan.n_bytes <= limit:
+        return
+    raise MemoryLimitError(
+        f"Converting this network at max_order={max_order} would need about "
+        f"{format_bytes(plan.n_bytes)} ({plan.n_terms:,} monomials in {network.n_inputs} "
+        f"inputs, layer widths {list(network.widths)}), over the memory limit of "
+        f"{format_bytes(limit)}. Lower max_order or the Taylor orders, use fewer inputs or "
+        "narrower layers, or raise the limit with memory_limit=... (bytes) or "
+        "nn2poly.set_memory_limit()."
+    )

@@ -1,4 +1,4 @@
-"""Weight norms of a network and the warning for unconstrained networks."""
+"""Weight norms of a network (the l1 norms the NN2Poly constraint bounds)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._network import Network
+from ._warnings import TaylorAccuracyWarning  # re-exported: its former home
 
 __all__ = [
     "TaylorAccuracyWarning",
@@ -17,10 +18,6 @@ __all__ = [
 
 #: Tolerance above 1 before a neuron counts as unconstrained.
 L1_TOLERANCE = 1e-6
-
-
-class TaylorAccuracyWarning(UserWarning):
-    """A Taylor conversion applied where the expansion may be inaccurate."""
 
 
 def hidden_l1_norms(network: Network) -> list[NDArray[np.float64]]:

@@ -9,11 +9,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._algebra import taylor_shift
-from .._approximation import LayerApproximation, TaylorApproximation, resolve_taylor_orders
-from .._convert import _check_center, _check_max_order, build_polynomial
-from .._fit import check_data, fit_approximation
-from .._network import Network
+from .._convert import build_polynomial, check_max_order
+from .._data import check_data
+from .._fit import FitApproximation
+from .._memory import check_limit
 from .._polynomial import Polynomial
+from .._resolve import resolve_approximation
+from .._validation import InstanceOf, Interval, check_param, invalid_value
 from ..activations import get_activation
 from ..adapters import adapt
 
@@ -164,32 +166,6 @@ class Diagnosis:
         return "\n".join(lines)
 
 
-def _layer_approximation(
-    network: Network,
-    approximation: str,
-    max_order: int,
-    taylor_orders: Any,
-    taylor_center: Any,
-    fit_data: Any,
-    interval: Any,
-) -> LayerApproximation:
-    orders = resolve_taylor_orders(network, taylor_orders)
-    if approximation == "taylor":
-        if fit_data is not None or interval is not None:
-            raise ValueError(
-                "fit_data and interval describe approximation='fit' only; drop them, or pass "
-                "approximation='fit'."
-            )
-        for layer in network.layers:
-            activation = get_activation(layer.activation)
-            if not activation.is_linear and not activation.is_analytic:
-                activation.taylor_coefficients(0.0, 1)  # raises NotAnalyticError with the fix
-        return TaylorApproximation(orders, _check_center(taylor_center))
-    if approximation == "fit":
-        return fit_approximation(network, max_order, data=fit_data, interval=interval, orders=orders)
-    raise ValueError(f"approximation must be 'taylor' or 'fit'; got {approximation!r}.")
-
-
 def _r2(truth: FloatArray, prediction: FloatArray) -> float:
     """Mean over outputs of ``1 - SSE / SST`` (1 for an exact fit of a constant output)."""
     residual = np.sum((truth - prediction) ** 2, axis=0)
@@ -215,7 +191,7 @@ def diagnose(
     data: Any,
     polynomial: Polynomial | None = None,
     *,
-    approximation: str = "taylor",
+    approximation: Any = "taylor",
     max_order: int | None = None,
     taylor_orders: Any = None,
     taylor_center: float | str = 0.0,
@@ -223,6 +199,8 @@ def diagnose(
     interval: Any = None,
     tolerance: float = 1e-2,
     n_worst: int = 3,
+    memory_limit: int | None = None,
+    trust: bool = False,
 ) -> Diagnosis:
     """Check a polynomial against its network on ``data``, layer by layer.
 
@@ -246,9 +224,10 @@ def diagnose(
     polynomial : Polynomial, optional
         The polynomial to judge.  None: it is built here with
         :func:`nn2poly.to_polynomial` and the settings below.
-    approximation : {"taylor", "fit"}, default="taylor"
-        How the per-neuron polynomials were (or are to be) built.  When you
-        pass ``polynomial``, pass the settings it was converted with.
+    approximation : {"taylor", "fit"}, TaylorApproximation or FitApproximation
+        How the per-neuron polynomials were (or are to be) built, as in
+        :func:`nn2poly.to_polynomial`.  When you pass ``polynomial``, pass
+        the settings it was converted with.
     max_order : int, optional
         Default: the degree of ``polynomial``, else 2.
     taylor_orders, taylor_center : optional
@@ -263,6 +242,10 @@ def diagnose(
         badly approximated.
     n_worst : int, default=3
         Worst neurons listed per layer.
+    memory_limit : int or None, default=None
+        Bytes the conversion may allocate, as in :func:`nn2poly.to_polynomial`.
+    trust : bool, default=False
+        Allow loading ``model`` from a file whose loader can run code.
 
     Returns
     -------
@@ -283,33 +266,46 @@ def diagnose(
     >>> report.r2 < nn2poly.diagnose(net, X, max_order=3, approximation="fit").r2
     True
     """
-    adapted = adapt(model)
+    caller = "diagnose"
+    adapted = adapt(model, trust=check_param("trust", trust, [bool], caller=caller))
     network = adapted.network
     X = check_data(data, network.n_inputs)
-    if polynomial is not None and not isinstance(polynomial, Polynomial):
-        raise TypeError(
-            f"polynomial must be an nn2poly.Polynomial or None; got {type(polynomial).__name__}."
-        )
+    polynomial = check_param(
+        "polynomial", polynomial, [InstanceOf((Polynomial,), "an nn2poly.Polynomial"), None],
+        caller=caller,
+    )
     if max_order is None:
         max_order = polynomial.degree if polynomial is not None else 2
-    max_order = _check_max_order(max_order)
-    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not tolerance > 0:
-        raise ValueError(f"tolerance must be a positive float; got {tolerance!r}.")
-    if isinstance(n_worst, bool) or not isinstance(n_worst, int) or n_worst < 0:
-        raise ValueError(f"n_worst must be a non-negative int; got {n_worst!r}.")
+    max_order = check_max_order(max_order, caller=caller)
+    tolerance = check_param("tolerance", tolerance, [Interval(float, 0, None, "neither")],
+                            caller=caller)
+    n_worst = check_param("n_worst", n_worst, [Interval(int, 0, None)], caller=caller)
+    memory_limit = check_limit("memory_limit", memory_limit, caller=caller)
     if approximation == "fit" and fit_data is None and interval is None:
         fit_data = X
-    layer_approximation = _layer_approximation(
-        network, approximation, max_order, taylor_orders, taylor_center, fit_data, interval
+    bound = resolve_approximation(
+        approximation,
+        network=network,
+        max_order=max_order,
+        taylor_orders=taylor_orders,
+        taylor_center=taylor_center,
+        data=fit_data,
+        interval=interval,
+        caller=caller,
+        data_name="fit_data",
     )
-    converted = build_polynomial(adapted, max_order, layer_approximation, keep_layers=True)
+    converted, used = build_polynomial(
+        adapted, max_order, bound, keep_layers=True, memory_limit=memory_limit
+    )
     if polynomial is None:
         polynomial = converted
     if polynomial.n_features != network.n_inputs or polynomial.n_outputs != network.n_outputs:
-        raise ValueError(
-            f"polynomial has {polynomial.n_features} features and {polynomial.n_outputs} outputs "
-            f"but the network has {network.n_inputs} inputs and {network.n_outputs} outputs; "
-            "pass the polynomial converted from this model."
+        raise invalid_value(
+            "polynomial", polynomial,
+            f"a polynomial in {network.n_inputs} features with {network.n_outputs} outputs",
+            caller=caller,
+            fix=f"It has {polynomial.n_features} features and {polynomial.n_outputs} outputs; "
+            "pass the polynomial converted from this model.",
         )
     kept = converted.layers or ()
     degree = converted.degree
@@ -319,7 +315,8 @@ def diagnose(
         activation = get_activation(layer.activation)
         ranges = np.column_stack([u.min(axis=0), u.max(axis=0)])
         quantiles = np.quantile(u, QUANTILES)
-        if layer_approximation.is_identity(index, layer):
+        polynomials = used[index]
+        if polynomials is None:
             zeros = np.zeros(layer.n_out)
             layers.append(
                 LayerDiagnosis(index, activation.name, True, quantiles, ranges, 0.0, zeros,
@@ -327,7 +324,7 @@ def diagnose(
             )
             continue
         constants = kept[index].input.coef[0].copy()
-        centers, coefficients = layer_approximation.polynomials(index, layer, constants)
+        centers, coefficients = polynomials
         top = min(coefficients.shape[1] - 1, degree)
         effective = taylor_shift(coefficients, constants - centers, top)
         values = np.column_stack(
@@ -358,6 +355,8 @@ def diagnose(
             np.mean(_classes(truth, polynomial.link) == _classes(prediction, polynomial.link))
         )
     return Diagnosis(
-        tuple(layers), _r2(truth, prediction), mse, max_abs, agreement, approximation,
+        tuple(layers), _r2(truth, prediction), mse, max_abs, agreement,
+        approximation if isinstance(approximation, str)
+        else "fit" if isinstance(approximation, FitApproximation) else "taylor",
         max_order, float(tolerance), polynomial,
     )

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from .._validation import Interval, check_param
 from ..activations import get_activation
 
 if TYPE_CHECKING:  # pragma: no cover
     import matplotlib.axes
     import matplotlib.figure
 
-    from ._diagnose import Diagnosis
+
+class Diagnosis(Protocol):
+    """What the plot reads of a :class:`nn2poly.diagnostics.Diagnosis` (no import needed)."""
+
+    layers: Sequence[Any]
+    approximation: str
+    max_order: int
+    tolerance: float
 
 __all__ = ["plot_activation_fit"]
 
@@ -67,8 +75,10 @@ def plot_activation_fit(
     """
     import matplotlib.pyplot as plt
 
-    if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)):
-        raise TypeError(f"layer must be an int; got {type(layer).__name__}.")
+    layer = check_param("layer", layer, [Interval(int, None, None)], caller="plot_activation_fit")
+    max_neurons = check_param(
+        "max_neurons", max_neurons, [Interval(int, 0, None)], caller="plot_activation_fit"
+    )
     n_layers = len(diagnosis.layers)
     if not -n_layers <= layer < n_layers:
         raise ValueError(

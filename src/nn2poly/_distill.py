@@ -6,12 +6,14 @@ from typing import Any
 
 import numpy as np
 
-from .._convert import _check_max_order
-from .._fit import _monomial_values, check_data
-from .._memory import MemoryLimitError, format_bytes, get_memory_limit
-from .._monomials import MonomialBasis, n_monomials
-from .._polynomial import Polynomial
-from ..adapters import adapt
+from ._convert import check_max_order
+from ._data import FitDataError, check_data
+from ._fit import monomial_values
+from ._memory import MemoryLimitError, check_limit, format_bytes, get_memory_limit
+from ._monomials import MonomialBasis, n_monomials
+from ._polynomial import Polynomial
+from ._validation import check_param, invalid_value
+from .adapters import adapt
 
 __all__ = ["distill"]
 
@@ -23,6 +25,8 @@ def distill(
     *,
     feature_names: list[str] | tuple[str, ...] | None = None,
     output_names: list[str] | tuple[str, ...] | None = None,
+    memory_limit: int | None = None,
+    trust: bool = False,
 ) -> Polynomial:
     """The least-squares polynomial of total degree ``max_order`` fitted to the network's outputs.
 
@@ -45,6 +49,10 @@ def distill(
         Total degree of the polynomial.
     feature_names, output_names : sequence of str, optional
         Names of the inputs and outputs (default: from the model).
+    memory_limit : int or None, default=None
+        Bytes the fit may use (None: :func:`nn2poly.get_memory_limit`).
+    trust : bool, default=False
+        Allow loading ``model`` from a file whose loader can run code.
 
     Returns
     -------
@@ -65,18 +73,20 @@ def distill(
     >>> bool(np.allclose(poly.predict(X), net.forward(X)[:, 0]))
     True
     """
-    adapted = adapt(model)
+    adapted = adapt(model, trust=check_param("trust", trust, [bool], caller="distill"))
     network = adapted.network
-    max_order = _check_max_order(max_order)
+    max_order = check_max_order(max_order, caller="distill")
+    memory_limit = check_limit("memory_limit", memory_limit, caller="distill")
     X = check_data(data, network.n_inputs)
     n_terms = n_monomials(network.n_inputs, max_order)
     if X.shape[0] < n_terms:
-        raise ValueError(
-            f"distill at max_order={max_order} fits {n_terms} coefficients per output but data "
-            f"has only {X.shape[0]} rows; pass at least {n_terms} samples or lower max_order."
+        raise invalid_value(
+            "data", X, f"an array with at least {n_terms} samples (rows)", caller="distill",
+            fix=f"At max_order={max_order} distill fits {n_terms} coefficients per output; pass "
+            "more samples or lower max_order.",
         )
     n_bytes = 3 * X.shape[0] * n_terms * 8
-    limit = get_memory_limit()
+    limit = get_memory_limit() if memory_limit is None else memory_limit
     if n_bytes > limit:
         raise MemoryLimitError(
             f"distill would need about {format_bytes(n_bytes)} for a {X.shape[0]} x {n_terms} "
@@ -84,11 +94,25 @@ def distill(
             "data or lower max_order."
         )
     basis = MonomialBasis(network.n_inputs, max_order)
-    design = _monomial_values(basis, X)
-    target = network.forward(X)
-    scale = np.sqrt(np.mean(design * design, axis=0))
+    design = monomial_values(basis, X)
+    with np.errstate(over="ignore", invalid="ignore"):
+        target = network.forward(X)
+        scale = np.sqrt(np.mean(design * design, axis=0))
+    finite = np.all(np.isfinite(design)) and np.all(np.isfinite(target))
+    if not (finite and np.all(np.isfinite(scale))):
+        raise FitDataError(
+            f"distill at max_order={max_order} overflows: data values up to "
+            f"{float(np.max(np.abs(X))):.3g} have powers (or network outputs) that are not "
+            "representable. Scale the inputs (e.g. to [-1, 1]) or lower max_order."
+        )
     scale[scale == 0.0] = 1.0
-    coef, *_ = np.linalg.lstsq(design / scale, target, rcond=None)
+    try:
+        coef, *_ = np.linalg.lstsq(design / scale, target, rcond=None)
+    except np.linalg.LinAlgError:
+        raise FitDataError(
+            "The least-squares fit of distill did not converge: the data are badly scaled. "
+            "Scale the inputs (e.g. to [-1, 1])."
+        ) from None
     coef /= scale[:, None]
     return Polynomial._from_basis(
         basis,

@@ -1,0 +1,45 @@
+"""Finite or refused: every coefficient the conversion produces is checked as it goes."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["NonFiniteCoefficientsError", "check_finite"]
+
+
+class NonFiniteCoefficientsError(ValueError):
+    """A conversion produced infinite or NaN coefficients and was refused.
+
+    The message names the layer where they first appeared and the likely
+    cause (weights too large for this ``max_order``, an expansion centre far
+    from the potentials, a fitting interval too narrow).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import nn2poly
+    >>> net = nn2poly.Network.from_weights([np.array([[0.0], [1e300]]), np.array([[0.0], [1e300]])],
+    ...                                    ["linear", "linear"])
+    >>> try:
+    ...     nn2poly.to_polynomial(net, 1)
+    ... except nn2poly.NonFiniteCoefficientsError as error:
+    ...     print(str(error)[:47])
+    The conversion produced non-finite coefficients
+    """
+
+
+def check_finite(values: NDArray[np.float64], *, where: str, cause: str) -> None:
+    """Raise :class:`NonFiniteCoefficientsError` if ``values`` has an inf or NaN.
+
+    Examples
+    --------
+    >>> check_finite(np.ones(3), where="layer 0", cause="none")
+    """
+    if np.isfinite(values).all():
+        return
+    n_bad = int(np.count_nonzero(~np.isfinite(values)))
+    raise NonFiniteCoefficientsError(
+        f"The conversion produced non-finite coefficients in {where} ({n_bad} of "
+        f"{values.size} values are inf or NaN), so no polynomial is returned. {cause}"
+    )
