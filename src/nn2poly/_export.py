@@ -15,7 +15,7 @@ import numpy as np
 if TYPE_CHECKING:  # pragma: no cover
     from sklearn.pipeline import Pipeline
 
-    from ._polynomial import Polynomial
+    from ._polynomial_protocol import PolynomialLike
 
 __all__ = [
     "PolynomialExports",
@@ -72,7 +72,7 @@ def _number_format(spec: str | None, precision: int) -> str:
     return spec
 
 
-def _text_one(poly: Polynomial, column: int, max_terms: int, number: str) -> str:
+def _text_one(poly: PolynomialLike, column: int, max_terms: int, number: str) -> str:
     pieces: list[str] = []
     coef = poly.coef[:, column]
     shown = 0
@@ -99,7 +99,7 @@ def _text_one(poly: Polynomial, column: int, max_terms: int, number: str) -> str
 
 
 def to_text(
-    poly: Polynomial, *, max_terms: int = _TEXT_TERMS, precision: int = 6, spec: str = ""
+    poly: PolynomialLike, *, max_terms: int = _TEXT_TERMS, precision: int = 6, spec: str = ""
 ) -> str:
     """One line per output, e.g. ``y1 = 0.5 + 2*x1 - x1*x2`` (what ``str`` shows).
 
@@ -155,7 +155,7 @@ def _latex_name(name: str) -> str:
     return f"{head}_{{{digits}}}" if digits and head else name
 
 
-def to_latex(poly: Polynomial, *, max_terms: int | None = 30, precision: int = 4) -> str:
+def to_latex(poly: PolynomialLike, *, max_terms: int | None = 30, precision: int = 4) -> str:
     """LaTeX source; several outputs are stacked in an ``aligned`` block.
 
     Examples
@@ -189,7 +189,7 @@ def to_latex(poly: Polynomial, *, max_terms: int | None = 30, precision: int = 4
     return r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"
 
 
-def to_frame(poly: Polynomial) -> Any:
+def to_frame(poly: PolynomialLike) -> Any:
     """A pandas DataFrame: one row per term; columns ``term``, ``label``, ``degree``
     and one per output.
 
@@ -219,7 +219,7 @@ def to_frame(poly: Polynomial) -> Any:
     return frame
 
 
-def to_sympy(poly: Polynomial) -> Any:
+def to_sympy(poly: PolynomialLike) -> Any:
     """sympy expression(s) with Float coefficients carrying every bit of the float64.
 
     Examples
@@ -240,13 +240,18 @@ def to_sympy(poly: Polynomial) -> Any:
         sympy.Mul(*[symbols[i] ** int(p) for i, p in enumerate(row) if p]) for row in poly.powers
     ]
     expressions = [
-        sympy.Add(*[sympy.Float(float(c), 17) * m for c, m in zip(poly.coef[:, k], monomials, strict=True)])
+        sympy.Add(
+            *[
+                sympy.Float(float(c), 17) * m
+                for c, m in zip(poly.coef[:, k], monomials, strict=True)
+            ]
+        )
         for k in range(poly.n_outputs)
     ]
     return expressions[0] if len(expressions) == 1 else sympy.Matrix(expressions)
 
 
-def to_sklearn(poly: Polynomial) -> Pipeline:
+def to_sklearn(poly: PolynomialLike) -> Pipeline:
     """A fitted scikit-learn pipeline that computes the polynomial.
 
     The pipeline is ``PolynomialFeatures(degree=poly.degree,
@@ -317,18 +322,16 @@ def to_sklearn(poly: Polynomial) -> Pipeline:
 class PolynomialExports:
     """The export methods of :class:`~nn2poly.Polynomial` (a mixin over this module)."""
 
-    def __str__(self: Polynomial) -> str:  # type: ignore[misc]
+    def __str__(self: PolynomialLike) -> str:
         return to_text(self)
 
-    def __format__(self: Polynomial, spec: str) -> str:  # type: ignore[misc]
+    def __format__(self: PolynomialLike, spec: str) -> str:
         return to_text(self, spec=spec)
 
-    def _repr_latex_(self: Polynomial) -> str:  # type: ignore[misc]
+    def _repr_latex_(self: PolynomialLike) -> str:
         return "$" + to_latex(self) + "$"
 
-    def to_latex(  # type: ignore[misc]
-        self: Polynomial, *, max_terms: int | None = 30, precision: int = 4
-    ) -> str:
+    def to_latex(self: PolynomialLike, *, max_terms: int | None = 30, precision: int = 4) -> str:
         """LaTeX of the polynomial (``aligned`` for several outputs).
 
         Examples
@@ -339,7 +342,7 @@ class PolynomialExports:
         """
         return to_latex(self, max_terms=max_terms, precision=precision)
 
-    def to_frame(self: Polynomial) -> Any:  # type: ignore[misc]
+    def to_frame(self: PolynomialLike) -> Any:
         """A pandas DataFrame: one row per term; columns ``term``, ``label``,
         ``degree`` and one per output.
 
@@ -351,7 +354,7 @@ class PolynomialExports:
         """
         return to_frame(self)
 
-    def to_sympy(self: Polynomial) -> Any:  # type: ignore[misc]
+    def to_sympy(self: PolynomialLike) -> Any:
         """A sympy expression (a column Matrix for several outputs), exact in the floats.
 
         Examples
@@ -362,7 +365,7 @@ class PolynomialExports:
         """
         return to_sympy(self)
 
-    def to_sklearn(self: Polynomial) -> Any:  # type: ignore[misc]
+    def to_sklearn(self: PolynomialLike) -> Any:
         """A fitted scikit-learn ``Pipeline(PolynomialFeatures, LinearRegression)``
         whose ``predict`` equals :meth:`predict` (needs scikit-learn).
 

@@ -52,9 +52,7 @@ def n_product_pairs(n_variables: int, max_degree: int) -> int:
     without constant term by another one, truncated at ``max_degree``.
     """
     sizes = [n_monomials_of_degree(n_variables, d) for d in range(max_degree + 1)]
-    return sum(
-        sizes[d] * sizes[s - d] for s in range(1, max_degree + 1) for d in range(1, s + 1)
-    )
+    return sum(sizes[d] * sizes[s - d] for s in range(1, max_degree + 1) for d in range(1, s + 1))
 
 
 @dataclass(frozen=True, eq=False)
@@ -165,7 +163,10 @@ class MonomialBasis:
         rows = np.ascontiguousarray(variables, dtype=np.int32)
         if rows.ndim != 2:
             raise ValueError("variables must be a 2-D array of sorted variable indices.")
-        return rank_monomials(rows, self._multichoose, self.degree_offsets)
+        ranks: IntArray = rank_monomials(  # type: ignore[no-untyped-call]
+            rows, self._multichoose, self.degree_offsets
+        )
+        return ranks
 
     @cached_property
     def _multichoose(self) -> IntArray:
@@ -197,17 +198,10 @@ class MonomialBasis:
     def _build_product_table(self) -> tuple[IntArray, NDArray[np.int32], NDArray[np.int32]]:
         from ._kernels import build_product_table
 
-        return build_product_table(
+        table: tuple[IntArray, NDArray[np.int32], NDArray[np.int32]] = build_product_table(  # type: ignore[no-untyped-call]
             self.variables, self.degrees, self._multichoose, self.degree_offsets
         )
-
-    def labels(self) -> list[tuple[int, ...]]:
-        """Labels in the R package's style: ``(0,)`` for the intercept, else the
-        1-based variable indices with repeats, e.g. ``(1, 1, 3)``."""
-        result: list[tuple[int, ...]] = []
-        for row, degree in zip(self.variables.tolist(), self.degrees.tolist()):
-            result.append(tuple(v + 1 for v in row[:degree]) if degree else (0,))
-        return result
+        return table
 
 
 #: Bases up to this many monomials are kept for reuse between conversions,

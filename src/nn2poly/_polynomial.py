@@ -17,7 +17,7 @@ from ._export import PolynomialExports
 from ._kernels import evaluate_monomials
 from ._monomials import MonomialBasis
 from ._polynomial_algebra import PolynomialArithmetic
-from ._polynomial_input import check_samples
+from ._polynomial_input import check_coef, check_names, check_samples
 from ._polynomial_io import PolynomialIO
 from ._validation import Interval, Options, Predicate, check_param
 
@@ -33,19 +33,6 @@ class LayerPolynomials(NamedTuple):
 
     input: Polynomial
     output: Polynomial
-
-
-def _names(value: Any, count: int, prefix: str, what: str) -> tuple[str, ...]:
-    if value is None:
-        return tuple(f"{prefix}{i + 1}" for i in range(count))
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
-        raise TypeError(f"{what} must be a sequence of {count} str; got {type(value).__name__}.")
-    names = tuple(str(name) for name in value)
-    if len(names) != count:
-        raise ValueError(f"{what} has {len(names)} entries but {count} are needed: {names!r}.")
-    if len(set(names)) != len(names):
-        raise ValueError(f"{what} must be unique; got {names!r}.")
-    return names
 
 
 @dataclass(frozen=True, eq=False, repr=False, init=False)
@@ -109,7 +96,7 @@ class Polynomial(PolynomialArithmetic, PolynomialExports, PolynomialIO):
         if _powers._unique_rows(exponents)[0].shape[0] != exponents.shape[0]:
             raise ValueError("powers has repeated rows; each monomial must appear once.")
         variables = _powers.powers_to_variables(exponents)
-        self._init(variables, coef, exponents.shape[1], feature_names, output_names, link, None)
+        self._init(variables, coef, exponents.shape[1], feature_names, output_names, link)
         exponents.setflags(write=False)
         object.__setattr__(self, "powers", exponents)  # the cached dense view
 
@@ -118,40 +105,21 @@ class Polynomial(PolynomialArithmetic, PolynomialExports, PolynomialIO):
         variables: NDArray[np.int32],
         coef: ArrayLike,
         n_features: int,
-        feature_names: Any,
-        output_names: Any,
-        link: Any,
-        layers: Any,
+        feature_names: Any = None,
+        output_names: Any = None,
+        link: Any = None,
+        layers: Any = None,
     ) -> None:
-        try:
-            values = np.array(coef, dtype=np.float64)
-        except (TypeError, ValueError, OverflowError):
-            raise TypeError(
-                f"coef must be an array of floats; got {type(coef).__name__}."
-            ) from None
-        if values.ndim == 1:
-            values = values[:, None]
-        if values.ndim != 2 or values.shape[0] != variables.shape[0]:
-            raise ValueError(
-                f"coef must have shape (n_terms,) or (n_terms, n_outputs) with n_terms="
-                f"{variables.shape[0]}; got shape {np.shape(coef)}."
-            )
-        if not np.all(np.isfinite(values)):
-            raise ValueError(
-                "coef must be finite; it holds NaN or infinite values. Check the weights or "
-                "the arithmetic that produced them."
-            )
-        check_param(
-            "link", link, [Options(frozenset({"sigmoid", "softmax"})), None], caller="Polynomial"
-        )
+        values = check_coef(coef, variables.shape[0])
+        check_param("link", link, [Options(frozenset(LINKS[1:])), None], caller="Polynomial")
         values.setflags(write=False)
         variables.setflags(write=False)
         set_ = object.__setattr__
         set_(self, "_variables", variables)
         set_(self, "coef", values)
         set_(self, "n_features", int(n_features))
-        set_(self, "feature_names", _names(feature_names, n_features, "x", "feature_names"))
-        set_(self, "output_names", _names(output_names, values.shape[1], "y", "output_names"))
+        set_(self, "feature_names", check_names(feature_names, n_features, "x", "feature_names"))
+        set_(self, "output_names", check_names(output_names, values.shape[1], "y", "output_names"))
         set_(self, "link", link)
         set_(self, "layers", layers)
 
@@ -164,44 +132,23 @@ class Polynomial(PolynomialArithmetic, PolynomialExports, PolynomialIO):
         if _powers._unique_rows(rows.astype(np.int64))[0].shape[0] != rows.shape[0]:
             raise ValueError("labels has repeated monomials; each must appear once.")
         self = object.__new__(cls)
-        self._init(
-            rows,
-            coef,
-            n_features,
-            fields.get("feature_names"),
-            fields.get("output_names"),
-            fields.get("link"),
-            fields.get("layers"),
-        )
+        self._init(rows, coef, n_features, **fields)
         return self
 
     @classmethod
-    def _from_basis(
-        cls,
-        basis: MonomialBasis,
-        coef: FloatArray,
-        *,
-        feature_names: Any = None,
-        output_names: Any = None,
-        link: str | None = None,
-        layers: Any = None,
-    ) -> Polynomial:
-        """Every monomial of a basis, in its (graded) order: the engine's results."""
+    def _from_basis(cls, basis: MonomialBasis, coef: FloatArray, **fields: Any) -> Polynomial:
+        """Every monomial of a basis, in its (graded) order: the engine's results.
+
+        ``fields``: ``feature_names``, ``output_names``, ``link``, ``layers``.
+        """
         self = object.__new__(cls)
-        variables = basis.variables.copy()
-        self._init(variables, coef, basis.n_variables, feature_names, output_names, link, layers)
+        self._init(basis.variables.copy(), coef, basis.n_variables, **fields)
         return self
 
     def _new(self, powers: NDArray[np.int64], coef: FloatArray, **changes: Any) -> Polynomial:
         """A polynomial with these arrays and this one's names and link (no layers)."""
-        fields = {
-            "feature_names": self.feature_names,
-            "output_names": self.output_names,
-            "link": self.link,
-            **changes,
-        }
-        result = type(self)(powers, coef, **fields)
-        return result
+        fields = {"feature_names": self.feature_names, "output_names": self.output_names}
+        return type(self)(powers, coef, **{**fields, "link": self.link, **changes})
 
     def _subset(self, rows: NDArray[np.int64] | NDArray[np.bool_]) -> Polynomial:
         self_ = object.__new__(type(self))
@@ -231,7 +178,8 @@ class Polynomial(PolynomialArithmetic, PolynomialExports, PolynomialIO):
     @cached_property
     def degrees(self) -> NDArray[np.int64]:
         """Total degree of each monomial, shape (n_terms,)."""
-        return (self._variables >= 0).sum(axis=1).astype(np.int64)
+        degrees: NDArray[np.int64] = (self._variables >= 0).sum(axis=1).astype(np.int64)
+        return degrees
 
     @property
     def degree(self) -> int:
@@ -261,7 +209,7 @@ class Polynomial(PolynomialArithmetic, PolynomialExports, PolynomialIO):
 
     def _evaluate(self, X: FloatArray) -> FloatArray:
         out = np.empty((X.shape[0], self.n_outputs), dtype=np.float64)
-        evaluate_monomials(X, self._variables, np.ascontiguousarray(self.coef), out)
+        evaluate_monomials(X, self._variables, np.ascontiguousarray(self.coef), out)  # type: ignore[no-untyped-call]
         return out
 
     def decision_function(self, X: ArrayLike) -> FloatArray:
@@ -330,10 +278,11 @@ class Polynomial(PolynomialArithmetic, PolynomialExports, PolynomialIO):
         if self.link == "softmax":
             from scipy.special import softmax
 
-            return softmax(logits, axis=1)
+            probabilities: FloatArray = softmax(logits, axis=1)
+            return probabilities
         from scipy.special import expit
 
-        probability = expit(logits)
+        probability: FloatArray = expit(logits)
         if self.n_outputs == 1:
             return np.hstack([1.0 - probability, probability])
         return probability
@@ -350,7 +299,8 @@ class Polynomial(PolynomialArithmetic, PolynomialExports, PolynomialIO):
         probability = self.predict_proba(X)
         if self.link == "sigmoid" and self.n_outputs > 1:
             return (probability > 0.5).astype(np.int64)
-        return np.argmax(probability, axis=1).astype(np.int64)
+        classes: NDArray[np.int64] = np.argmax(probability, axis=1).astype(np.int64)
+        return classes
 
     def monomial_values(self, X: ArrayLike) -> FloatArray:
         """Each monomial evaluated at each sample, shape (n_samples, n_terms).
@@ -481,7 +431,7 @@ class Polynomial(PolynomialArithmetic, PolynomialExports, PolynomialIO):
 def _exact_int_at_least(low: int, description: str) -> Predicate:
     """Ints from ``low`` on; any other value (1.5, True) is a ValueError, as for ``low - 1``."""
     return Predicate(
-        lambda value: (
+        lambda value: bool(
             isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= low
         ),
         description,

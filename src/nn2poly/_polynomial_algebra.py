@@ -1,4 +1,4 @@
-"""Arithmetic of :class:`~nn2poly.Polynomial`: ``+``, ``-``, scalar ``*``, ``align``, ``substitute``.
+"""Arithmetic of a Polynomial: ``+``, ``-``, scalar ``*``, ``align`` and ``substitute``.
 
 The operators delegate to the array functions of :mod:`nn2poly._powers`.  Like
 numpy.polynomial refusing operands whose domains differ, two polynomials are
@@ -9,7 +9,7 @@ the same order) and, for ``+`` and ``-``, with as many outputs and the same link
 from __future__ import annotations
 
 from numbers import Real
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -19,6 +19,7 @@ from ._validation import Interval, check_param, invalid_value
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._polynomial import Polynomial
+    from ._polynomial_protocol import PolynomialLike
 
 __all__ = ["PolynomialArithmetic"]
 
@@ -27,57 +28,73 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (Real, np.number)) and not isinstance(value, (bool, np.bool_))
 
 
-def _scalar(value: Any, operation: str) -> float:
+def _scalar(value: Any, caller: str) -> float:
     number = float(value)
     if not np.isfinite(number):
-        raise invalid_value("other", value, "a finite number", caller=f"Polynomial.{operation}")
+        raise invalid_value("other", value, "a finite number", caller=caller)
     return number
+
+
+def _same_features(poly: PolynomialLike, other: PolynomialLike, caller: str) -> None:
+    if other.feature_names != poly.feature_names:
+        raise invalid_value(
+            "other",
+            other,
+            f"a Polynomial in the features {list(poly.feature_names)!r}",
+            caller=caller,
+            fix=f"Its features are {list(other.feature_names)!r}; polynomials in different "
+            "features are not combined. Rename them or use substitute() first.",
+        )
+
+
+def _combine(poly: PolynomialLike, other: Any, sign: float, caller: str) -> Any:
+    """``poly + sign * other`` for a Polynomial or a number; NotImplemented otherwise."""
+    if isinstance(other, PolynomialArithmetic):
+        other_poly = cast("PolynomialLike", other)
+        _same_features(poly, other_poly, caller)
+        if other_poly.n_outputs != poly.n_outputs or other_poly.link != poly.link:
+            raise invalid_value(
+                "other",
+                other,
+                f"a Polynomial with {poly.n_outputs} output(s) and link={poly.link!r}",
+                caller=caller,
+                fix=f"It has {other_poly.n_outputs} output(s) and link={other_poly.link!r}.",
+            )
+        powers, coef = _powers_arithmetic.add(
+            poly.powers, poly.coef, other_poly.powers, sign * other_poly.coef
+        )
+        return poly._new(powers, coef)
+    if _is_number(other):
+        constant = _scalar(other, caller) * sign
+        zero = np.zeros((1, poly.n_features), dtype=np.int64)
+        powers, coef = _powers_arithmetic.add(
+            poly.powers, poly.coef, zero, np.full((1, poly.n_outputs), constant)
+        )
+        return poly._new(powers, coef)
+    return NotImplemented
+
+
+def _scale(poly: PolynomialLike, factor: float, caller: str) -> Polynomial:
+    with np.errstate(over="ignore"):
+        coef = poly.coef * factor
+    if not np.all(np.isfinite(coef)):
+        raise invalid_value(
+            "other",
+            factor,
+            "a factor that keeps the coefficients finite",
+            caller=caller,
+            fix="The product overflows float64.",
+        )
+    result = poly._subset(np.arange(poly.n_terms))
+    coef.setflags(write=False)
+    object.__setattr__(result, "coef", coef)
+    return result
 
 
 class PolynomialArithmetic:
     """Operators and changes of variables of :class:`~nn2poly.Polynomial` (a mixin)."""
 
-    def _same_features(self: Polynomial, other: Polynomial, caller: str) -> None:
-        if other.feature_names != self.feature_names:
-            raise invalid_value(
-                "other",
-                other,
-                f"a Polynomial in the features {list(self.feature_names)!r}",
-                caller=caller,
-                fix=f"Its features are {list(other.feature_names)!r}; polynomials in different "
-                "features are not combined. Rename them or use substitute() first.",
-            )
-
-    def _same_outputs(self: Polynomial, other: Polynomial, caller: str) -> None:
-        self._same_features(other, caller)
-        if other.n_outputs != self.n_outputs or other.link != self.link:
-            raise invalid_value(
-                "other",
-                other,
-                f"a Polynomial with {self.n_outputs} output(s) and link={self.link!r}",
-                caller=caller,
-                fix=f"It has {other.n_outputs} output(s) and link={other.link!r}.",
-            )
-
-    def _combine(self: Polynomial, other: Any, sign: float, caller: str) -> Polynomial:
-        from ._polynomial import Polynomial
-
-        if isinstance(other, Polynomial):
-            self._same_outputs(other, caller)
-            powers, coef = _powers_arithmetic.add(
-                self.powers, self.coef, other.powers, sign * other.coef
-            )
-            return self._new(powers, coef)
-        if _is_number(other):
-            constant = _scalar(other, caller.split(".")[-1]) * sign
-            zero = np.zeros((1, self.n_features), dtype=np.int64)
-            powers, coef = _powers_arithmetic.add(
-                self.powers, self.coef, zero, np.full((1, self.n_outputs), constant)
-            )
-            return self._new(powers, coef)
-        return NotImplemented
-
-    def __add__(self: Polynomial, other: Any) -> Polynomial:
+    def __add__(self: PolynomialLike, other: Any) -> Polynomial:
         """``self + other`` for a Polynomial in the same features or a number.
 
         Examples
@@ -89,9 +106,9 @@ class PolynomialArithmetic:
         >>> print(p + 1)
         y1 = 2 + 2*x1
         """
-        return self._combine(other, 1.0, "Polynomial.__add__")
+        return _combine(self, other, 1.0, "Polynomial.__add__")  # type: ignore[no-any-return]
 
-    def __radd__(self: Polynomial, other: Any) -> Polynomial:
+    def __radd__(self: PolynomialLike, other: Any) -> Polynomial:
         """``other + self``.
 
         Examples
@@ -100,9 +117,9 @@ class PolynomialArithmetic:
         >>> print(1 + nn2poly.Polynomial([[1]], [2.0]))
         y1 = 1 + 2*x1
         """
-        return self._combine(other, 1.0, "Polynomial.__radd__")
+        return _combine(self, other, 1.0, "Polynomial.__radd__")  # type: ignore[no-any-return]
 
-    def __sub__(self: Polynomial, other: Any) -> Polynomial:
+    def __sub__(self: PolynomialLike, other: Any) -> Polynomial:
         """``self - other``, on the union of the terms (exact zeros are kept).
 
         Examples
@@ -112,9 +129,9 @@ class PolynomialArithmetic:
         >>> (p - p).coef.ravel().tolist()
         [0.0, 0.0]
         """
-        return self._combine(other, -1.0, "Polynomial.__sub__")
+        return _combine(self, other, -1.0, "Polynomial.__sub__")  # type: ignore[no-any-return]
 
-    def __rsub__(self: Polynomial, other: Any) -> Polynomial:
+    def __rsub__(self: PolynomialLike, other: Any) -> Polynomial:
         """``other - self``.
 
         Examples
@@ -123,10 +140,10 @@ class PolynomialArithmetic:
         >>> print(1 - nn2poly.Polynomial([[1]], [2.0]))
         y1 = 1 - 2*x1
         """
-        result = self._combine(other, -1.0, "Polynomial.__rsub__")
-        return result if result is NotImplemented else -result
+        result = _combine(self, other, -1.0, "Polynomial.__rsub__")
+        return result if result is NotImplemented else _scale(result, -1.0, "Polynomial.__rsub__")
 
-    def __neg__(self: Polynomial) -> Polynomial:
+    def __neg__(self: PolynomialLike) -> Polynomial:
         """``-self``.
 
         Examples
@@ -135,9 +152,9 @@ class PolynomialArithmetic:
         >>> print(-nn2poly.Polynomial([[0], [1]], [1.0, -2.0]))
         y1 = -1 + 2*x1
         """
-        return self * -1.0
+        return _scale(self, -1.0, "Polynomial.__neg__")
 
-    def __pos__(self: Polynomial) -> Polynomial:
+    def __pos__(self: PolynomialLike) -> Polynomial:
         """``+self`` (a copy without the per-layer polynomials).
 
         Examples
@@ -147,9 +164,9 @@ class PolynomialArithmetic:
         >>> +p == p
         True
         """
-        return self * 1.0
+        return _scale(self, 1.0, "Polynomial.__pos__")
 
-    def __mul__(self: Polynomial, other: Any) -> Polynomial:
+    def __mul__(self: PolynomialLike, other: Any) -> Polynomial:
         """``self * number``: every coefficient scaled (the terms stay as they are).
 
         Examples
@@ -160,23 +177,9 @@ class PolynomialArithmetic:
         """
         if not _is_number(other):
             return NotImplemented
-        factor = _scalar(other, "__mul__")
-        with np.errstate(over="ignore"):
-            coef = self.coef * factor
-        if not np.all(np.isfinite(coef)):
-            raise invalid_value(
-                "other",
-                other,
-                "a factor that keeps the coefficients finite",
-                caller="Polynomial.__mul__",
-                fix="The product overflows float64.",
-            )
-        result = self._subset(np.arange(self.n_terms))
-        object.__setattr__(result, "coef", coef)
-        coef.setflags(write=False)
-        return result
+        return _scale(self, _scalar(other, "Polynomial.__mul__"), "Polynomial.__mul__")
 
-    def __rmul__(self: Polynomial, other: Any) -> Polynomial:
+    def __rmul__(self: PolynomialLike, other: Any) -> Polynomial:
         """``number * self``.
 
         Examples
@@ -185,9 +188,11 @@ class PolynomialArithmetic:
         >>> print(3 * nn2poly.Polynomial([[1]], [2.0]))
         y1 = 6*x1
         """
-        return self.__mul__(other)
+        if not _is_number(other):
+            return NotImplemented
+        return _scale(self, _scalar(other, "Polynomial.__rmul__"), "Polynomial.__rmul__")
 
-    def align(self: Polynomial, *others: Polynomial) -> tuple[Polynomial, ...]:
+    def align(self: PolynomialLike, *others: Polynomial) -> tuple[Polynomial, ...]:
         """This polynomial and ``others`` on the union of their terms, in graded order.
 
         Each keeps its own outputs; a term it lacks gets coefficient 0.
@@ -209,10 +214,8 @@ class PolynomialArithmetic:
         >>> a.labels, a.coef.ravel().tolist(), b.coef.ravel().tolist()
         ([(0,), (1,)], [0.0, 2.0], [5.0, 0.0])
         """
-        from ._polynomial import Polynomial
-
         for other in others:
-            if not isinstance(other, Polynomial):
+            if not isinstance(other, PolynomialArithmetic):
                 raise invalid_value(
                     "others",
                     other,
@@ -220,13 +223,13 @@ class PolynomialArithmetic:
                     caller="Polynomial.align",
                     type_error=True,
                 )
-            self._same_features(other, "Polynomial.align")
-        polys = (self, *others)
+            _same_features(self, cast("PolynomialLike", other), "Polynomial.align")
+        polys = (self, *cast("tuple[PolynomialLike, ...]", others))
         union, coefs = _powers_arithmetic.align([p.powers for p in polys], [p.coef for p in polys])
         return tuple(p._new(union, coef) for p, coef in zip(polys, coefs, strict=True))
 
     def substitute(
-        self: Polynomial,
+        self: PolynomialLike,
         matrix: ArrayLike,
         shift: ArrayLike | None = None,
         *,

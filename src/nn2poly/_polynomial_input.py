@@ -1,4 +1,7 @@
-"""The samples a polynomial is evaluated on: arrays by position, DataFrames by name."""
+"""Checks of what a polynomial is built from and evaluated on: coefficients, names, samples.
+
+Samples are read by position from arrays and by name from DataFrames.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,64 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["check_samples"]
+__all__ = ["check_coef", "check_names", "check_samples"]
+
+
+def check_names(value: Any, count: int, prefix: str, what: str) -> tuple[str, ...]:
+    """``count`` distinct names (default ``prefix1 ..``).
+
+    Examples
+    --------
+    >>> check_names(None, 2, "x", "feature_names")
+    ('x1', 'x2')
+    """
+    if value is None:
+        return tuple(f"{prefix}{i + 1}" for i in range(count))
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise TypeError(f"{what} must be a sequence of {count} str; got {type(value).__name__}.")
+    names = tuple(str(name) for name in value)
+    if len(names) != count:
+        raise ValueError(f"{what} has {len(names)} entries but {count} are needed: {names!r}.")
+    if len(set(names)) != len(names):
+        raise ValueError(f"{what} must be unique; got {names!r}.")
+    return names
+
+
+def check_coef(coef: Any, n_terms: int) -> NDArray[np.float64]:
+    """Finite coefficients as a new float64 array of shape (n_terms, n_outputs).
+
+    Examples
+    --------
+    >>> check_coef([1, 2], 2)
+    array([[1.],
+           [2.]])
+    >>> check_coef([float("nan")], 1)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: coef must be finite; it holds NaN or infinite values at rows [0]. ...
+    """
+    if _is_torch_tensor(coef):
+        coef = coef.detach().cpu().numpy()
+    try:
+        values = np.array(coef, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise TypeError(f"coef must be an array of floats; got {type(coef).__name__}.") from None
+    if values.ndim == 1:
+        values = values[:, None]
+    if values.ndim != 2 or values.shape[0] != n_terms:
+        raise ValueError(
+            f"coef must have shape (n_terms,) or (n_terms, n_outputs) with n_terms="
+            f"{n_terms}; got shape {np.shape(coef)}."
+        )
+    finite = np.isfinite(values).all(axis=1)
+    if not finite.all():
+        rows = np.flatnonzero(~finite)
+        raise ValueError(
+            f"coef must be finite; it holds NaN or infinite values at rows {rows[:5].tolist()}"
+            f"{' ...' if rows.size > 5 else ''}. Check the weights or the arithmetic that "
+            "produced them."
+        )
+    return values
 
 
 def _shown(names: Sequence[Any], limit: int = 8) -> str:

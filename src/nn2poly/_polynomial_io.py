@@ -22,6 +22,7 @@ from ._powers import labels_to_variables
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._polynomial import Polynomial
+    from ._polynomial_protocol import PolynomialLike
 
 __all__ = [
     "FORMAT_NAME",
@@ -39,7 +40,7 @@ FORMAT_VERSION = 1
 MAX_DEFAULT_FEATURES = 100_000
 
 
-def to_dict(poly: Polynomial) -> dict[str, Any]:
+def to_dict(poly: PolynomialLike) -> dict[str, Any]:
     """The JSON-ready dictionary of a polynomial (exact float round trip).
 
     Examples
@@ -155,7 +156,7 @@ def from_dict(cls: type[Polynomial], data: Any) -> Polynomial:
 class PolynomialIO:
     """``to_dict``/``from_dict``/``save``/``load`` of :class:`~nn2poly.Polynomial` (a mixin)."""
 
-    def to_dict(self: Polynomial) -> dict[str, Any]:  # type: ignore[misc]
+    def to_dict(self: PolynomialLike) -> dict[str, Any]:
         """JSON-ready dictionary (exact float round trip).
 
         Examples
@@ -179,7 +180,7 @@ class PolynomialIO:
         """
         return from_dict(cls, data)  # type: ignore[arg-type]
 
-    def save(self: Polynomial, path: str | os.PathLike[str]) -> None:  # type: ignore[misc]
+    def save(self: PolynomialLike, path: str | os.PathLike[str]) -> None:
         """Write the polynomial as JSON; :meth:`load` reads it back exactly.
 
         Examples

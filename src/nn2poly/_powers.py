@@ -71,10 +71,10 @@ def check_powers(powers: ArrayLike, *, name: str = "powers") -> IntArray:
     --------
     >>> check_powers([[0, 0], [2.0, 1]]).tolist()
     [[0, 0], [2, 1]]
-    >>> check_powers([[2**63 - 1]])
+    >>> check_powers([[2**63 - 1]])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: powers must hold exponents in 0..1000 with a total degree of at most 1000 per row; got an exponent of 9223372036854775807.
+    ValueError: powers must hold exponents in 0..1000 ...; got an exponent of 9223372036854775807.
     """
     try:
         array = np.asarray(powers)
@@ -239,10 +239,10 @@ def label_variables(label: Any, n_features: int) -> list[int]:
     --------
     >>> label_variables((3, 1, 1), 3)
     [0, 0, 2]
-    >>> label_variables([1.5], 3)
+    >>> label_variables([1.5], 3)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    TypeError: label [1.5] must be a sequence of ints such as (1, 2) (1-based variables, (0,) for the intercept); 1.5 is a float.
+    TypeError: label [1.5] must be a sequence of ints such as (1, 2) ...; 1.5 is a float.
     """
     if isinstance(label, (str, bytes)) or not isinstance(label, Iterable):
         raise TypeError(
