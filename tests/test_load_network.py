@@ -150,7 +150,9 @@ def test_torch_files(tmp_path: Path) -> None:
     module = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
     scripted = tmp_path / "scripted.pt"
     torch.jit.save(torch.jit.script(module), str(scripted))
-    expected = nn2poly.load_network(scripted)
+    with pytest.raises(ValueError, match="trust=True"):
+        nn2poly.load_network(scripted)
+    expected = nn2poly.load_network(scripted, trust=True)
     with torch.no_grad():
         reference = module(torch.from_numpy(X.astype(np.float32))).numpy()
     np.testing.assert_allclose(expected.forward(X.astype(np.float32)), reference, rtol=1e-5, atol=1e-6)
@@ -190,5 +192,5 @@ def test_directory_is_refused(tmp_path: Path) -> None:
 def test_trust_must_be_a_bool(tmp_path: Path) -> None:
     net = nn2poly.Network.from_weights(WEIGHTS, ["tanh", "linear"])
     net.save(tmp_path / "net.json")
-    with pytest.raises(TypeError, match="trust must be True or False"):
+    with pytest.raises(TypeError, match="'trust' parameter of load_network must be True or False"):
         nn2poly.load_network(tmp_path / "net.json", trust="yes")  # type: ignore[arg-type]

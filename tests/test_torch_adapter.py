@@ -248,8 +248,10 @@ def test_torchscript_and_pickled_files(tmp_path) -> None:
     expected = adapt_torch(model)
     scripted = tmp_path / "model.pt"
     torch.jit.save(torch.jit.script(model), str(scripted))
-    assert load_torch(scripted) == expected
-    assert nn2poly.load_network(scripted) == expected.network
+    with pytest.raises(ValueError, match="TorchScript.*trust=True"):
+        load_torch(scripted)
+    assert load_torch(scripted, trust=True) == expected
+    assert nn2poly.load_network(scripted, trust=True) == expected.network
 
     pickled = tmp_path / "whole.pth"
     torch.save(model, str(pickled))
@@ -287,7 +289,11 @@ def test_cli_converts_a_torchscript_file(tmp_path) -> None:
     L1Constraint("l1")(model)
     path = tmp_path / "classifier.pt"
     torch.jit.save(torch.jit.script(model), str(path))
-    result = CliRunner().invoke(app, ["convert", str(path), "-q", "2", "--format", "json"])
+    refused = CliRunner().invoke(app, ["convert", str(path), "-q", "2", "--format", "json"])
+    assert refused.exit_code != 0 and "--trust" in refused.output
+    result = CliRunner().invoke(
+        app, ["convert", str(path), "-q", "2", "--format", "json", "--trust"]
+    )
     assert result.exit_code == 0, result.output
     import json
 

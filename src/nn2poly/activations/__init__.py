@@ -8,9 +8,12 @@ array([ 0.5     ,  0.25    ,  0.      , -0.020833])
 """
 
 from . import _builtin  # noqa: F401  (registers the built-in activations)
+from ._frameworks import activation_for, framework_names
 from ._registry import (
+    FRAMEWORKS,
     Activation,
     ActivationSpec,
+    FrameworkName,
     NotAnalyticError,
     UnknownActivationError,
     available_activations,
@@ -19,8 +22,12 @@ from ._registry import (
 )
 
 __all__ = [
+    "FRAMEWORKS",
     "Activation",
     "ActivationSpec",
+    "FrameworkName",
+    "activation_for",
+    "framework_names",
     "NotAnalyticError",
     "UnknownActivationError",
     "available_activations",

@@ -5,6 +5,11 @@ parameter-bound :class:`Activation` is obtained with :func:`get_activation`
 from a name such as ``"tanh"`` or ``"softplus(beta=2.0)"``.  The conversion
 engine only ever calls :meth:`Activation.taylor_coefficients`, so a new
 activation plugs in by registering a spec, without touching the engine.
+
+The spec also says how the frameworks name the activation
+(:class:`FrameworkName`): the adapters find activations through
+:func:`nn2poly.activations.activation_for`, so the registry is the one place
+that maps names to activations.
 """
 
 from __future__ import annotations
@@ -12,14 +17,19 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .._validation import Constraint, Finite, InstanceOf, Interval, Options, check_param
+
 __all__ = [
+    "FRAMEWORKS",
     "Activation",
     "ActivationSpec",
+    "FrameworkName",
     "NotAnalyticError",
     "UnknownActivationError",
     "available_activations",
@@ -31,6 +41,11 @@ FloatArray = NDArray[np.float64]
 #: ``taylor(center, order, **params) -> (n_centers, order + 1)`` coefficients.
 TaylorFunction = Callable[..., FloatArray]
 EvaluateFunction = Callable[..., FloatArray]
+#: ``exact(order) -> (c_0, ..., c_order)``: rational Taylor coefficients at 0.
+ExactFunction = Callable[[int], tuple[Fraction, ...]]
+
+#: The frameworks whose names an activation can carry.
+FRAMEWORKS = ("keras", "onnx", "sklearn", "torch")
 
 
 class UnknownActivationError(ValueError):
@@ -39,6 +54,41 @@ class UnknownActivationError(ValueError):
 
 class NotAnalyticError(ValueError):
     """Raised when a Taylor expansion is requested for a non-analytic activation."""
+
+
+@dataclass(frozen=True)
+class FrameworkName:
+    """How a framework names an activation, and its parameters.
+
+    Parameters
+    ----------
+    framework : {"keras", "onnx", "sklearn", "torch"}
+    name : str
+        The framework's name, case-sensitive: a ``torch.nn`` module class
+        (``"Tanh"``), a Keras activation function (``"tanh"``) or layer class
+        (``"ELU"``), an ONNX operator (``"Tanh"``) or a scikit-learn
+        ``activation`` string (``"logistic"``).
+    parameters : mapping of str to str
+        nn2poly parameter -> the framework's attribute or argument name
+        (``{"negative_slope": "alpha"}`` for ONNX ``LeakyRelu``).
+    defaults : mapping of str to float
+        The framework's defaults where they differ from nn2poly's (Keras's
+        ``leaky_relu`` has ``negative_slope=0.2``).
+
+    Examples
+    --------
+    >>> FrameworkName("onnx", "LeakyRelu", {"negative_slope": "alpha"}).name
+    'LeakyRelu'
+    """
+
+    framework: str
+    name: str
+    parameters: Mapping[str, str] = field(default_factory=dict)
+    defaults: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_param("framework", self.framework, [Options(set(FRAMEWORKS))], caller="FrameworkName")
+        check_param("name", self.name, [str], caller="FrameworkName")
 
 
 @dataclass(frozen=True)
@@ -66,6 +116,22 @@ class ActivationSpec:
     polynomial_degree : int or None
         For an activation that is itself a polynomial, its degree: a Taylor
         expansion of at least that order is exact everywhere.
+    frameworks : tuple of FrameworkName
+        The names the frameworks give this activation; the adapters read a
+        model's activations through them.
+    ranges : mapping of str to Constraint
+        The values each parameter accepts (default: any finite float), e.g.
+        the range where a parameter's series stays representable.
+    exact_taylor : callable or None
+        ``exact_taylor(order)``: the Taylor coefficients at 0 as fractions,
+        for activations whose series at 0 is rational (tanh, polynomials).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> spec = ActivationSpec("cube", lambda x: x**3, None, description="x^3")
+    >>> spec.name, spec.parameters
+    ('cube', {})
     """
 
     name: str
@@ -76,6 +142,9 @@ class ActivationSpec:
     is_linear: bool = False
     description: str = ""
     polynomial_degree: int | None = None
+    frameworks: tuple[FrameworkName, ...] = ()
+    ranges: Mapping[str, Constraint] = field(default_factory=dict)
+    exact_taylor: ExactFunction | None = None
 
 
 _REGISTRY: dict[str, ActivationSpec] = {}
@@ -89,23 +158,85 @@ def register_activation(spec: ActivationSpec, *, overwrite: bool = False) -> Non
     Parameters
     ----------
     spec : ActivationSpec
+        Its ``frameworks`` make the adapters recognise the activation by the
+        frameworks' names.
     overwrite : bool, default=False
         Replace an existing activation of the same name.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> spec = ActivationSpec("cube_example", lambda x: x**3, None)
+    >>> register_activation(spec)
+    >>> get_activation("cube_example")(np.array([2.0]))
+    array([8.])
+    >>> _ = _REGISTRY.pop("cube_example")
     """
+    check_param(
+        "spec", spec, [InstanceOf((ActivationSpec,), "an ActivationSpec")],
+        caller="register_activation",
+    )
+    overwrite = check_param("overwrite", overwrite, [bool], caller="register_activation")
     key = spec.name.lower()
     if not overwrite and (key in _REGISTRY or key in _ALIASES):
         raise ValueError(
             f"An activation named {spec.name!r} is already registered; pass "
             "overwrite=True to replace it."
         )
+    for alias in spec.frameworks:
+        check_param(
+            "frameworks", alias, [InstanceOf((FrameworkName,), "FrameworkName objects")],
+            caller="ActivationSpec",
+        )
+        owner = _framework_owner(alias.framework, alias.name)
+        if owner is not None and owner != key and not overwrite:
+            raise ValueError(
+                f"The {alias.framework} name {alias.name!r} already belongs to the activation "
+                f"{owner!r}; pass overwrite=True to give it to {spec.name!r}."
+            )
+        unknown = sorted(set(alias.parameters) - set(spec.parameters))
+        if unknown:
+            raise ValueError(
+                f"The {alias.framework} name {alias.name!r} maps parameters {unknown} that the "
+                f"activation {spec.name!r} does not have; its parameters: "
+                f"{', '.join(spec.parameters) or 'none'}."
+            )
+    if overwrite:
+        for other in list(_REGISTRY.values()):
+            taken = {(a.framework, a.name) for a in spec.frameworks}
+            kept = tuple(a for a in other.frameworks if (a.framework, a.name) not in taken)
+            if len(kept) != len(other.frameworks):
+                _REGISTRY[other.name.lower()] = _replace_frameworks(other, kept)
     _REGISTRY[key] = spec
     _by_name.clear()
-    for alias in spec.aliases:
-        _ALIASES[alias.lower()] = key
+    for alias_name in spec.aliases:
+        _ALIASES[alias_name.lower()] = key
+
+
+def _replace_frameworks(
+    spec: ActivationSpec, frameworks: tuple[FrameworkName, ...]
+) -> ActivationSpec:
+    from dataclasses import replace
+
+    return replace(spec, frameworks=frameworks)
+
+
+def _framework_owner(framework: str, name: str) -> str | None:
+    """Key of the activation that carries ``framework``'s ``name``, if any."""
+    for key, spec in _REGISTRY.items():
+        if any(a.framework == framework and a.name == name for a in spec.frameworks):
+            return key
+    return None
 
 
 def available_activations() -> tuple[str, ...]:
-    """Names of every registered activation, sorted."""
+    """Names of every registered activation, sorted.
+
+    Examples
+    --------
+    >>> "tanh" in available_activations()
+    True
+    """
     return tuple(sorted(_REGISTRY))
 
 
@@ -186,6 +317,29 @@ class Activation:
         coefficients = taylor(centers, int(order), **self.params)
         return coefficients[0] if scalar else coefficients
 
+    def exact_taylor_coefficients(self, order: int) -> tuple[Fraction, ...]:
+        """Taylor coefficients at 0 as exact fractions, ``n = 0..order``.
+
+        Only for activations whose series at 0 is rational (``tanh``,
+        ``linear``, ``square``).
+
+        Examples
+        --------
+        >>> [str(c) for c in get_activation("tanh").exact_taylor_coefficients(3)]
+        ['0', '1', '0', '-1/3']
+        """
+        order = check_param(
+            "order", order, [Interval(int, 0, None)], caller="exact_taylor_coefficients"
+        )
+        if self.spec.exact_taylor is None:
+            raise ValueError(
+                f"The activation {self.name!r} has no exact rational Taylor series at 0; "
+                "activations with one: "
+                + ", ".join(n for n, s in sorted(_REGISTRY.items()) if s.exact_taylor)
+                + "."
+            )
+        return self.spec.exact_taylor(order)
+
     def require_analytic(self) -> None:
         """Raise :class:`NotAnalyticError` (with the fix) if there is no Taylor series.
 
@@ -262,8 +416,12 @@ def get_activation(name: str | Activation, **params: float) -> Activation:
         if not params:
             return name
         name = name.name
-    if not isinstance(name, str):
-        raise TypeError(f"An activation name must be a str; got {type(name).__name__}.")
+    check_param(
+        "name", name, [InstanceOf((str, Activation), "a str or an Activation")],
+        caller="get_activation",
+        fix="Give a registered name such as 'tanh' or 'softplus(beta=2.0)'.",
+    )
+    name = cast(str, name)
     if not params:
         cached = _by_name.get(name)
         if cached is not None and _REGISTRY.get(cached.spec.name) is cached.spec:
@@ -277,7 +435,7 @@ def get_activation(name: str | Activation, **params: float) -> Activation:
             f"{', '.join(available_activations())}. Register a new one with "
             "nn2poly.activations.register_activation."
         )
-    parsed.update({key_: float(value) for key_, value in params.items()})
+    parsed.update(params)
     unknown = sorted(set(parsed) - set(spec.parameters))
     if unknown:
         allowed = ", ".join(spec.parameters) or "none"
@@ -288,8 +446,8 @@ def get_activation(name: str | Activation, **params: float) -> Activation:
     bound: dict[str, Any] = dict(spec.parameters)
     bound.update(parsed)
     for key_, value in bound.items():
-        if not np.isfinite(value):
-            raise ValueError(f"Activation parameter {key_}={value!r} must be finite.")
+        constraint = spec.ranges.get(key_, Finite())
+        bound[key_] = float(check_param(key_, value, [constraint], caller=f"{spec.name}"))
     activation = Activation(spec, bound)
     if not params and len(_by_name) < 1024:
         _by_name[name] = activation

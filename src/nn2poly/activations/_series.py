@@ -9,6 +9,8 @@ truncated power series in ``t`` for ``g(a + t)``; no finite differences.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 from numpy.typing import NDArray
 from scipy.special import erfc, expit
@@ -31,6 +33,26 @@ def tanh_series(a: FloatArray, order: int) -> FloatArray:
         total = np.einsum("mk,mk->m", c[:, : n + 1], c[:, n::-1])
         c[:, n + 1] = -total / (n + 1)
     return c
+
+
+def tanh_series_exact(order: int) -> tuple[Fraction, ...]:
+    """tanh(t) at 0 in exact fractions: the recurrence of :func:`tanh_series` with y_0 = 0."""
+    c = [Fraction(0)] * (order + 1)
+    if order >= 1:
+        c[1] = Fraction(1)
+    for n in range(1, order):
+        c[n + 1] = -sum(c[k] * c[n - k] for k in range(n + 1)) / (n + 1)
+    return tuple(c)
+
+
+def polynomial_series_exact(coefficients: tuple[int, ...]):  # type: ignore[no-untyped-def]
+    """Exact series at 0 of the fixed polynomial sum_k coefficients[k] x^k."""
+
+    def series(order: int) -> tuple[Fraction, ...]:
+        padded = list(coefficients[: order + 1]) + [0] * max(0, order + 1 - len(coefficients))
+        return tuple(Fraction(value) for value in padded)
+
+    return series
 
 
 def sigmoid_series(a: FloatArray, order: int) -> FloatArray:

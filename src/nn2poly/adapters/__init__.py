@@ -20,9 +20,9 @@ import numpy as np
 
 from .._network import Network
 from .._polynomial import LINKS
+from .._validation import check_param
 
 __all__ = ["AdaptedModel", "adapt", "as_network"]
-
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,16 @@ def _framework_of(model: Any) -> str | None:
     return None
 
 
-def adapt(model: Any, *, trust: bool = False) -> AdaptedModel:
+def _detached(value: Any) -> Any:
+    """Tensors (torch, requiring grad or not) as numpy arrays; lists element-wise."""
+    if hasattr(value, "detach") and hasattr(value, "cpu") and hasattr(value, "numpy"):
+        return value.detach().cpu().numpy()
+    if isinstance(value, (list, tuple)) and not isinstance(value, str):
+        return [_detached(item) for item in value]
+    return value
+
+
+def adapt(model: Any, *, trust: bool = False, data: Any = None) -> AdaptedModel:
     """Build an :class:`AdaptedModel` from any supported model.
 
     Accepted: :class:`Network`; an ``AdaptedModel``; a dictionary in the
@@ -86,8 +95,18 @@ def adapt(model: Any, *, trust: bool = False) -> AdaptedModel:
 
     ``trust`` is passed on to :func:`nn2poly.load_network` when ``model`` is
     a path: formats whose loading can run code stored in the file are read
-    only with ``trust=True``.
+    only with ``trust=True``.  ``data`` (inputs, optional) is passed to the
+    framework adapters, which check their reading against the model's own
+    inference on it.  Weights given as torch tensors (also ones that require
+    grad) are detached.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> adapt(([np.array([[0.0], [1.0]])], ["tanh"])).network
+    Network(1 -> 1[tanh])
     """
+    trust = check_param("trust", trust, [bool], caller="adapt")
     if isinstance(model, AdaptedModel):
         return model
     if isinstance(model, Network):
@@ -101,27 +120,28 @@ def adapt(model: Any, *, trust: bool = False) -> AdaptedModel:
     if (
         isinstance(model, tuple)
         and len(model) == 2
-        and (isinstance(model[0], Sequence) or isinstance(model[0], np.ndarray))
+        and (isinstance(model[0], (Sequence, np.ndarray)) or hasattr(model[0], "detach"))
         and (isinstance(model[1], str) or isinstance(model[1], Sequence))
     ):
-        return AdaptedModel(Network.from_weights(model[0], model[1]))
+        return AdaptedModel(Network.from_weights(_detached(model[0]), model[1]))
+    data = _detached(data)
     framework = _framework_of(model)
     if framework == "torch":
         from ._torch import adapt_torch
 
-        return adapt_torch(model)
+        return adapt_torch(model, data=data)
     if framework == "keras":
         from ._keras import adapt_keras
 
-        return adapt_keras(model)
+        return adapt_keras(model, data=data)
     if framework == "sklearn":
         from ._sklearn import adapt_sklearn
 
-        return adapt_sklearn(model)
+        return adapt_sklearn(model, data=data)
     if framework == "onnx":
         from ._onnx import adapt_onnx
 
-        return adapt_onnx(model)
+        return adapt_onnx(model, data=data)
     if hasattr(model, "network_") and isinstance(getattr(model, "network_"), Network):
         adapted = getattr(model, "adapted_model_", None)
         return adapted if isinstance(adapted, AdaptedModel) else AdaptedModel(model.network_)
@@ -133,5 +153,12 @@ def adapt(model: Any, *, trust: bool = False) -> AdaptedModel:
 
 
 def as_network(model: Any) -> Network:
-    """The :class:`Network` of any supported model (see :func:`adapt`)."""
+    """The :class:`Network` of any supported model (see :func:`adapt`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> as_network(([np.array([[0.0], [1.0]])], ["tanh"]))
+    Network(1 -> 1[tanh])
+    """
     return adapt(model).network

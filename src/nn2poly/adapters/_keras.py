@@ -13,7 +13,12 @@ Reads ``Sequential`` models and functional models whose layers form a chain
 * nested ``Sequential``/functional models are read layer by layer;
 * a final sigmoid or softmax becomes the link of a classifier.
 
-Any other layer raises an error naming it.
+Activation functions and layers are looked up in the registry by their Keras
+names (:func:`nn2poly.activations.activation_for`).  Layers are recognised by
+their exact type: a subclass overriding ``call`` is refused by name.  The
+network read is checked against the model's own ``predict`` on inputs
+spanning ``[-1, 1]`` (and the data when given).  Any other layer raises an
+error naming it.
 """
 
 from __future__ import annotations
@@ -25,27 +30,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ..activations import activation_for, framework_names
 from . import AdaptedModel
 from ._affine_chain import ChainBuilder
+from ._agreement import check_agreement, disagreement, rtol_for
 
 __all__ = ["KerasModelError", "adapt_keras", "chain_layers", "load_keras"]
 
 FloatArray = NDArray[np.float64]
 
-#: Keras activation name -> nn2poly activation name, for the built-in functions
-ACTIVATIONS = {
-    "linear": "linear",
-    "tanh": "tanh",
-    "sigmoid": "sigmoid",
-    "softplus": "softplus",
-    "relu": "relu",
-    "leaky_relu": "leaky_relu(negative_slope=0.2)",
-    "elu": "elu(alpha=1.0)",
-    "softsign": "softsign",
-    "silu": "silu",
-    "gelu": "gelu",
-    "softmax": "softmax",
-}
 SKIPPED = ("InputLayer", "Dropout", "GaussianDropout", "GaussianNoise", "AlphaDropout", "Identity")
 
 
@@ -136,15 +129,71 @@ def chain_layers(model: Any) -> list[Any]:
 
 
 def _activation_name(function: Any, where: str) -> str:
+    """The registry's name of a Keras activation function (``softmax`` kept as the link)."""
     keras = _import_keras()
-    for keras_name, name in ACTIVATIONS.items():
-        if keras.activations.get(keras_name) is function:
-            return name
-    label = getattr(function, "__name__", repr(function))
-    raise KerasModelError(
-        f"The {where} uses the activation {label!r}; nn2poly reads the Keras activations "
-        f"{sorted(ACTIVATIONS)} (softmax and sigmoid as the final link)."
+    label = getattr(function, "__name__", None)
+    known = isinstance(label, str) and _keras_function(keras, label) is function
+    if known and label == "softmax":
+        return "softmax"
+    activation = activation_for("keras", label) if known and isinstance(label, str) else None
+    if activation is None:
+        names = sorted(name for name in framework_names("keras") if name.islower())
+        raise KerasModelError(
+            f"The {where} uses the activation {label or repr(function)!r}; nn2poly reads the "
+            f"Keras activations {names} (softmax and sigmoid as the final link)."
+        )
+    return activation.name
+
+
+def _keras_function(keras: Any, name: str) -> Any:
+    try:
+        return keras.activations.get(name)
+    except ValueError:
+        return None
+
+
+def _exact_layer(layer: Any, L: Any) -> str:
+    """The Keras layer class a layer is read as, checked against its exact type."""
+    cls = type(layer)
+    if getattr(L, cls.__name__, None) is cls:
+        return cls.__name__
+    base = next(
+        (parent for parent in cls.__mro__[1:] if getattr(L, parent.__name__, None) is parent),
+        None,
     )
+    if base is None or base.__name__ == "Layer":
+        raise KerasModelError(
+            f"Unsupported {_describe(layer)}: a custom layer, whose call nn2poly cannot read."
+        )
+    if cls.call is not base.call:
+        raise KerasModelError(
+            f"Unsupported {_describe(layer)}: layer {cls.__name__!r} (subclass of "
+            f"keras.layers.{base.__name__} overriding call) is not supported; nn2poly cannot "
+            "know what its call computes."
+        )
+    return base.__name__
+
+
+def _layer_activation(layer: Any, kind: str) -> str:
+    """A ReLU, LeakyReLU or ELU layer as the registry's activation, with its settings."""
+    if kind == "ReLU":
+        if layer.max_value is not None or float(layer.threshold) != 0.0:
+            raise KerasModelError(
+                f"The {_describe(layer)} has max_value={layer.max_value!r}, "
+                f"threshold={layer.threshold!r}; nn2poly reads ReLU and leaky ReLU only "
+                "(max_value=None, threshold=0)."
+            )
+        if float(layer.negative_slope) != 0.0:
+            kind = "LeakyReLU"
+
+    def read(attribute: str) -> float | None:
+        value = getattr(layer, attribute, None)
+        return None if value is None else float(value)
+
+    activation = activation_for("keras", kind, read)
+    if activation is None:  # the registry lost a name: a programming error, not user input
+        raise KerasModelError(f"Unsupported {_describe(layer)}.")
+    return activation.name
 
 
 def _batch_norm(layer: Any) -> tuple[FloatArray, FloatArray]:
@@ -164,11 +213,20 @@ def _batch_norm(layer: Any) -> tuple[FloatArray, FloatArray]:
 
 def _steps(layers: list[Any]) -> list[tuple[str, Any, Any]]:
     """Each layer as ("affine", W, b), ("scale", s, t), ("activation", name, layer)."""
+    return [step for _, layer_steps in _read_layers(layers) for step in layer_steps]
+
+
+def _read_layers(layers: list[Any]) -> list[tuple[Any, list[tuple[str, Any, Any]]]]:
+    """Each layer with the steps it is read as."""
     keras = _import_keras()
     L = keras.layers
-    steps: list[tuple[str, Any, Any]] = []
+    skipped = {name for name in SKIPPED if hasattr(L, name)} | {"Flatten"}
+    read: list[tuple[Any, list[tuple[str, Any, Any]]]] = []
     for layer in layers:
-        if isinstance(layer, L.Dense):
+        steps: list[tuple[str, Any, Any]] = []
+        read.append((layer, steps))
+        kind = _exact_layer(layer, L)
+        if kind == "Dense":
             if getattr(layer, "quantization_mode", None):
                 raise KerasModelError(
                     f"The {_describe(layer)} is quantized ({layer.quantization_mode!r}); convert "
@@ -179,42 +237,27 @@ def _steps(layers: list[Any]) -> list[tuple[str, Any, Any]]:
             steps.append(("affine", kernel, bias))
             name = _activation_name(layer.activation, _describe(layer))
             steps.append(("activation", name, layer))
-        elif isinstance(layer, L.Activation):
+        elif kind == "Activation":
             steps.append(("activation", _activation_name(layer.activation, _describe(layer)), layer))
-        elif isinstance(layer, L.ReLU):
-            if layer.max_value is not None or float(layer.threshold) != 0.0:
-                raise KerasModelError(
-                    f"The {_describe(layer)} has max_value={layer.max_value!r}, "
-                    f"threshold={layer.threshold!r}; nn2poly reads ReLU and leaky ReLU only "
-                    "(max_value=None, threshold=0)."
-                )
-            slope = float(layer.negative_slope)
-            name = "relu" if slope == 0.0 else f"leaky_relu(negative_slope={slope!r})"
-            steps.append(("activation", name, layer))
-        elif isinstance(layer, L.LeakyReLU):
-            slope = float(layer.negative_slope)
-            steps.append(("activation", f"leaky_relu(negative_slope={slope!r})", layer))
-        elif isinstance(layer, L.ELU):
-            steps.append(("activation", f"elu(alpha={float(layer.alpha)!r})", layer))
-        elif isinstance(layer, L.Softmax):
+        elif kind in ("ReLU", "LeakyReLU", "ELU"):
+            steps.append(("activation", _layer_activation(layer, kind), layer))
+        elif kind == "Softmax":
             if layer.axis not in (-1, 1):
                 raise KerasModelError(
                     f"The {_describe(layer)} normalises over axis {layer.axis!r}; expected -1."
                 )
             steps.append(("activation", "softmax", layer))
-        elif isinstance(layer, L.BatchNormalization):
+        elif kind == "BatchNormalization":
             steps.append(("scale", *_batch_norm(layer)))
-        elif isinstance(layer, L.Flatten):
-            continue
-        elif isinstance(layer, tuple(getattr(L, name) for name in SKIPPED if hasattr(L, name))):
-            continue
+        elif kind in skipped:
+            pass
         else:
             raise KerasModelError(
                 f"Unsupported {_describe(layer)}; nn2poly reads Dense, Activation, ReLU, "
                 "LeakyReLU, ELU, Softmax, BatchNormalization and the inference identities "
                 f"{list(SKIPPED) + ['Flatten']}."
             )
-    return steps
+    return read
 
 
 def _check_input_rank(model: Any) -> None:
@@ -226,7 +269,49 @@ def _check_input_rank(model: Any) -> None:
         )
 
 
-def adapt_keras(model: Any) -> AdaptedModel:
+def _apply(steps: list[tuple[str, Any, Any]], values: FloatArray) -> FloatArray:
+    """What nn2poly reads a layer as, applied to the layer's input."""
+    from scipy.special import softmax
+
+    from ..activations import get_activation
+
+    for kind, first, second in steps:
+        if kind == "affine":
+            values = values @ first + second
+        elif kind == "scale":
+            values = values * first + second
+        elif first == "softmax":
+            values = softmax(values, axis=1)
+        else:
+            values = get_activation(first)(values)
+    return values
+
+
+def _check(model: Any, adapted: AdaptedModel, layers: list[Any], data: Any) -> None:
+    keras = _import_keras()
+    dtype = getattr(model, "compute_dtype", None) or "float32"
+    rtol = rtol_for(dtype)
+
+    def run(function: Any, values: FloatArray) -> FloatArray:
+        tensor = keras.ops.convert_to_tensor(np.asarray(values, dtype=dtype))
+        return _to_numpy(function(tensor, training=False)).reshape(len(values), -1)
+
+    def locate(X: FloatArray) -> str | None:
+        values = np.asarray(X, dtype=np.float64)
+        for layer, steps in _read_layers(layers):
+            expected = run(layer, values)
+            if disagreement(expected, _apply(steps, values), rtol) > 1.0:
+                return _describe(layer)
+            values = expected
+        return None
+
+    check_agreement(
+        adapted.network, adapted.link, lambda X: run(model, X),
+        what=f"the Keras model {model.name!r}", rtol=rtol, data=data, locate=locate,
+    )
+
+
+def adapt_keras(model: Any, *, data: Any = None) -> AdaptedModel:
     """Read a Keras 3 model built from dense layers.
 
     Parameters
@@ -234,6 +319,9 @@ def adapt_keras(model: Any) -> AdaptedModel:
     model : keras.Model
         A built ``Sequential`` or functional model (see the module
         documentation for the layers read).
+    data : array_like of shape (n_samples, n_features), optional
+        Inputs on which the reading is checked against the model, besides
+        points spanning ``[-1, 1]``.
 
     Returns
     -------
@@ -246,6 +334,9 @@ def adapt_keras(model: Any) -> AdaptedModel:
     ------
     KerasModelError
         (a ValueError) naming the layer or activation nn2poly cannot read.
+    ModelMismatchError
+        (a ValueError) when the network does not compute what the model
+        computes, naming the first layer where they part.
 
     Examples
     --------
@@ -281,7 +372,9 @@ def adapt_keras(model: Any) -> AdaptedModel:
             )
         else:
             chain.activation(first)
-    return AdaptedModel(chain.build(), link=link)
+    adapted = AdaptedModel(chain.build(), link=link)
+    _check(model, adapted, layers, data)
+    return adapted
 
 
 def load_keras(path: str | os.PathLike[str]) -> AdaptedModel:
@@ -297,8 +390,31 @@ def load_keras(path: str | os.PathLike[str]) -> AdaptedModel:
     Returns
     -------
     AdaptedModel
+
+    Raises
+    ------
+    ModelFileError
+        (a ValueError) when the file is not a Keras model, or holds code
+        (a ``Lambda`` layer) that safe mode refuses to load.
     """
+    import zipfile
+
+    from ._files import ModelFileError
+
     keras = _import_keras()
     file = Path(path)
-    model = keras.saving.load_model(os.fspath(file), compile=False, safe_mode=True)
+    try:
+        model = keras.saving.load_model(os.fspath(file), compile=False, safe_mode=True)
+    except (ValueError, TypeError, KeyError, OSError, zipfile.BadZipFile) as exc:
+        text = str(exc)
+        if "safe_mode" in text or "Lambda" in text:
+            raise ModelFileError(
+                f"{file.name!r} holds code (a Lambda layer or a function stored as bytecode), "
+                "which nn2poly never runs; rebuild the model from Keras's own layers."
+            ) from None
+        reason = text.splitlines()[0][:200] if text else type(exc).__name__
+        raise ModelFileError(
+            f"{file.name!r} could not be read as a Keras model ({reason}); expected a model "
+            "saved with model.save."
+        ) from None
     return adapt_keras(model)

@@ -19,12 +19,13 @@ from typing import Any
 import numpy as np
 
 from .._network import Dense, Network
+from ..activations import activation_for, framework_names
 from . import AdaptedModel
+from ._agreement import check_agreement, rtol_for
+from ._files import ModelFileError, refuse_untrusted
 
 __all__ = ["adapt_sklearn", "load_pickled"]
 
-#: scikit-learn activation name -> nn2poly activation name
-HIDDEN_ACTIVATIONS = {"identity": "linear", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
 #: scikit-learn ``out_activation_`` -> link of the polynomial
 OUTPUT_LINKS = {"identity": None, "logistic": "sigmoid", "softmax": "softmax"}
 
@@ -59,13 +60,16 @@ def _output_names(model: Any, n_outputs: int, link: str | None) -> tuple[str, ..
     return None
 
 
-def adapt_sklearn(model: Any) -> AdaptedModel:
+def adapt_sklearn(model: Any, *, data: Any = None) -> AdaptedModel:
     """Read a fitted scikit-learn ``MLPRegressor`` or ``MLPClassifier``.
 
     Parameters
     ----------
     model : sklearn.neural_network.MLPRegressor or MLPClassifier
         A fitted estimator (``coefs_`` and ``intercepts_`` present).
+    data : array_like of shape (n_samples, n_features), optional
+        Inputs on which the reading is checked against the estimator's own
+        ``predict``/``predict_proba``, besides points spanning ``[-1, 1]``.
 
     Returns
     -------
@@ -80,7 +84,8 @@ def adapt_sklearn(model: Any) -> AdaptedModel:
     ------
     ValueError
         If the estimator is not fitted or uses an activation nn2poly does
-        not know.
+        not know; :class:`ModelMismatchError` if the network does not
+        compute what the estimator predicts.
 
     Examples
     --------
@@ -95,18 +100,33 @@ def adapt_sklearn(model: Any) -> AdaptedModel:
     """
     from sklearn.neural_network import MLPClassifier, MLPRegressor
 
+    if type(model) not in (MLPRegressor, MLPClassifier) and isinstance(
+        model, (MLPRegressor, MLPClassifier)
+    ):
+        base = MLPClassifier if isinstance(model, MLPClassifier) else MLPRegressor
+        overridden = [
+            name for name in ("predict", "predict_proba", "_forward_pass_fast", "_forward_pass")
+            if getattr(type(model), name, None) is not getattr(base, name, None)
+        ]
+        if overridden:
+            raise TypeError(
+                f"{type(model).__name__} (subclass of sklearn.neural_network.{base.__name__} "
+                f"overriding {', '.join(overridden)}) is not supported: nn2poly cannot know what "
+                "it computes. Convert a plain MLPRegressor or MLPClassifier."
+            )
     if not isinstance(model, (MLPRegressor, MLPClassifier)):
         raise TypeError(
             f"Expected a scikit-learn MLPRegressor or MLPClassifier; got "
             f"{type(model).__module__}.{type(model).__qualname__}."
         )
     _check_fitted(model)
-    hidden = HIDDEN_ACTIVATIONS.get(model.activation)
-    if hidden is None:
+    found = activation_for("sklearn", model.activation) if isinstance(model.activation, str) else None
+    if found is None:
         raise ValueError(
             f"{type(model).__name__}.activation is {model.activation!r}; nn2poly reads "
-            f"{sorted(HIDDEN_ACTIVATIONS)}."
+            f"{list(framework_names('sklearn'))}."
         )
+    hidden = found.name
     if model.out_activation_ not in OUTPUT_LINKS:
         raise ValueError(
             f"{type(model).__name__}.out_activation_ is {model.out_activation_!r}; nn2poly reads "
@@ -129,12 +149,32 @@ def adapt_sklearn(model: Any) -> AdaptedModel:
         for index, (weight, bias) in enumerate(zip(model.coefs_, model.intercepts_))
     )
     network = Network(layers)
-    return AdaptedModel(
+    adapted = AdaptedModel(
         network,
         link=link,
         feature_names=_names(getattr(model, "feature_names_in_", None)),
         output_names=_output_names(model, network.n_outputs, link),
     )
+    check_agreement(
+        network, link, lambda X: _model_output(model, X, link, network.n_outputs),
+        what=f"the scikit-learn {type(model).__name__}", rtol=rtol_for(model.coefs_[0].dtype),
+        data=data,
+    )
+    return adapted
+
+
+def _model_output(model: Any, X: Any, link: str | None, n_outputs: int) -> Any:
+    """The estimator's own inference: probabilities of a classifier, predictions otherwise."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # fitted with feature names, given an array
+        if link is None:
+            return np.asarray(model.predict(X), dtype=np.float64).reshape(len(X), -1)
+        proba = np.asarray(model.predict_proba(X), dtype=np.float64).reshape(len(X), -1)
+    if link == "sigmoid" and n_outputs == 1 and proba.shape[1] == 2:
+        return proba[:, 1:]
+    return proba
 
 
 def load_pickled(path: str | os.PathLike[str], *, trust: bool = False) -> AdaptedModel:
@@ -158,11 +198,7 @@ def load_pickled(path: str | os.PathLike[str], *, trust: bool = False) -> Adapte
     """
     file = Path(path)
     if not trust:
-        raise ValueError(
-            f"Refusing to unpickle {file.name!r}: loading a pickle can run arbitrary code. If "
-            "you trust the file, pass trust=True (command line: --trust); otherwise export the "
-            "model to ONNX or nn2poly JSON."
-        )
+        refuse_untrusted(file, "pickle (unpickling runs code stored in the file)")
     if file.suffix.lower() == ".joblib":
         try:
             import joblib
@@ -170,10 +206,22 @@ def load_pickled(path: str | os.PathLike[str], *, trust: bool = False) -> Adapte
             raise ImportError(
                 f"Reading {file.name!r} needs joblib; install it with pip install joblib."
             ) from None
-        model = joblib.load(file)
+        try:
+            model = joblib.load(file)
+        except (pickle.UnpicklingError, EOFError, ValueError, KeyError, OSError) as exc:
+            raise ModelFileError(
+                f"{file.name!r} could not be unpickled ({type(exc).__name__}: {exc}); expected a "
+                "model saved with joblib.dump."
+            ) from None
     else:
         with open(file, "rb") as handle:
-            model = pickle.load(handle)  # noqa: S301 - explicit trust=True
+            try:
+                model = pickle.load(handle)  # noqa: S301 - explicit trust=True
+            except (pickle.UnpicklingError, EOFError, ValueError, KeyError) as exc:
+                raise ModelFileError(
+                    f"{file.name!r} could not be unpickled ({type(exc).__name__}: {exc}); "
+                    "expected a model saved with pickle.dump."
+                ) from None
     from . import adapt
 
     if isinstance(model, Mapping) and not {"layers", "weights", "input"} & set(model):

@@ -5,15 +5,21 @@ Supported: ``torch.nn.Sequential`` (nested ones too) and modules whose
 ``torch.fx``), made of
 
 * ``Linear``;
-* activations ``Tanh``, ``Sigmoid``, ``Softplus`` (with its ``beta``),
-  ``Identity``, ``SiLU``, ``GELU`` (``approximate="none"``), ``ReLU``,
-  ``LeakyReLU`` (``negative_slope``), ``ELU`` (``alpha``), ``Softsign``;
+* the activations the registry knows by their ``torch.nn`` names: ``Tanh``,
+  ``Sigmoid``, ``Softplus`` (with its ``beta``), ``Identity``, ``SiLU``,
+  ``GELU`` (``approximate="none"``), ``ReLU``, ``LeakyReLU``
+  (``negative_slope``), ``ELU`` (``alpha``), ``Softsign``;
 * ``Dropout``/``AlphaDropout`` (skipped: inference semantics) and
   ``Flatten`` (a no-op on a 2-D input);
 * ``BatchNorm1d`` in eval mode, folded exactly into the adjacent ``Linear``;
 * a final ``Softmax``/``LogSoftmax`` (over the last dimension) or
   ``Sigmoid``, which becomes the polynomial's link: the polynomial then
   describes the logits.
+
+Modules are recognised by their exact type (see :mod:`._torch_modules`),
+and the network read is checked against the model's own forward on inputs
+spanning ``[-1, 1]`` (and the data when given): a module that computes
+something else than its type says is refused, naming it.
 
 Softplus: torch's ``Softplus`` returns ``x`` itself where ``beta * x``
 exceeds ``threshold`` (default 20).  nn2poly maps it to the exact
@@ -26,204 +32,46 @@ Weights are converted to float64 exactly (``tensor.detach().double()``).
 
 from __future__ import annotations
 
-import math
-import os
 import sys
-import zipfile
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
-from .._network import Dense, Network
+from ..activations import get_activation
 from . import AdaptedModel
+from ._affine_chain import ChainBuilder
+from ._agreement import check_agreement, disagreement, with_link
+from ._torch_files import load_torch
+from ._torch_modules import (
+    SUPPORTED_MODULES,
+    Activation,
+    Affine,
+    Link,
+    Scale,
+    UnsupportedModuleError,
+    module_kind,
+    numpy_of,
+    step_of,
+    unsupported,
+)
 
 __all__ = ["SUPPORTED_MODULES", "UnsupportedModuleError", "adapt_torch", "load_torch"]
 
 FloatArray = NDArray[np.float64]
 
-SUPPORTED_MODULES = (
-    "Linear",
-    "Tanh",
-    "Sigmoid",
-    "Softplus",
-    "Identity",
-    "SiLU",
-    "GELU",
-    "ReLU",
-    "LeakyReLU",
-    "ELU",
-    "Softsign",
-    "Dropout",
-    "AlphaDropout",
-    "BatchNorm1d",
-    "Flatten",
-    "Softmax (last module only)",
-    "LogSoftmax (last module only)",
-    "Sequential",
-)
-
-#: Largest gap allowed between torch's thresholded Softplus and the exact one.
-_SOFTPLUS_GAP = 1e-6
-
-
-class UnsupportedModuleError(TypeError):
-    """A PyTorch module that nn2poly cannot read as part of a feed-forward chain."""
-
-
-def _unsupported(where: str, what: str) -> UnsupportedModuleError:
-    return UnsupportedModuleError(
-        f"Cannot convert {where}: {what}. nn2poly reads feed-forward chains of these "
-        f"torch.nn modules: {', '.join(SUPPORTED_MODULES)}. Rebuild the model as an "
-        "nn.Sequential of them (activations as modules, not functional calls in forward)."
-    )
-
-
-def _numpy(tensor: Any) -> FloatArray:
-    return tensor.detach().cpu().double().numpy()
-
-
-# --------------------------------------------------------------------- steps
-@dataclass
-class _Affine:
-    """``z -> z @ weight + bias`` (weight (n_in, n_out))."""
-
-    weight: FloatArray
-    bias: FloatArray
-
-
-@dataclass
-class _Scale:
-    """``z -> z * scale + shift`` elementwise (a folded BatchNorm1d)."""
-
-    scale: FloatArray
-    shift: FloatArray
-
-
-@dataclass
-class _Activation:
-    name: str
-
-
-@dataclass
-class _Link:
-    name: str
-
-
-@dataclass
-class _Chain:
-    steps: list[Any] = field(default_factory=list)
-
-
-def _type_name(module: Any) -> str:
-    """Class name of a module; the original one for TorchScript modules."""
-    original = getattr(module, "original_name", None)
-    return original if isinstance(original, str) else type(module).__name__
-
-
-def _setting(module: Any, name: str, where: str) -> Any:
-    """A module's setting (``beta``, ``eps``, ...); traced TorchScript does not keep them."""
-    if not hasattr(module, name):
-        raise UnsupportedModuleError(
-            f"Cannot convert {where}: its setting {name!r} is not stored in the model (torch.jit."
-            "trace inlines it into the graph). Save the model with "
-            "torch.jit.save(torch.jit.script(model), path) instead."
-        )
-    return getattr(module, name)
-
-
-def _softplus_name(module: Any, where: str) -> str:
-    beta = float(_setting(module, "beta", where))
-    threshold = float(_setting(module, "threshold", where))
-    if beta <= 0:
-        raise ValueError(f"{where}: Softplus beta must be positive; got {beta!r}.")
-    gap = math.log1p(math.exp(-threshold)) / beta if threshold < 700 else 0.0
-    if gap > _SOFTPLUS_GAP:
-        raise ValueError(
-            f"{where}: Softplus(beta={beta}, threshold={threshold}) switches to the identity "
-            f"where beta*x > {threshold}, which differs from the smooth softplus by up to "
-            f"{gap:.3g}. nn2poly converts the smooth function; use threshold >= 20 (the default)."
-        )
-    return f"softplus(beta={beta!r})"
-
-
-def _step_of(module: Any, where: str, is_last: bool) -> Any:
-    """The step a leaf module contributes, or None to skip it."""
-    kind = _type_name(module)
-    if kind == "Linear":
-        weight = _numpy(module.weight).T
-        bias = _numpy(module.bias) if module.bias is not None else np.zeros(weight.shape[1])
-        return _Affine(np.ascontiguousarray(weight), bias)
-    simple = {
-        "Tanh": "tanh",
-        "Identity": "linear",
-        "SiLU": "silu",
-        "ReLU": "relu",
-        "Softsign": "softsign",
-    }
-    if kind in simple:
-        return _Activation(simple[kind])
-    if kind == "Sigmoid":
-        return _Link("sigmoid") if is_last else _Activation("sigmoid")
-    if kind == "Softplus":
-        return _Activation(_softplus_name(module, where))
-    if kind == "GELU":
-        approximate = _setting(module, "approximate", where)
-        if approximate != "none":
-            raise ValueError(
-                f"{where}: GELU(approximate={approximate!r}) is not supported; nn2poly knows the "
-                "exact erf form only. Use nn.GELU() (approximate='none')."
-            )
-        return _Activation("gelu")
-    if kind == "LeakyReLU":
-        slope = float(_setting(module, "negative_slope", where))
-        return _Activation(f"leaky_relu(negative_slope={slope!r})")
-    if kind == "ELU":
-        return _Activation(f"elu(alpha={float(_setting(module, 'alpha', where))!r})")
-    if kind in {"Dropout", "AlphaDropout", "Flatten"}:
-        return None
-    if kind == "BatchNorm1d":
-        return _batchnorm_step(module, where)
-    if kind in {"Softmax", "LogSoftmax"}:
-        dim = _setting(module, "dim", where)
-        if not is_last:
-            raise _unsupported(where, f"{kind} is only supported as the last module (the link)")
-        if dim not in (None, -1, 1):
-            raise ValueError(
-                f"{where}: {kind}(dim={dim}) does not act over the classes of a 2-D output; "
-                "expected dim=-1 or dim=1."
-            )
-        return _Link("softmax")
-    raise _unsupported(where, f"{kind} is not a supported module")
-
-
-def _batchnorm_step(module: Any, where: str) -> _Scale:
-    if module.training:
-        raise ValueError(
-            f"{where}: BatchNorm1d is in training mode, where it normalises with batch "
-            "statistics; call model.eval() before converting."
-        )
-    if module.running_mean is None or module.running_var is None:
-        raise ValueError(
-            f"{where}: BatchNorm1d(track_running_stats=False) has no running statistics to "
-            "fold; only BatchNorm1d with running statistics can be converted."
-        )
-    mean, var = _numpy(module.running_mean), _numpy(module.running_var)
-    scale = 1.0 / np.sqrt(var + float(_setting(module, "eps", where)))
-    shift = -mean * scale
-    if module.weight is not None:
-        gamma = _numpy(module.weight)
-        scale, shift = scale * gamma, shift * gamma
-    if module.bias is not None:
-        shift = shift + _numpy(module.bias)
-    return _Scale(scale, shift)
-
 
 # ----------------------------------------------------------- walk a module
 def _is_chain_container(module: Any) -> bool:
-    return _type_name(module) == "Sequential"
+    import torch
+
+    if isinstance(module, torch.jit.ScriptModule):
+        return getattr(module, "original_name", None) == "Sequential"
+    return isinstance(module, torch.nn.Sequential) and (
+        type(module).forward is torch.nn.Sequential.forward
+    )
 
 
 def _is_user_block(module: Any) -> bool:
@@ -244,7 +92,7 @@ def _leaves_of_sequential(module: Any, prefix: str) -> list[tuple[str, Any]]:
         if _is_chain_container(child):
             leaves.extend(_leaves_of_sequential(child, where))
         elif _is_user_block(child):
-            leaves.extend((f"{where}.{name}", leaf) for name, leaf in _leaves(child))
+            leaves.extend((f"{where}.{inner}", leaf) for inner, leaf in _leaves(child))
         else:
             leaves.append((where, child))
     return leaves
@@ -254,36 +102,32 @@ def _leaves_by_tracing(model: Any) -> list[tuple[str, Any]]:
     """Leaf modules called, in order, by a custom module's forward (torch.fx)."""
     import torch.fx
 
+    what = f"the {type(model).__name__} model"
     try:
         graph = torch.fx.symbolic_trace(model).graph
     except torch.fx.proxy.TraceError as exc:
-        raise _unsupported(
-            f"the {type(model).__name__} model", f"its forward cannot be traced ({exc})"
-        ) from None
+        raise unsupported(what, f"its forward cannot be traced ({exc})") from None
     leaves: list[tuple[str, Any]] = []
     previous = None
     for node in graph.nodes:
         if node.op == "placeholder":
             if previous is not None:
-                raise _unsupported(f"the {type(model).__name__} model", "its forward takes several inputs")
+                raise unsupported(what, "its forward takes several inputs")
             previous = node
             continue
         if node.op == "output":
             if node.args[0] is not previous:
-                raise _unsupported(
-                    f"the {type(model).__name__} model", "its forward does not return the chain's last value"
-                )
+                raise unsupported(what, "its forward does not return the chain's last value")
             break
         if node.op != "call_module":
-            raise _unsupported(
-                f"the {type(model).__name__} model",
+            raise unsupported(
+                what,
                 f"its forward calls {getattr(node.target, '__name__', node.target)!r} "
                 f"({node.op}) directly",
             )
         if len(node.args) != 1 or node.kwargs or node.args[0] is not previous:
-            raise _unsupported(
-                f"the {type(model).__name__} model",
-                f"module {node.target!r} is not applied to the previous module's output alone",
+            raise unsupported(
+                what, f"module {node.target!r} is not applied to the previous module's output alone"
             )
         leaves.append((str(node.target), model.get_submodule(str(node.target))))
         previous = node
@@ -296,66 +140,114 @@ def _leaves(model: Any) -> list[tuple[str, Any]]:
     if _is_chain_container(model):
         return _leaves_of_sequential(model, "")
     if not list(model.children()):
-        return [(_type_name(model), model)]
+        return [(type(model).__name__, model)]
     if isinstance(model, torch.jit.ScriptModule):
-        raise _unsupported(
-            f"the TorchScript module {_type_name(model)!r}",
+        raise unsupported(
+            f"the TorchScript module {getattr(model, 'original_name', type(model).__name__)!r}",
             "only scripted nn.Sequential chains can be read from TorchScript",
         )
     return _leaves_by_tracing(model)
 
 
-# ----------------------------------------------------- steps -> Dense layers
-def _build_layers(steps: list[Any], n_inputs: int) -> list[Dense]:
-    """Group affine maps, elementwise scalings and activations into Dense layers."""
-    layers: list[list[Any]] = []  # [weight, bias, activation or None]
-    pending: _Scale | None = None  # an input-side scaling waiting for the next Linear
-    width = n_inputs
+# ------------------------------------------------------------ the check
+@contextmanager
+def _inference(model: Any) -> Iterator[None]:
+    """Eval mode and no autograd for the duration; the modules' modes are restored."""
+    import torch
 
-    def flush_pending() -> None:
-        nonlocal pending
-        if pending is not None:
-            layers.append([np.diag(pending.scale), pending.shift.copy(), None])
-            pending = None
-
-    for step in steps:
-        if isinstance(step, _Affine):
-            if layers and layers[-1][2] is None:
-                layers[-1][2] = "linear"
-            weight, bias = step.weight, step.bias
-            if pending is not None:
-                weight, bias = pending.scale[:, None] * weight, bias + pending.shift @ weight
-                pending = None
-            layers.append([weight, bias, None])
-            width = weight.shape[1]
-        elif isinstance(step, _Scale):
-            if step.scale.shape[0] != width:
-                raise ValueError(
-                    f"BatchNorm1d has {step.scale.shape[0]} features but its input has {width}."
-                )
-            if layers and layers[-1][2] is None:
-                last = layers[-1]
-                last[0] = last[0] * step.scale[None, :]
-                last[1] = last[1] * step.scale + step.shift
-            elif pending is None:
-                pending = _Scale(step.scale.copy(), step.shift.copy())
-            else:
-                pending = _Scale(pending.scale * step.scale, pending.shift * step.scale + step.shift)
-        else:  # activation
-            flush_pending()
-            if not layers or layers[-1][2] is not None:
-                layers.append([np.eye(width), np.zeros(width), None])
-            layers[-1][2] = step.name
-    flush_pending()
-    if layers and layers[-1][2] is None:
-        layers[-1][2] = "linear"
-    return [
-        Dense(weight, bias, activation, _name=f"layer {index}")
-        for index, (weight, bias, activation) in enumerate(layers)
-    ]
+    modes = [(module, module.training) for module in model.modules()]
+    model.eval()
+    try:
+        with torch.no_grad():
+            yield
+    finally:
+        for module, training in modes:
+            module.training = training
 
 
-def adapt_torch(model: Any) -> AdaptedModel:
+def _input_tensor(model: Any, X: FloatArray) -> Any:
+    import torch
+
+    parameter = next(iter(model.parameters()), None)
+    dtype = parameter.dtype if parameter is not None else torch.float32
+    device = parameter.device if parameter is not None else "cpu"
+    return torch.as_tensor(X, dtype=dtype, device=device)
+
+
+def _rtol(model: Any) -> float:
+    import torch
+
+    from ._agreement import RTOL_FLOAT32, RTOL_FLOAT64
+
+    parameter = next(iter(model.parameters()), None)
+    if parameter is None or not parameter.is_floating_point():
+        return RTOL_FLOAT32
+    resolution = float(torch.finfo(parameter.dtype).resolution)
+    if resolution <= 1e-15:
+        return RTOL_FLOAT64
+    return max(RTOL_FLOAT32, 10 * resolution)
+
+
+def _apply(step: Any, values: FloatArray) -> FloatArray:
+    """What nn2poly reads a step as, applied to the module's input."""
+    if isinstance(step, Affine):
+        return values @ step.weight + step.bias
+    if isinstance(step, Scale):
+        return values * step.scale + step.shift
+    if isinstance(step, Activation):
+        return get_activation(step.name)(values)
+    if isinstance(step, Link):
+        return with_link(values, step.name, log=step.log)
+    return values
+
+
+def _locate(model: Any, read: list[tuple[str, Any, Any]], rtol: float, X: FloatArray) -> str | None:
+    """The first module whose output differs from what its reading computes on its input."""
+    captured: dict[int, tuple[Any, Any]] = {}
+
+    def hook(index: int) -> Any:
+        def record(module: Any, inputs: Any, output: Any) -> None:
+            captured.setdefault(index, (inputs[0], output))
+
+        return record
+
+    handles = [module.register_forward_hook(hook(i)) for i, (_, module, _) in enumerate(read)]
+    try:
+        with _inference(model):
+            model(_input_tensor(model, X))
+    except (RuntimeError, TypeError, ValueError):
+        return None
+    finally:
+        for handle in handles:
+            handle.remove()
+    for index, (where, _, step) in enumerate(read):
+        if index not in captured:
+            return f"{where} (never called by the model's forward)"
+        given, output = captured[index]
+        expected = numpy_of(output).reshape(len(X), -1)
+        got = _apply(step, numpy_of(given).reshape(len(X), -1))
+        if disagreement(expected, got, rtol) > 1.0:
+            return where
+    return None
+
+
+def _check(model: Any, adapted: AdaptedModel, read: list[tuple[str, Any, Any]],
+           data: ArrayLike | None) -> None:
+    rtol = _rtol(model)
+
+    def model_output(X: FloatArray) -> FloatArray:
+        with _inference(model):
+            return numpy_of(model(_input_tensor(model, X))).reshape(len(X), -1)
+
+    log = any(isinstance(step, Link) and step.log for _, _, step in read)
+    check_agreement(
+        adapted.network, adapted.link, model_output,
+        what=f"the PyTorch model {type(model).__name__!r}", rtol=rtol, data=data, log_link=log,
+        locate=lambda X: _locate(model, read, rtol, X),
+    )
+
+
+def adapt_torch(model: Any, *, data: ArrayLike | None = None) -> AdaptedModel:
     """Read a PyTorch feed-forward model as an :class:`AdaptedModel`.
 
     Parameters
@@ -363,6 +255,9 @@ def adapt_torch(model: Any) -> AdaptedModel:
     model : torch.nn.Module
         An ``nn.Sequential`` (or a module whose ``forward`` chains its
         submodules) of the modules listed in :data:`SUPPORTED_MODULES`.
+    data : array_like of shape (n_samples, n_features), optional
+        Inputs on which the reading is checked against the model's forward,
+        besides points spanning ``[-1, 1]``.
 
     Returns
     -------
@@ -374,6 +269,9 @@ def adapt_torch(model: Any) -> AdaptedModel:
     ------
     UnsupportedModuleError
         For a module outside the supported list, naming it.
+    ModelMismatchError
+        (a ValueError) when the network does not compute what the model's
+        forward computes, naming the first module where they part.
 
     Examples
     --------
@@ -391,90 +289,32 @@ def adapt_torch(model: Any) -> AdaptedModel:
     if "nn2poly.training._torch_mlp" in sys.modules:
         from ..training._torch_mlp import MLPModule
 
-        if isinstance(model, MLPModule):  # the module nn2poly's own estimators train
+        if type(model) is MLPModule:  # the module nn2poly's own estimators train
             return AdaptedModel(model.to_network())
     leaves = _leaves(model)
-    steps: list[Any] = []
-    link = None
-    for position, (where, module) in enumerate(leaves):
-        is_last = all(
-            _type_name(later) in {"Dropout", "AlphaDropout", "Flatten"}
-            for _, later in leaves[position + 1 :]
-        )
-        step = _step_of(module, f"module {where!r} ({_type_name(module)})", is_last)
-        if isinstance(step, _Link):
-            link = step.name
-        elif step is not None:
-            steps.append(step)
-    first = next((step for step in steps if isinstance(step, _Affine)), None)
+    kinds = [module_kind(module, f"module {where!r}") for where, module in leaves]
+    read: list[tuple[str, Any, Any]] = []
+    for position, ((where, module), kind) in enumerate(zip(leaves, kinds)):
+        is_last = all(later in {"Dropout", "AlphaDropout", "Flatten"} for later in kinds[position + 1 :])
+        label = f"module {where!r} ({kind})"
+        read.append((label, module, step_of(module, kind, label, is_last)))
+    first = next((step for _, _, step in read if isinstance(step, Affine)), None)
     if first is None:
-        raise _unsupported(f"the {_type_name(model)} model", "it has no Linear layer")
-    layers = _build_layers(steps, first.weight.shape[0])
-    return AdaptedModel(Network(tuple(layers)), link=link)
-
-
-# ---------------------------------------------------------------- files
-def _is_torchscript_archive(path: Path) -> bool:
-    if not zipfile.is_zipfile(path):
-        return False
-    with zipfile.ZipFile(path) as archive:
-        return any(name.endswith("constants.pkl") or "/code/" in name for name in archive.namelist())
-
-
-def load_torch(path: str | os.PathLike[str], *, trust: bool = False) -> AdaptedModel:
-    """Load a saved PyTorch model as an :class:`AdaptedModel`.
-
-    Parameters
-    ----------
-    path : str or path-like
-        A TorchScript file (``torch.jit.save``, read safely with
-        ``torch.jit.load``), or a whole model saved with ``torch.save``
-        (read with ``torch.load(weights_only=False)`` only when
-        ``trust=True``, because unpickling can run code).
-    trust : bool, default=False
-        Allow unpickling a whole model.
-
-    Returns
-    -------
-    AdaptedModel
-
-    Examples
-    --------
-    >>> import os, tempfile, torch
-    >>> model = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1))
-    >>> path = os.path.join(tempfile.mkdtemp(), "model.pt")
-    >>> torch.jit.save(torch.jit.script(model), path)
-    >>> load_torch(path).network
-    Network(2 -> 3[tanh] -> 1[linear])
-    """
-    import pickle
-
-    import torch
-
-    file = Path(path)
-    if _is_torchscript_archive(file):
-        return adapt_torch(torch.jit.load(str(file), map_location="cpu"))
-    if not trust:
-        try:
-            content = torch.load(str(file), map_location="cpu", weights_only=True)
-        except pickle.UnpicklingError:
-            raise ValueError(
-                f"{file.name!r} is a pickled PyTorch object, not TorchScript. Unpickling can run "
-                "code from the file: pass trust=True (CLI: --trust) if you trust it, or save the "
-                "model with torch.jit.save(torch.jit.script(model), path)."
-            ) from None
-    else:
-        content = torch.load(str(file), map_location="cpu", weights_only=False)
-    if isinstance(content, torch.nn.Module):
-        return adapt_torch(content)
-    if isinstance(content, dict):
-        raise ValueError(
-            f"{file.name!r} holds a state_dict (only tensors, keys such as "
-            f"{', '.join(map(repr, list(content)[:3]))}), which does not say how the layers are "
-            "connected. Build the model, call model.load_state_dict(torch.load(path)) and pass "
-            "the model to nn2poly, or save it with torch.jit.save(torch.jit.script(model), path)."
-        )
-    raise TypeError(
-        f"{file.name!r} holds a {type(content).__name__}; expected a torch.nn.Module "
-        "(TorchScript, or a whole model saved with torch.save)."
-    )
+        raise unsupported(f"the {type(model).__name__} model", "it has no Linear layer")
+    link = None
+    chain = ChainBuilder()
+    for _, _, step in read:
+        if isinstance(step, Link):
+            link = step.name
+        elif isinstance(step, Affine):
+            chain.affine(step.weight, step.bias)
+        elif isinstance(step, Scale):
+            chain.scale_shift(step.scale, step.shift)
+        elif isinstance(step, Activation):
+            if chain.width is None:  # an activation on the inputs themselves
+                width = first.weight.shape[0]
+                chain.scale_shift(np.ones(width), np.zeros(width))
+            chain.activation(step.name)
+    adapted = AdaptedModel(chain.build(), link=link)
+    _check(model, adapted, read, data)
+    return adapted

@@ -7,6 +7,9 @@ its output, and its loss over a data set, are polynomials in the weights:
 ``square``    g(t) = t^2
 ``tanhK``     the Taylor polynomial of tanh of odd order K around 0, e.g.
               ``tanh3``: g(t) = t - t^3/3
+
+The coefficients are the registered activations' exact series at 0
+(:meth:`nn2poly.activations.Activation.exact_taylor_coefficients`).
 """
 
 from __future__ import annotations
@@ -15,24 +18,16 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
+from ..activations import get_activation
+
 __all__ = ["PolynomialActivation", "polynomial_activation"]
 
 _TANH_PATTERN = re.compile(r"^tanh(\d+)$")
 
 
-def _tanh_taylor_coefficients(order: int) -> tuple[Fraction, ...]:
-    """Exact Taylor coefficients of tanh at 0 up to ``order`` (ascending).
-
-    Uses tanh' = 1 - tanh^2 on power series: c_{n+1} = -(sum_{i+j=n} c_i c_j)/(n+1)
-    for n >= 1, with c_0 = 0 and c_1 = 1.
-    """
-    coefficients = [Fraction(0)] * (order + 1)
-    if order >= 1:
-        coefficients[1] = Fraction(1)
-    for n in range(1, order):
-        square_n = sum(coefficients[i] * coefficients[n - i] for i in range(n + 1))
-        coefficients[n + 1] = -square_n / (n + 1)
-    return tuple(coefficients)
+def _exact_series(name: str, order: int) -> tuple[Fraction, ...]:
+    """Exact Taylor coefficients at 0 of the registered activation ``name``."""
+    return get_activation(name).exact_taylor_coefficients(order)
 
 
 @dataclass(frozen=True)
@@ -110,9 +105,9 @@ def polynomial_activation(name: str | PolynomialActivation) -> PolynomialActivat
         )
     key = name.strip().lower()
     if key in ("identity", "linear"):
-        return PolynomialActivation("identity", (Fraction(0), Fraction(1)), "linear", 1)
+        return PolynomialActivation("identity", _exact_series("linear", 1), "linear", 1)
     if key == "square":
-        return PolynomialActivation("square", (Fraction(0), Fraction(0), Fraction(1)), "square", 2)
+        return PolynomialActivation("square", _exact_series("square", 2), "square", 2)
     match = _TANH_PATTERN.match(key)
     if match:
         order = int(match.group(1))
@@ -121,7 +116,7 @@ def polynomial_activation(name: str | PolynomialActivation) -> PolynomialActivat
                 f"activation {name!r}: the tanh Taylor order must be odd and >= 1 (tanh is odd, "
                 "so an even order adds nothing); use e.g. 'tanh3' or 'tanh5'."
             )
-        return PolynomialActivation(key, _tanh_taylor_coefficients(order), "tanh", order)
+        return PolynomialActivation(key, _exact_series("tanh", order), "tanh", order)
     raise ValueError(
         f"Unknown polynomial activation {name!r}. Expected 'identity', 'square' or 'tanhK' "
         "with K odd (e.g. 'tanh3')."

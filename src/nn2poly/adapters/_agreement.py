@@ -1,0 +1,177 @@
+"""Check an adapter's reading: the model's own inference against the network's forward.
+
+An adapter reads a model's layers by their types and settings; a module whose
+behaviour differs from what its type promises (a subclass overriding its
+forward, a TorchScript module named ``Tanh`` computing something else) would
+be read wrongly without a trace.  After building the network every adapter
+therefore runs the model itself and :meth:`Network.forward` on the same
+inputs (a fixed, seeded set spanning ``[-1, 1]``, edge points, and the data
+when given) and refuses the reading with :class:`ModelMismatchError` when the
+two part beyond the model's floating-point precision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.special import expit, log_softmax, softmax
+
+from .._network import Network
+
+__all__ = ["ModelMismatchError", "check_agreement", "first_disagreement", "probe_inputs"]
+
+FloatArray = NDArray[np.float64]
+
+#: Relative tolerance for a model computing in float32 (or lower) / in float64.
+RTOL_FLOAT32 = 2e-3
+RTOL_FLOAT64 = 1e-6
+#: Rows of the data used for the check, at most.
+MAX_DATA_ROWS = 256
+
+
+class ModelMismatchError(ValueError):
+    """The network read from a model does not compute what the model computes."""
+
+
+def probe_inputs(n_features: int, data: ArrayLike | None = None) -> FloatArray:
+    """Inputs on which a model and its network are compared.
+
+    Sixteen seeded points uniform in ``[-1, 1]``, the origin, the corners
+    ``±(1, ..., 1)``, an alternating corner, and the first rows of ``data``.
+
+    Examples
+    --------
+    >>> probe_inputs(2).shape
+    (20, 2)
+    """
+    rng = np.random.default_rng(20240611)
+    points = [rng.uniform(-1.0, 1.0, size=(16, n_features))]
+    alternating = np.where(np.arange(n_features) % 2 == 0, 1.0, -1.0)
+    points.append(np.stack([np.zeros(n_features), np.ones(n_features), -np.ones(n_features),
+                            alternating]))
+    if data is not None:
+        array = np.asarray(data, dtype=np.float64)
+        if array.ndim == 2 and array.shape[1] == n_features:
+            finite = array[np.all(np.isfinite(array), axis=1)]
+            points.append(finite[:MAX_DATA_ROWS])
+    return np.concatenate(points, axis=0)
+
+
+def rtol_for(dtype: Any) -> float:
+    """The relative tolerance of a model computing in ``dtype``."""
+    try:
+        resolution = float(np.finfo(np.dtype(dtype)).resolution)
+    except (TypeError, ValueError):
+        return RTOL_FLOAT32
+    return RTOL_FLOAT64 if resolution <= 1e-15 else RTOL_FLOAT32
+
+
+def with_link(values: FloatArray, link: str | None, *, log: bool = False) -> FloatArray:
+    """Apply a classifier's link (``log`` for a model ending in LogSoftmax)."""
+    if link == "sigmoid":
+        return expit(values)
+    if link == "softmax":
+        return log_softmax(values, axis=1) if log else softmax(values, axis=1)
+    return values
+
+
+def disagreement(expected: ArrayLike, got: ArrayLike, rtol: float) -> float:
+    """Largest gap between two arrays in units of the allowed tolerance (> 1: they part).
+
+    The tolerance is relative to each value and to the largest value of its
+    column, so rounding in float32 sums does not count as a difference.
+    """
+    reference = np.asarray(expected, dtype=np.float64)
+    other = np.asarray(got, dtype=np.float64)
+    if reference.shape != other.shape:
+        if reference.size != other.size:
+            return np.inf
+        other = other.reshape(reference.shape)
+    if not (np.all(np.isfinite(reference)) and np.all(np.isfinite(other))):
+        both = np.isfinite(reference) == np.isfinite(other)
+        if not np.all(both) or not np.array_equal(reference[~np.isfinite(reference)],
+                                                  other[~np.isfinite(other)]):
+            return np.inf
+        reference, other = np.nan_to_num(reference), np.nan_to_num(other)
+    flat_ref = reference.reshape(reference.shape[0], -1) if reference.ndim else reference[None]
+    flat_other = other.reshape(flat_ref.shape)
+    scale = np.max(np.abs(flat_ref), axis=0, keepdims=True) if flat_ref.size else 0.0
+    allowed = rtol * (np.abs(flat_ref) + scale) + rtol * 1e-6
+    return float(np.max(np.abs(flat_other - flat_ref) / allowed)) if flat_ref.size else 0.0
+
+
+def first_disagreement(
+    checks: Sequence[tuple[str, Callable[[], tuple[ArrayLike, ArrayLike]]]], rtol: float
+) -> str | None:
+    """Name of the first ``(name, compute)`` whose two arrays part, or None."""
+    for name, compute in checks:
+        expected, got = compute()
+        if disagreement(expected, got, rtol) > 1.0:
+            return name
+    return None
+
+
+def check_agreement(
+    network: Network,
+    link: str | None,
+    model_output: Callable[[FloatArray], ArrayLike],
+    *,
+    what: str,
+    rtol: float,
+    data: ArrayLike | None = None,
+    log_link: bool = False,
+    locate: Callable[[FloatArray], str | None] | None = None,
+) -> None:
+    """Refuse a reading whose network does not reproduce the model.
+
+    Parameters
+    ----------
+    network, link
+        What the adapter read.
+    model_output : callable
+        ``model_output(X)``: the model's own inference on float64 inputs.
+    what : str
+        The model, for the message ("the PyTorch model").
+    rtol : float
+        Relative tolerance (see :func:`rtol_for`).
+    data : array_like, optional
+        Inputs to check besides the probe points.
+    log_link : bool
+        The model outputs the log of the link (``LogSoftmax``).
+    locate : callable, optional
+        ``locate(X)`` names the first layer where the model and the reading
+        part, for the message.
+
+    Raises
+    ------
+    ModelMismatchError
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> net = Network.from_weights([np.array([[0.0], [2.0]])], ["tanh"])
+    >>> check_agreement(net, None, lambda X: np.tanh(2 * X), what="f", rtol=1e-6)
+    >>> check_agreement(net, None, lambda X: 100 * X, what="f", rtol=1e-6)
+    Traceback (most recent call last):
+    ...
+    nn2poly.adapters._agreement.ModelMismatchError: The network read from f does not compute what f computes ...
+    """
+    X = probe_inputs(network.n_inputs, data)
+    expected = np.asarray(model_output(X), dtype=np.float64)
+    got = with_link(network.forward(X), link, log=log_link)
+    gap = disagreement(expected, got, rtol)
+    if gap <= 1.0:
+        return
+    where = locate(X) if locate is not None else None
+    place = f" They first part at {where}." if where else ""
+    raise ModelMismatchError(
+        f"The network read from {what} does not compute what {what} computes (largest gap "
+        f"{gap * rtol:.3g} relative, tolerance {rtol:g}) on inputs in [-1, 1]"
+        f"{' and the data' if data is not None else ''}.{place} A module or layer behaves "
+        "differently from what its type says (a subclass overriding forward or call, or a "
+        "custom module with a built-in's name); rebuild the model from the framework's own "
+        "modules, or build the network with nn2poly.Network.from_weights."
+    )
