@@ -16,7 +16,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ._data import as_plain_array
 from ._jsonio import read_json, write_json
+from ._validation import InstanceOf, check_param, invalid_value
 from .activations import get_activation
 
 __all__ = ["Dense", "Network"]
@@ -26,27 +28,33 @@ _FORMAT_VERSION = 1
 
 
 def _as_float_array(value: ArrayLike, *, name: str, ndim: int) -> NDArray[np.float64]:
+    """``value`` as a read-only float64 array of ``ndim`` dimensions, finite, or an error."""
+    value = as_plain_array(value)  # tensors (even with requires_grad) are detached
     try:
         raw = np.asarray(value)
         complex_values = np.iscomplexobj(raw)
         array = None if complex_values else np.array(raw, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise TypeError(
-            f"{name} must be a numeric array; got {type(value).__name__} that numpy "
-            f"cannot convert to float64 ({exc})."
+        raise invalid_value(
+            name, value, "a numeric array", subject=name, type_error=True,
+            fix=f"numpy cannot convert it to float64 ({exc}).",
         ) from None
     if array is None:
-        raise TypeError(f"{name} is complex; weights and biases must be real numbers.")
+        raise invalid_value(
+            name, value, "a real-valued array", subject=name, type_error=True,
+            fix="It is complex; weights and biases must be real numbers.",
+        )
     if array.ndim != ndim:
-        raise ValueError(
-            f"{name} must be a {ndim}-D array; got shape {array.shape}. "
-            + ("Reshape it to (n_in, n_out)." if ndim == 2 else "Reshape it to (n_out,).")
+        raise invalid_value(
+            name, array, f"a {ndim}-D array", subject=name,
+            fix="Reshape it to (n_in, n_out)." if ndim == 2 else "Reshape it to (n_out,).",
         )
     if not np.all(np.isfinite(array)):
         bad = np.argwhere(~np.isfinite(array))[0]
-        raise ValueError(
-            f"{name} contains a non-finite value ({array[tuple(bad)]!r} at index "
-            f"{tuple(int(i) for i in bad)}); every weight and bias must be finite."
+        raise invalid_value(
+            name, array, "finite", subject=name,
+            fix=f"It contains a non-finite value ({array[tuple(bad)]!r} at index "
+            f"{tuple(int(i) for i in bad)}); every weight and bias must be finite.",
         )
     array.setflags(write=False)
     return array
@@ -85,16 +93,21 @@ class Dense:
         weight = _as_float_array(self.weight, name=f"{label} weight", ndim=2)
         bias = _as_float_array(self.bias, name=f"{label} bias", ndim=1)
         if bias.shape[0] != weight.shape[1]:
-            raise ValueError(
-                f"{label}: bias has shape {bias.shape} but weight has shape {weight.shape}; "
-                f"the bias needs one entry per output neuron ({weight.shape[1]})."
+            raise invalid_value(
+                "bias", bias, f"an array of shape ({weight.shape[1]},)", subject=f"{label} bias",
+                fix=f"The weight has shape {weight.shape}; the bias needs one entry per output "
+                "neuron.",
             )
         if weight.shape[0] == 0 or weight.shape[1] == 0:
-            raise ValueError(f"{label}: weight has an empty dimension, shape {weight.shape}.")
-        if not isinstance(self.activation, str):
-            raise TypeError(
-                f"{label}: activation must be a name (str); got {type(self.activation).__name__}."
+            raise invalid_value(
+                "weight", weight, "a matrix with no empty dimension", subject=f"{label} weight",
+                fix="A layer needs at least one input and one neuron.",
             )
+        check_param(
+            "activation", self.activation, [str], subject=f"{label} activation",
+            fix=f"It is a {type(self.activation).__name__}; give an activation name such as "
+            "'tanh' (see nn2poly.available_activations()).",
+        )
         activation = get_activation(self.activation).name
         object.__setattr__(self, "weight", weight)
         object.__setattr__(self, "bias", bias)
@@ -158,20 +171,24 @@ class Network:
     def __post_init__(self) -> None:
         layers = tuple(self.layers)
         if not layers:
-            raise ValueError("A Network needs at least one layer; got an empty sequence.")
+            raise invalid_value(
+                "layers", self.layers, "a sequence of at least one layer", caller="Network",
+                fix="A Network needs at least one layer.",
+            )
         for index, layer in enumerate(layers):
-            if not isinstance(layer, Dense):
-                raise TypeError(
-                    f"layer {index} is a {type(layer).__name__}; every layer must be a "
-                    "nn2poly.Dense."
-                )
+            check_param(
+                f"layers[{index}]", layer, [InstanceOf((Dense,), "an nn2poly.Dense")],
+                caller="Network", fix="Every layer must be a nn2poly.Dense.",
+            )
         for index in range(1, len(layers)):
             previous, current = layers[index - 1], layers[index]
             if current.n_in != previous.n_out:
-                raise ValueError(
-                    f"layer {index} expects {current.n_in} inputs (weight shape "
+                raise invalid_value(
+                    f"layers[{index}]", current.weight,
+                    f"a layer with {previous.n_out} inputs", caller="Network",
+                    fix=f"layer {index} expects {current.n_in} inputs (weight shape "
                     f"{current.weight.shape}) but layer {index - 1} has {previous.n_out} "
-                    f"outputs (weight shape {previous.weight.shape}); the shapes must chain."
+                    f"outputs (weight shape {previous.weight.shape}); the shapes must chain.",
                 )
         object.__setattr__(self, "layers", layers)
 
@@ -194,34 +211,49 @@ class Network:
         Returns
         -------
         Network
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> net = Network.from_weights([np.array([[0.0, 0.1], [1.0, 2.0]]), np.ones((3, 1))],
+        ...                            ["tanh", "linear"])
+        >>> net.widths
+        (2, 1)
         """
+        caller = "Network.from_weights"
+        weights = as_plain_array(weights)
         if isinstance(weights, np.ndarray) and weights.ndim == 2:
             weights = [weights]
         if not isinstance(weights, Sequence) or isinstance(weights, (str, bytes)):
-            raise TypeError(
-                "weights must be a list of (n_in + 1, n_out) matrices, one per layer; "
-                f"got {type(weights).__name__}."
+            raise invalid_value(
+                "weights", weights, "a list of (n_in + 1, n_out) matrices, one per layer",
+                subject=f"{caller}: weights", type_error=True,
+                fix=f"It is a {type(weights).__name__}.",
             )
         if isinstance(activations, str):
             activations = [activations] * len(weights)
         if not isinstance(activations, Sequence) or not all(isinstance(a, str) for a in activations):
-            raise TypeError(
-                "activations must be a str (one activation for every layer) or a list with one "
-                f"activation name per layer; got {activations!r}."
+            raise invalid_value(
+                "activations", activations,
+                "a str (one activation for every layer) or a list with one name per layer",
+                caller=caller, type_error=True,
             )
         activations = list(activations)
         if len(activations) != len(weights):
-            raise ValueError(
-                f"Got {len(weights)} weight matrices but {len(activations)} activations "
-                f"({activations!r}); give one activation per layer, output layer included."
+            raise invalid_value(
+                "activations", activations, f"a list of {len(weights)} names, one per layer",
+                caller=caller,
+                fix=f"Got {len(weights)} weight matrices but {len(activations)} activations; "
+                "give one activation per layer, output layer included.",
             )
         layers = []
         for index, (matrix, activation) in enumerate(zip(weights, activations)):
             array = _as_float_array(matrix, name=f"layer {index} weights", ndim=2)
             if array.shape[0] < 2:
-                raise ValueError(
-                    f"layer {index} weights have shape {array.shape}; the layout needs the "
-                    "bias in row 0 and at least one input row, shape (n_in + 1, n_out)."
+                raise invalid_value(
+                    f"weights[{index}]", array, "a matrix of shape (n_in + 1, n_out)",
+                    caller=caller,
+                    fix="The layout needs the bias in row 0 and at least one input row.",
                 )
             layers.append(
                 Dense(array[1:], array[0], activation, _name=f"layer {index}")
@@ -272,6 +304,7 @@ class Network:
 
     # ---------------------------------------------------------------- compute
     def _check_input(self, X: ArrayLike) -> NDArray[np.float64]:
+        X = as_plain_array(X)
         if np.iscomplexobj(X):
             raise TypeError("X is complex; the network is evaluated on real inputs only.")
         array = np.asarray(X, dtype=np.float64)
