@@ -48,7 +48,7 @@ _LAZY = {
     "MLPClassifier": "nn2poly.training",
     "diagnose": "nn2poly.diagnostics",
     "plot_activation_fit": "nn2poly.diagnostics",
-    "keras_l1_constraint": "nn2poly.adapters._keras_constraint",
+    "keras_l1_constraint": "nn2poly.training._keras_callback",
     "InputRangeWarning": "nn2poly.training",
     "L1Constraint": "nn2poly.training",
 }

@@ -340,10 +340,10 @@ def adapt_keras(model: Any, *, data: Any = None) -> AdaptedModel:
 
     Examples
     --------
-    >>> import keras  # doctest: +SKIP
+    >>> import keras
     >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="tanh"),
-    ...                           keras.layers.Dense(1)])  # doctest: +SKIP
-    >>> adapt_keras(model).network  # doctest: +SKIP
+    ...                           keras.layers.Dense(1)])
+    >>> adapt_keras(model).network
     Network(3 -> 4[tanh] -> 1[linear])
     """
     keras = _import_keras()

@@ -18,6 +18,7 @@ Examples
 
 from ._constraints import CONSTRAINTS, L1Constraint, l1_project, l1_rescale
 from ._estimators import InputRangeWarning, MLPClassifier, MLPRegressor
+from ._keras_callback import keras_l1_constraint
 
 __all__ = [
     "CONSTRAINTS",
@@ -25,6 +26,7 @@ __all__ = [
     "L1Constraint",
     "MLPClassifier",
     "MLPRegressor",
+    "keras_l1_constraint",
     "l1_project",
     "l1_rescale",
 ]

@@ -19,6 +19,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from .._validation import Interval, check_param
+
 __all__ = ["keras_l1_constraint"]
 
 
@@ -31,7 +33,7 @@ def _constraint_class() -> type:
             "The Keras l1 constraint needs Keras 3: pip install 'nn2poly[keras]'."
         ) from None
 
-    from ._keras import chain_layers
+    from ..adapters._keras import chain_layers
 
     class L1NeuronConstraint(keras.callbacks.Callback):  # type: ignore[misc]
         """Rescale each hidden neuron's ``[bias; weights]`` to l1 norm <= max_norm."""
@@ -104,13 +106,19 @@ def keras_l1_constraint(max_norm: float = 1.0) -> Any:
 
     Examples
     --------
-    >>> import keras  # doctest: +SKIP
+    >>> import keras
+    >>> import numpy as np
     >>> import nn2poly
-    >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(8, activation="tanh"),
-    ...                           keras.layers.Dense(1)])  # doctest: +SKIP
-    >>> model.compile("adam", "mse")  # doctest: +SKIP
-    >>> model.fit(X, y, callbacks=[nn2poly.keras_l1_constraint()])  # doctest: +SKIP
+    >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3, activation="tanh"),
+    ...                           keras.layers.Dense(1)])
+    >>> callback = nn2poly.keras_l1_constraint(max_norm=0.5)
+    >>> callback.apply(model)  # or model.fit(X, y, callbacks=[callback])
+    >>> kernel, bias = model.layers[0].get_weights()
+    >>> bool(np.all(np.abs(kernel).sum(axis=0) + np.abs(bias) <= 0.5 + 1e-6))
+    True
     """
-    if isinstance(max_norm, bool) or not isinstance(max_norm, (int, float)) or not max_norm > 0:
-        raise ValueError(f"max_norm must be a positive number; got {max_norm!r}.")
+    max_norm = check_param(
+        "max_norm", max_norm, [Interval(float, 0, None, closed="neither")],
+        caller="keras_l1_constraint",
+    )
     return _constraint_class()(float(max_norm))
