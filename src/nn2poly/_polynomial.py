@@ -402,6 +402,14 @@ class Polynomial(PolynomialArithmetic, PolynomialExports, PolynomialIO):
             return 0.0
         return float(self.coef[row, column])
 
+    def __repr__(self) -> str:
+        return (
+            f"Polynomial(n_features={self.n_features}, n_outputs={self.n_outputs}, "
+            f"n_terms={self.n_terms}, degree={self.degree}"
+            + (f", link={self.link!r}" if self.link else "")
+            + ")"
+        )
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Polynomial):
             return NotImplemented
