@@ -120,6 +120,7 @@ html_title = f"nn2poly {release}"
 html_static_path: list[str] = []
 html_show_sourcelink = False
 html_theme_options = {
+    "header_links_before_dropdown": 4,
     "navigation_with_keys": False,
     "show_toc_level": 2,
     "secondary_sidebar_items": ["page-toc"],
