@@ -31,6 +31,7 @@ __all__ = [
     "LayerApproximation",
     "LayerWalker",
     "ProductTable",
+    "check_orders_type",
     "resolve_taylor_orders",
 ]
 
@@ -75,6 +76,24 @@ class LayerApproximation(Protocol):
 
     def overflow_cause(self, index: int, layer: Dense) -> str:
         """The likely reason, and fix, when layer ``index`` gives non-finite coefficients."""
+
+
+def check_orders_type(orders: object, *, caller: str) -> None:
+    """Refuse an ``orders`` argument that is not None, an int or a sequence (values: at bind).
+
+    Examples
+    --------
+    >>> check_orders_type([8, 1], caller="TaylorApproximation")
+    """
+    if isinstance(orders, bool) or not (
+        orders is None
+        or isinstance(orders, (int, np.integer, np.ndarray))
+        or (isinstance(orders, Sequence) and not isinstance(orders, (str, bytes)))
+    ):
+        raise invalid_value(
+            "orders", orders, "None, an int or a list with one int per layer",
+            caller=caller, type_error=True,
+        )
 
 
 def resolve_taylor_orders(

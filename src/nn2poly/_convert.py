@@ -108,7 +108,8 @@ def convert_network(
             u[0] += layer.bias
         cause = approximation.overflow_cause(index, layer)
         check_finite(u, where=f"the input polynomials of layer {index}", cause=cause)
-        polynomials = walker(index, layer, u)
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked below
+            polynomials = walker(index, layer, u)
         used.append(polynomials)
         if polynomials is None:
             z = u

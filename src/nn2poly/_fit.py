@@ -34,7 +34,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._algebra import compose_affine, compose_general
-from ._approximation import LayerPolynomials, LayerWalker, ProductTable, resolve_taylor_orders
+from ._approximation import (
+    LayerPolynomials,
+    LayerWalker,
+    ProductTable,
+    check_orders_type,
+    resolve_taylor_orders,
+)
 from ._data import FitDataError, check_data
 from ._monomials import MonomialBasis
 from ._network import Dense, Network
@@ -49,6 +55,10 @@ FloatArray = NDArray[np.float64]
 MAX_FIT_SAMPLES = 10_000
 #: Cap on ``n_samples * n_terms`` of the monomial matrix built for the fits.
 MAX_MONOMIAL_VALUES = 20_000_000
+#: Rows of the monomial matrix computed at a time.
+MONOMIAL_CHUNK_ROWS = 256
+#: Narrowest interval accepted, relative to its magnitude (and at least this wide).
+MIN_INTERVAL_WIDTH = 1e-6
 #: Chebyshev nodes used to fit a polynomial over an interval.
 N_INTERVAL_NODES = 256
 
@@ -70,6 +80,13 @@ def _check_pair(value: Any, where: str) -> tuple[float, float]:
         raise FitDataError(message)
     if not np.isfinite(high - low):
         raise FitDataError(message)
+    if high - low < MIN_INTERVAL_WIDTH * max(1.0, abs(low), abs(high)):
+        raise FitDataError(
+            f"{where}=({low:g}, {high:g}) is too narrow: a polynomial fitted on it has "
+            "coefficients growing like width**-degree, far beyond what the data justify. Use "
+            f"an interval at least {MIN_INTERVAL_WIDTH:g} times its magnitude wide (and at "
+            f"least {MIN_INTERVAL_WIDTH:g}), e.g. interval=(-3.0, 3.0)."
+        )
     return low, high
 
 
@@ -139,6 +156,7 @@ class FitApproximation:
     orders: int | Sequence[int] | None = None
 
     def __post_init__(self) -> None:
+        check_orders_type(self.orders, caller="FitApproximation")
         if self.data is None and self.interval is None:
             raise FitDataError(
                 "approximation='fit' needs the inputs the network sees: pass data=X_train "
@@ -253,9 +271,12 @@ class FittedLayers:
             (min(degree, basis_degree) + 1) * (n_terms * layer.n_out + 2 * n_samples)
             for degree, layer in zip(self.degrees, network.layers)
         )
-        # monomial matrix, the powers T_Q[v^k] and one neuron's columns, the
-        # network's true activations (two layers' worth) and the subsample
-        return 8 * (n_samples * n_terms + per_layer + 2 * n_samples * width + self.data.size)
+        # monomial matrix and its temporaries, the powers T_Q[v^k] and one
+        # neuron's columns, the network's true activations (two layers' worth)
+        # and the subsample
+        chunk = 2 * min(n_samples, MONOMIAL_CHUNK_ROWS) * n_terms
+        n_values = n_samples * n_terms + chunk + per_layer + 2 * n_samples * width
+        return 8 * (n_values + self.data.size)
 
     def start(self, basis: MonomialBasis, table: ProductTable | None) -> LayerWalker:
         if self.data is None:
@@ -328,10 +349,14 @@ def monomial_values(basis: MonomialBasis, X: FloatArray) -> FloatArray:
     """
     variables = basis.variables
     out = np.ones((X.shape[0], basis.n_terms), dtype=np.float64)
+    # a few rows at a time, so that the gathered temporaries stay small
     with np.errstate(over="ignore", invalid="ignore"):
-        for column in range(variables.shape[1]):
-            present = variables[:, column] >= 0
-            out[:, present] *= X[:, variables[present, column]]
+        for start in range(0, X.shape[0], MONOMIAL_CHUNK_ROWS):
+            rows = slice(start, start + MONOMIAL_CHUNK_ROWS)
+            block = out[rows]
+            for column in range(variables.shape[1]):
+                present = variables[:, column] >= 0
+                block[:, present] *= X[rows, variables[present, column]]
     return out
 
 

@@ -10,7 +10,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._approximation import LayerPolynomials, LayerWalker, ProductTable, resolve_taylor_orders
+from ._approximation import (
+    LayerPolynomials,
+    LayerWalker,
+    ProductTable,
+    check_orders_type,
+    resolve_taylor_orders,
+)
 from ._monomials import MonomialBasis
 from ._network import Dense, Network
 from ._norms import L1_TOLERANCE, largest_expanded_l1_norm
@@ -62,6 +68,7 @@ class TaylorApproximation:
     center: float | str = 0.0
 
     def __post_init__(self) -> None:
+        check_orders_type(self.orders, caller="TaylorApproximation")
         center = check_param(
             "center", self.center, CENTER_CONSTRAINTS, caller="TaylorApproximation",
             fix="Use 0.0 (NN2Poly) or 'local'.",
