@@ -24,12 +24,24 @@ __all__ = ["load_torch"]
 
 
 def _torchscript_archive(file: Path) -> bool:
-    """Whether the zip archive holds TorchScript code (a ``code/`` folder)."""
+    """Whether the zip archive holds TorchScript code (a ``code/`` folder).
+
+    A zip archive whose entries are not all in one top-level folder (what
+    ``torch.save`` and ``torch.jit.save`` write) is refused.
+    """
     try:
         with zipfile.ZipFile(file) as archive:
             names = archive.namelist()
     except (zipfile.BadZipFile, OSError):
         return False
+    folders = {name.split("/", 1)[0] if "/" in name else "" for name in names}
+    if len(folders) != 1 or "" in folders or any(".." in name.split("/") for name in names):
+        stray = sorted(name for name in names if "/" not in name or ".." in name.split("/"))
+        shown = ", ".join(repr(name) for name in (stray or sorted(f"{f}/" for f in folders))[:3])
+        raise ModelFileError(
+            f"{file.name!r} is a zip archive whose entries are not all in one folder ({shown}); "
+            "expected an archive written by torch.save or torch.jit.save."
+        )
     return any("/code/" in name or name.endswith("constants.pkl") for name in names)
 
 
