@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from math import comb
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -45,7 +44,13 @@ class MinMaxScaling:
 
     @classmethod
     def fit(cls, values: ArrayLike) -> MinMaxScaling:
-        """Learn column minima and maxima of ``values`` (shape (n_samples,) or (n_samples, n_columns))."""
+        """Learn the column minima and maxima of ``values`` (n_samples,) or (n_samples, n_columns).
+
+        Examples
+        --------
+        >>> MinMaxScaling.fit([[0.0], [4.0]]).high.tolist()
+        [4.0]
+        """
         array = np.asarray(values, dtype=np.float64)
         if array.ndim == 1:
             array = array[:, None]
@@ -93,16 +98,16 @@ def affine_substitute(
     """Rewrite ``P(x)`` in the variables ``z`` where ``x_i = scale_i * z_i + shift_i``.
 
     Returns the polynomial ``Q(z) = output_scale * P(scale * z + shift) + output_shift``,
-    expanded exactly with the binomial theorem, with its terms in graded
-    lexicographic order. With ``scale = half_range`` and ``shift = centre`` of a
-    :class:`MinMaxScaling` of X, and the output affine map of the scaling of y,
+    expanded exactly (:meth:`Polynomial.substitute` with a diagonal matrix),
+    with its terms in graded lexicographic order and always an intercept term.
+    With ``scale = half_range`` and ``shift = centre`` of a :class:`MinMaxScaling`
+    of X, and the output affine map of the scaling of y,
     ``Q`` is the true polynomial on the scaled data, comparable term by term with
     the polynomial of a network trained on that data.
 
     Parameters
     ----------
     poly : Polynomial
-        A polynomial with one output.
     scale, shift : array-like of shape (n_features,)
     output_scale, output_shift : float
 
@@ -119,36 +124,10 @@ def affine_substitute(
     >>> q.labels, q.coef.ravel().tolist()
     ([(0,), (1,), (1, 1)], [4.0, 12.0, 12.0])
     """
-    if poly.n_outputs != 1:
-        raise ValueError(
-            f"affine_substitute expects a polynomial with one output; got {poly.n_outputs}. "
-            "Select one output first."
-        )
-    n_features = poly.powers.shape[1]
+    if not isinstance(poly, Polynomial):
+        raise TypeError(f"poly must be an nn2poly.Polynomial; got {type(poly).__name__}.")
+    n_features = poly.n_features
     scale_array = np.broadcast_to(np.asarray(scale, dtype=np.float64), (n_features,))
     shift_array = np.broadcast_to(np.asarray(shift, dtype=np.float64), (n_features,))
-    result: dict[tuple[int, ...], float] = {}
-    for exponents, coefficient in zip(poly.powers, poly.coef[:, 0]):
-        # product over variables of (a z + b)^k = sum_j C(k, j) a^j b^(k-j) z^j
-        partial: dict[tuple[int, ...], float] = {(): float(coefficient)}
-        for variable in range(n_features):
-            power = int(exponents[variable])
-            factors = [
-                comb(power, j) * scale_array[variable] ** j * shift_array[variable] ** (power - j)
-                for j in range(power + 1)
-            ]
-            partial = {
-                key + (j,): value * factor
-                for key, value in partial.items()
-                for j, factor in enumerate(factors)
-                if factor != 0.0
-            }
-        for key, value in partial.items():
-            result[key] = result.get(key, 0.0) + value
-    zero = (0,) * n_features
-    result = {key: output_scale * value for key, value in result.items()}
-    result[zero] = result.get(zero, 0.0) + output_shift
-    keys = sorted(result, key=lambda key: (sum(key), tuple(-k for k in key)))
-    powers = np.array(keys, dtype=np.int64).reshape(len(keys), n_features)
-    coef = np.array([result[key] for key in keys])
-    return Polynomial(powers, coef)
+    substituted = poly.substitute(np.diag(scale_array), shift_array)
+    return substituted * float(output_scale) + float(output_shift)

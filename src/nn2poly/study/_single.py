@@ -78,20 +78,19 @@ def make_regressor(network: dict[str, Any], seed: int) -> Any:
     )
 
 
-def coefficient_table(poly: Polynomial, truth: Polynomial, max_degree: int) -> tuple[list[str], NDArray, NDArray]:
-    """Terms up to ``max_degree`` present in either polynomial: names, true and recovered values."""
-    recovered = {label: float(c) for label, c in zip(poly.labels, poly.coef[:, 0])}
-    true = {label: float(c) for label, c in zip(truth.labels, truth.coef[:, 0])}
-    keys = sorted(
-        {label for label in (*recovered, *true) if (len(label) if label != (0,) else 0) <= max_degree},
-        key=lambda label: (0 if label == (0,) else len(label), label),
-    )
-    names = [",".join(str(v) for v in label) for label in keys]
-    return (
-        names,
-        np.array([true.get(label, 0.0) for label in keys]),
-        np.array([recovered.get(label, 0.0) for label in keys]),
-    )
+def coefficient_table(
+    poly: Polynomial, truth: Polynomial, max_degree: int
+) -> tuple[list[str], NDArray, NDArray]:
+    """Terms up to ``max_degree`` present in either polynomial: names, true and recovered values.
+
+    Terms are matched by their exponents (the features by position) and listed
+    in graded order; names are R-style labels without brackets (``"1,2"``).
+    """
+    if truth.feature_names != poly.feature_names and truth.n_features == poly.n_features:
+        truth = Polynomial(truth.powers, truth.coef, feature_names=poly.feature_names)
+    recovered, true = poly.truncate(max_degree).align(truth.truncate(max_degree))
+    names = [",".join(str(v) for v in label) for label in recovered.labels]
+    return names, true.coef[:, 0].copy(), recovered.coef[:, 0].copy()
 
 
 def _mse(a: NDArray, b: NDArray) -> float:
@@ -103,7 +102,9 @@ def _r2(truth: NDArray, prediction: NDArray) -> float:
     return float("nan") if total == 0 else 1.0 - float(np.sum((truth - prediction) ** 2)) / total
 
 
-def run_one(spec: RunSpec, torch_threads: int | None = 1) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def run_one(
+    spec: RunSpec, torch_threads: int | None = 1
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Train and convert one network; return its result rows and coefficient rows.
 
     One result row per conversion. Errors are measured on the test rows in the
@@ -154,9 +155,13 @@ def run_one(spec: RunSpec, torch_threads: int | None = 1) -> tuple[list[dict[str
         convert_seconds = time.perf_counter() - start
         for warning in caught:  # anything other than the expected warning goes on as usual
             if not issubclass(warning.category, TaylorAccuracyWarning):
-                warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+                warnings.warn_explicit(
+                    warning.message, warning.category, warning.filename, warning.lineno
+                )
         y_poly = np.asarray(poly.predict(X_test), dtype=np.float64)
-        _, true_all, recovered_all = coefficient_table(poly, data.true_scaled, int(conversion["max_order"]))
+        _, true_all, recovered_all = coefficient_table(
+            poly, data.true_scaled, int(conversion["max_order"])
+        )
         rows.append(
             {
                 **base,
@@ -168,15 +173,23 @@ def run_one(spec: RunSpec, torch_threads: int | None = 1) -> tuple[list[dict[str
                 "mse_polynomial_y": _mse(y_poly, y_test),
                 "r2_polynomial": _r2(y_test, y_poly),
                 "coef_rmse": float(np.sqrt(np.mean((true_all - recovered_all) ** 2))),
-                "taylor_warning": any(issubclass(w.category, TaylorAccuracyWarning) for w in caught),
+                "taylor_warning": any(
+                    issubclass(w.category, TaylorAccuracyWarning) for w in caught
+                ),
                 "convert_seconds": convert_seconds,
             }
         )
         if spec.record_coefficients:
             names, true, recovered = coefficient_table(poly, data.true_scaled, true_degree)
             coefficient_rows.extend(
-                {"run_id": spec.run_id, "conversion": index, "term": name, "true": t, "recovered": r}
-                for name, t, r in zip(names, true, recovered)
+                {
+                    "run_id": spec.run_id,
+                    "conversion": index,
+                    "term": name,
+                    "true": t,
+                    "recovered": r,
+                }
+                for name, t, r in zip(names, true, recovered, strict=True)
             )
     return rows, coefficient_rows
 

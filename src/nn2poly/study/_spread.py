@@ -64,7 +64,17 @@ class CoefficientSpread:
         )
 
 
-def coefficient_spread(polynomials: Sequence[Polynomial], *, output: int = 0, level: float = 0.95) -> CoefficientSpread:
+def _default_names(poly: Polynomial) -> Polynomial:
+    if not isinstance(poly, Polynomial):
+        raise TypeError(f"polynomials must hold nn2poly.Polynomial objects; got {poly!r}.")
+    if poly.feature_names == tuple(f"x{i + 1}" for i in range(poly.n_features)):
+        return poly
+    return Polynomial(poly.powers, poly.coef, output_names=poly.output_names, link=poly.link)
+
+
+def coefficient_spread(
+    polynomials: Sequence[Polynomial], *, output: int = 0, level: float = 0.95
+) -> CoefficientSpread:
     """Summarise one output's coefficients across several polynomials of the same inputs.
 
     Parameters
@@ -90,29 +100,26 @@ def coefficient_spread(polynomials: Sequence[Polynomial], *, output: int = 0, le
     (['1', 'x1', 'x2'], [0.0, 1.0, 0.0], [False, True, False])
     """
     if len(polynomials) < 2:
-        raise ValueError(f"coefficient_spread needs at least 2 polynomials; got {len(polynomials)}.")
+        raise ValueError(
+            f"coefficient_spread needs at least 2 polynomials; got {len(polynomials)}."
+        )
     if not 0 < level < 1:
         raise ValueError(f"level must lie in (0, 1); got {level!r}.")
-    n_features = polynomials[0].powers.shape[1]
     for poly in polynomials:
-        if poly.powers.shape[1] != n_features:
+        if isinstance(poly, Polynomial) and poly.n_features != polynomials[0].n_features:
             raise ValueError(
-                f"All polynomials must share their inputs; got {n_features} and {poly.powers.shape[1]} features."
+                "All polynomials must share their inputs; got "
+                f"{polynomials[0].n_features} and {poly.n_features} features."
             )
-    keys = sorted(
-        {tuple(int(p) for p in row) for poly in polynomials for row in poly.powers},
-        key=lambda key: (sum(key), tuple(-k for k in key)),
+    # terms are named x1 .. xp and matched by position, whatever the inputs are called
+    aligned = _default_names(polynomials[0]).align(*map(_default_names, polynomials[1:]))
+    values = np.stack(
+        [poly.coef[:, poly._output_index(output, "coefficient_spread")] for poly in aligned]
     )
-    index = {key: i for i, key in enumerate(keys)}
-    values = np.zeros((len(polynomials), len(keys)))
-    for row, poly in enumerate(polynomials):
-        for powers, coefficient in zip(poly.powers, poly.coef[:, output]):
-            values[row, index[tuple(int(p) for p in powers)]] = coefficient
-    names = Polynomial(np.array(keys, dtype=np.int64), np.zeros(len(keys)))
     tail = (1.0 - level) / 2.0
     return CoefficientSpread(
-        terms=list(names.term_names),
-        labels=names.labels,
+        terms=list(aligned[0].term_names),
+        labels=aligned[0].labels,
         values=values,
         mean=values.mean(axis=0),
         sd=values.std(axis=0, ddof=1),
@@ -177,7 +184,9 @@ def same_data_networks(
     for seed in seed_list:
         model = MLPRegressor(**{**network, "random_state": seed}).fit(X, y)
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", TaylorAccuracyWarning)  # fidelity is the caller's to judge
+            warnings.simplefilter(
+                "ignore", TaylorAccuracyWarning
+            )  # fidelity is the caller's to judge
             poly = model.to_polynomial(max_order=max_order, **(conversion or {}))
         model.polynomial_ = poly
         models.append(model)
