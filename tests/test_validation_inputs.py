@@ -69,3 +69,40 @@ def test_distill_and_memory_limit_options() -> None:
         nn2poly.set_memory_limit("1G")
     with pytest.raises(ValueError, match="'limit_bytes' parameter of set_memory_limit"):
         nn2poly.set_memory_limit(1e9)
+
+
+@pytest.mark.parametrize(
+    ("params", "error", "pattern"),
+    [
+        ({"hidden_layer_sizes": (4, 0)}, ValueError, "'hidden_layer_sizes' parameter of MLPRegressor"),
+        ({"hidden_layer_sizes": "4"}, TypeError, "'hidden_layer_sizes' parameter of MLPRegressor"),
+        ({"learning_rate": np.nan}, ValueError, "'learning_rate' parameter of MLPRegressor"),
+        ({"epochs": 2.5}, TypeError, "'epochs' parameter of MLPRegressor"),
+        ({"dropout": 1.0}, ValueError, r"'dropout' parameter of MLPRegressor must be a finite float in the range \[0, 1\)"),
+        ({"gradient_clip": 0.0}, ValueError, "largest gradient norm"),
+        ({"constraint": "l2"}, ValueError, "'constraint' parameter of MLPRegressor must be one of"),
+        ({"activation": 3}, TypeError, "'activation' parameter of MLPRegressor"),
+    ],
+)
+def test_estimator_parameter_table(params, error, pattern) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("torch")
+    pytest.importorskip("sklearn")
+    X = np.random.default_rng(0).uniform(-1, 1, (20, 2))
+    with pytest.raises(error, match=pattern):
+        nn2poly.MLPRegressor(**{"hidden_layer_sizes": (3,), "epochs": 1, **params}).fit(X, X[:, 0])
+
+
+def test_estimators_accept_tensors_that_require_grad() -> None:
+    torch = pytest.importorskip("torch")
+    X = np.random.default_rng(0).uniform(-1, 1, (40, 2))
+    y = X[:, 0] - X[:, 1]
+    expected = nn2poly.MLPRegressor((3,), epochs=2, random_state=0).fit(X, y)
+    model = nn2poly.MLPRegressor((3,), epochs=2, random_state=0).fit(
+        torch.tensor(X, requires_grad=True), torch.tensor(y, requires_grad=True)
+    )
+    np.testing.assert_array_equal(model.predict(torch.tensor(X, requires_grad=True)),
+                                  expected.predict(X))
+    labels = (y > 0).astype(int)
+    classifier = nn2poly.MLPClassifier((3,), epochs=2, random_state=0)
+    classifier.fit(torch.tensor(X, requires_grad=True), torch.tensor(labels))
+    assert classifier.predict(X).shape == (40,)

@@ -29,9 +29,9 @@ class FitDataError(ValueError):
 def as_plain_array(value: Any) -> Any:
     """A tensor (PyTorch, ...) as a NumPy array, detached from any autograd graph.
 
-    Objects with ``detach`` are converted with ``.detach().cpu().numpy()``; a
-    DataFrame with ``to_numpy``; anything else is returned unchanged.  No
-    framework is imported.
+    Objects with ``detach`` are converted with ``.detach().cpu().numpy()``;
+    anything else (DataFrames included) is returned unchanged.  No framework
+    is imported.
 
     Examples
     --------
@@ -44,8 +44,6 @@ def as_plain_array(value: Any) -> Any:
             value = value.cpu()
         if hasattr(value, "numpy"):
             return value.numpy()
-    if hasattr(value, "columns") and hasattr(value, "to_numpy"):
-        return value.to_numpy(dtype=np.float64)
     return value
 
 
@@ -58,6 +56,8 @@ def check_data(data: Any, n_inputs: int, name: str = "data") -> FloatArray:
     (2, 2)
     """
     data = as_plain_array(data)
+    if hasattr(data, "columns") and hasattr(data, "to_numpy"):
+        data = data.to_numpy(dtype=np.float64)
     try:
         if np.iscomplexobj(data):
             raise TypeError

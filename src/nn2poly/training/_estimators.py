@@ -20,8 +20,10 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._data import as_plain_array
 from .._network import Network
 from .._polynomial import Polynomial
+from .._validation import InstanceOf, Interval, Options, Predicate, validate_params
 from ..activations import get_activation
 from ..adapters import AdaptedModel
 from ._constraints import CONSTRAINTS, L1Constraint
@@ -41,51 +43,46 @@ class InputRangeWarning(UserWarning):
     """
 
 
+def _positive_sizes(sizes: Any) -> bool:
+    return (
+        isinstance(sizes, (tuple, list))
+        and len(sizes) > 0
+        and all(isinstance(s, numbers.Integral) and not isinstance(s, bool) and s > 0 for s in sizes)
+    )
+
+
+#: What each constructor parameter accepts, checked in ``fit`` (as scikit-learn does).
+PARAM_TABLE: dict[str, list[Any]] = {
+    "hidden_layer_sizes": [
+        Interval(int, 1, None),
+        Predicate(
+            _positive_sizes,
+            "a non-empty tuple of positive ints",
+            type_test=lambda value: isinstance(value, (tuple, list)),
+        ),
+    ],
+    "activation": [InstanceOf((str,), "a registered activation name such as 'tanh'")],
+    "constraint": [Options(set(CONSTRAINTS)), None],
+    "optimizer": [Options(set(OPTIMIZERS))],
+    "learning_rate": [Interval(float, 0, None, "neither")],
+    "weight_decay": [Interval(float, 0, None)],
+    "epochs": [Interval(int, 1, None)],
+    "batch_size": [Interval(int, 1, None)],
+    "n_iter_no_change": [Interval(int, 1, None)],
+    "validation_fraction": [Interval(float, 0, 1, "left")],
+    "dropout": [Interval(float, 0, 1, "left")],
+    "gradient_clip": [Interval(float, 0, None, "neither"), None],
+    "verbose": [bool, Interval(int, None, None)],
+}
+
+
 def _check_params(estimator: _BaseMLP) -> None:
-    """Validate the constructor parameters; the messages name the parameter and the fix."""
-    name = type(estimator).__name__
-
-    def bad(param: str, expected: str) -> ValueError:
-        return ValueError(
-            f"The {param!r} parameter of {name} must be {expected}. "
-            f"Got {getattr(estimator, param)!r} instead."
-        )
-
-    sizes = estimator.hidden_layer_sizes
-    if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
-        sizes = (sizes,)
-    if (
-        not isinstance(sizes, (tuple, list))
-        or not sizes
-        or not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) and s > 0 for s in sizes)
-    ):
-        raise bad("hidden_layer_sizes", "a positive int or a non-empty tuple of positive ints")
-    if not isinstance(estimator.activation, str):
-        raise bad("activation", "a registered activation name such as 'tanh'")
+    """Validate the constructor parameters against :data:`PARAM_TABLE`."""
+    validate_params(
+        estimator.get_params(deep=False), PARAM_TABLE, caller=type(estimator).__name__,
+        fixes={"gradient_clip": "It is the largest gradient norm, e.g. 1.0."},
+    )
     get_activation(estimator.activation)  # raises UnknownActivationError naming the known ones
-    if estimator.constraint is not None and estimator.constraint not in CONSTRAINTS:
-        raise bad("constraint", f"None or one of {CONSTRAINTS}")
-    if estimator.optimizer not in OPTIMIZERS:
-        raise bad("optimizer", f"one of {OPTIMIZERS}")
-    for param, low_open in (("learning_rate", True), ("weight_decay", False)):
-        value = getattr(estimator, param)
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
-            raise bad(param, "a finite float" + (" > 0" if low_open else " >= 0"))
-        if (value <= 0) if low_open else (value < 0):
-            raise bad(param, "a finite float" + (" > 0" if low_open else " >= 0"))
-    for param, low in (("epochs", 1), ("batch_size", 1), ("n_iter_no_change", 1)):
-        value = getattr(estimator, param)
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-            raise bad(param, f"an int in the range [{low}, inf)")
-    for param in ("validation_fraction", "dropout"):
-        value = getattr(estimator, param)
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:
-            raise bad(param, "a float in the range [0, 1)")
-    clip = estimator.gradient_clip
-    if clip is not None and (isinstance(clip, bool) or not isinstance(clip, numbers.Real) or not clip > 0):
-        raise bad("gradient_clip", "None or a float > 0 (the largest gradient norm)")
-    if not isinstance(estimator.verbose, (bool, numbers.Integral)):
-        raise bad("verbose", "True or False")
 
 
 class _BaseMLP(BaseEstimator):
@@ -139,7 +136,7 @@ class _BaseMLP(BaseEstimator):
 
     # ------------------------------------------------------------------ fit
     def _validate_X(self, X: ArrayLike, *, reset: bool) -> NDArray[np.float64]:
-        return validate_data(self, X, reset=reset, dtype=np.float64)
+        return validate_data(self, as_plain_array(X), reset=reset, dtype=np.float64)
 
     def _warn_if_unscaled(self, X: NDArray[np.float64]) -> None:
         if self.constraint is not None and X.size and float(np.abs(X).max()) > 1.0 + 1e-9:
@@ -348,7 +345,10 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     def fit(self, X: ArrayLike, y: ArrayLike) -> MLPRegressor:
         """Train on ``X`` of shape (n_samples, n_features) and ``y`` of shape (n_samples,) or (n_samples, n_outputs)."""
-        X, y = validate_data(self, X, y, dtype=np.float64, multi_output=True, y_numeric=True)
+        X, y = validate_data(
+            self, as_plain_array(X), as_plain_array(y), dtype=np.float64, multi_output=True,
+            y_numeric=True,
+        )
         self._y_was_1d = np.ndim(y) == 1
         return self._fit(X, np.asarray(y, dtype=np.float64))
 
@@ -397,7 +397,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     def fit(self, X: ArrayLike, y: ArrayLike) -> MLPClassifier:
         """Train on ``X`` of shape (n_samples, n_features) and class labels ``y`` of shape (n_samples,)."""
-        X, y = validate_data(self, X, y, dtype=np.float64)
+        X, y = validate_data(self, as_plain_array(X), as_plain_array(y), dtype=np.float64)
         return self._fit(X, y)
 
     def _prepare_targets(self, y: NDArray[Any]) -> tuple[torch.Tensor, int]:
