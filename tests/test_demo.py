@@ -9,10 +9,10 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("sklearn")
 pytest.importorskip("typer")
-from typer.testing import CliRunner  # noqa: E402
+from typer.testing import CliRunner
 
-from nn2poly.cli import app  # noqa: E402
-from nn2poly.cli._demo import TRUE_COEFFICIENTS, make_data, true_polynomial_values  # noqa: E402
+from nn2poly.cli import app
+from nn2poly.cli._demo import TRUE_COEFFICIENTS, make_data, true_polynomial_values
 
 ROW = re.compile(r"^[│|]\s*(\S+)\s*[│|]\s*([+-]?[\d.]+)\s*[│|]\s*([+-][\d.]+)\s*[│|]\s*$")
 
@@ -67,7 +67,9 @@ def test_demo_data_come_from_the_known_polynomial() -> None:
     residual = np.concatenate([y_train, y_test]) - true_polynomial_values(X)
     assert abs(residual.mean()) < 0.02 and 0.08 < residual.std() < 0.12
     # an independent least-squares fit on the monomials recovers the true coefficients
-    design = np.column_stack([np.ones(len(X)), X, X[:, 0] * X[:, 1], X[:, 2] * X[:, 3], X[:, 0] * X[:, 2]])
+    design = np.column_stack(
+        [np.ones(len(X)), X, X[:, 0] * X[:, 1], X[:, 2] * X[:, 3], X[:, 0] * X[:, 2]]
+    )
     y = np.concatenate([y_train, y_test])
     beta, *_ = np.linalg.lstsq(design, y, rcond=None)
     np.testing.assert_allclose(beta, [0.5, 2.0, -1.5, 1.0, 0.0, 0.0, 1.5, -1.0, 0.0], atol=0.05)

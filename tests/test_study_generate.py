@@ -44,8 +44,15 @@ def test_scaling_of_a_constant_column_stays_finite():
 @given(seed=st.integers(0, 2**16), p=st.integers(1, 4), degree=st.integers(1, 3))
 def test_true_polynomial_on_scaled_data_gives_the_noiseless_response(distribution, seed, p, degree):
     truth = random_polynomial(p, degree, rng=seed)
-    data = simulate(truth, 50, distribution=distribution, mean_range=(-10, 10), correlation=0.3,
-                    noise_sd=0.5, rng=seed)
+    data = simulate(
+        truth,
+        50,
+        distribution=distribution,
+        mean_range=(-10, 10),
+        correlation=0.3,
+        noise_sd=0.5,
+        rng=seed,
+    )
     assert np.allclose(truth.predict(data.X), data.y_noiseless)
     expected = data.y_scaling.transform(data.y_noiseless)
     assert np.allclose(data.true_scaled.predict(data.X_scaled), expected, rtol=1e-8, atol=1e-8)
@@ -62,8 +69,13 @@ def test_noise_split_and_training_range():
 
 
 def test_correlated_inputs_have_the_requested_correlation():
-    data = simulate(random_polynomial(3, 1, rng=0), 4000, distribution="correlated_normal",
-                    correlation=0.7, rng=0)
+    data = simulate(
+        random_polynomial(3, 1, rng=0),
+        4000,
+        distribution="correlated_normal",
+        correlation=0.7,
+        rng=0,
+    )
     correlation = np.corrcoef(data.X, rowvar=False)
     assert correlation[0, 1] == pytest.approx(0.7, abs=0.05)
 
@@ -77,7 +89,9 @@ def test_affine_substitute_matches_direct_evaluation():
 
 
 def test_random_polynomial_sparsity_and_range():
-    poly = random_polynomial(5, 2, terms_per_degree=[None, 5], coef_range=(-3, 3), intercept=False, rng=1)
+    poly = random_polynomial(
+        5, 2, terms_per_degree=[None, 5], coef_range=(-3, 3), intercept=False, rng=1
+    )
     assert (poly.degrees == 1).sum() == 5 and (poly.degrees == 2).sum() == 5
     assert poly.n_terms == 10 and np.all(np.abs(poly.coef) <= 3)
     assert (0,) not in poly.labels
@@ -95,12 +109,16 @@ def test_generator_errors_name_the_fix():
 
 
 def test_config_grid_seeds_and_toml(tmp_path):
-    config = StudyConfig("s", grid={"activation": ["tanh", "sigmoid"], "n": [50, 80]}, repetitions=3)
+    config = StudyConfig(
+        "s", grid={"activation": ["tanh", "sigmoid"], "n": [50, 80]}, repetitions=3
+    )
     runs = plan_runs(config)
     assert len(runs) == 12 and [r.repetition for r in runs[:4]] == [0, 0, 0, 0]
     # settings with the same data settings share the data of a repetition, not the network seed
     same_data = [r for r in runs if r.repetition == 1 and r.setting["data"]["n"] == 50]
-    assert len({r.data_seed for r in same_data}) == 1 and len({r.network_seed for r in same_data}) == 2
+    assert (
+        len({r.data_seed for r in same_data}) == 1 and len({r.network_seed for r in same_data}) == 2
+    )
     assert len({r.data_seed for r in runs if r.setting_id == 0}) == 3
     same = plan_runs(config.replace(same_data=True))
     assert len({r.data_seed for r in same if r.setting_id == 0}) == 1

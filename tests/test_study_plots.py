@@ -6,13 +6,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
 
-import nn2poly  # noqa: E402
-from nn2poly.study import (  # noqa: E402
+import nn2poly
+from nn2poly.study import (
     coefficient_spread,
     plot_coefficient_intervals,
     plot_coefficient_recovery,
@@ -38,13 +38,22 @@ def results_frame() -> pd.DataFrame:
         for constraint in ["none", "l1"]:
             for q in [3, 5]:
                 for rep in range(4):
-                    rows.append({"activation": activation, "constraint": constraint, "taylor_order": q,
-                                 "mse_network_polynomial": 10 ** rng.uniform(-8, 0), "repetition": rep})
+                    rows.append(
+                        {
+                            "activation": activation,
+                            "constraint": constraint,
+                            "taylor_order": q,
+                            "mse_network_polynomial": 10 ** rng.uniform(-8, 0),
+                            "repetition": rep,
+                        }
+                    )
     return pd.DataFrame(rows)
 
 
 def test_mse_distribution_panels_boxes_and_log_scale():
-    figure = plot_mse_distribution(results_frame(), by=["activation", "constraint"], panel="taylor_order")
+    figure = plot_mse_distribution(
+        results_frame(), by=["activation", "constraint"], panel="taylor_order"
+    )
     assert len(figure.axes) == 2
     ax = figure.axes[0]
     assert ax.get_yscale() == "log"
@@ -56,13 +65,15 @@ def test_mse_distribution_panels_boxes_and_log_scale():
 
 
 def test_coefficient_recovery_one_panel_per_value():
-    frame = pd.DataFrame({
-        "term": ["0", "1", "1,2"] * 4,
-        "true": [0.5, -1.0, 2.0] * 4,
-        "recovered": np.linspace(-1, 2, 12),
-        "constraint": ["none"] * 6 + ["l1"] * 6,
-        "activation": ["tanh", "sigmoid", "softplus", "tanh"] * 3,
-    })
+    frame = pd.DataFrame(
+        {
+            "term": ["0", "1", "1,2"] * 4,
+            "true": [0.5, -1.0, 2.0] * 4,
+            "recovered": np.linspace(-1, 2, 12),
+            "constraint": ["none"] * 6 + ["l1"] * 6,
+            "activation": ["tanh", "sigmoid", "softplus", "tanh"] * 3,
+        }
+    )
     assert len(plot_coefficient_recovery(frame, panel="constraint").axes) == 2
     assert len(plot_coefficient_recovery(frame, panel="activation").axes) == 3
     assert len(plot_coefficient_recovery(frame).axes) == 1
@@ -96,8 +107,15 @@ def test_coefficient_spread_statistics_and_interval_plot():
 def test_same_data_networks_trains_k_networks():
     data = simulate(random_polynomial(2, 2, rng=1), 60, rng=1)
     spread, models = same_data_networks(
-        data.X_scaled[data.train], data.y_scaled[data.train], k=3, max_order=2, hidden_layer_sizes=(4,), activation="tanh",
-        constraint="l1", epochs=2, batch_size=32,
+        data.X_scaled[data.train],
+        data.y_scaled[data.train],
+        k=3,
+        max_order=2,
+        hidden_layer_sizes=(4,),
+        activation="tanh",
+        constraint="l1",
+        epochs=2,
+        batch_size=32,
     )
     assert len(models) == 3 and spread.values.shape == (3, 6)
     assert np.ptp(spread.values, axis=0).max() > 0  # different seeds, different networks
@@ -108,14 +126,20 @@ def test_plot_study_writes_every_figure(tmp_path):
     from nn2poly.study import StudyConfig, run_study
 
     config = StudyConfig(
-        "p", data={"n_features": 2, "n": 30}, network={"width": 3, "epochs": 1},
-        grid={"activation": ["tanh", "sigmoid"], "width": [2, 3]}, repetitions=1,
+        "p",
+        data={"n_features": 2, "n": 30},
+        network={"width": 3, "epochs": 1},
+        grid={"activation": ["tanh", "sigmoid"], "width": [2, 3]},
+        repetitions=1,
         conversions=[{"max_order": 2, "taylor_order": 3}],
     )
     run_study(config, tmp_path, backend="serial")
     written = plot_study(tmp_path)
     assert sorted(path.name for path in written) == [
-        "coefficient_recovery.png", "mse_network_polynomial.png", "mse_polynomial_y.png", "summary.csv"
+        "coefficient_recovery.png",
+        "mse_network_polynomial.png",
+        "mse_polynomial_y.png",
+        "summary.csv",
     ]
     summary = pd.read_csv(tmp_path / "figures" / "summary.csv")
     assert len(summary) == 4 and summary["runs"].eq(1).all()

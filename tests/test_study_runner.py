@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from nn2poly.cli import app
 from nn2poly.study import (
     StudyConfig,
+    _runner,
     load_coefficients,
     load_results,
     make_data,
@@ -17,7 +18,6 @@ from nn2poly.study import (
     run_study,
     summarise,
 )
-from nn2poly.study import _runner
 
 TIMES = ["train_seconds", "convert_seconds"]
 
@@ -51,7 +51,10 @@ def test_rows_metrics_and_coefficients(reference):
     frame = load_results(reference)
     assert len(frame) == 16 and set(frame["constraint"]) == {"none", "l1"}
     unconstrained = frame[frame["constraint"] == "none"]
-    assert unconstrained["max_l1_norm"].max() > 1 and frame[frame["constraint"] == "l1"]["max_l1_norm"].max() <= 1 + 1e-6
+    assert (
+        unconstrained["max_l1_norm"].max() > 1
+        and frame[frame["constraint"] == "l1"]["max_l1_norm"].max() <= 1 + 1e-6
+    )
     assert not frame.loc[frame["constraint"] == "l1", "taylor_warning"].any()
     for column in ["mse_network_polynomial", "mse_network_y", "mse_polynomial_y", "coef_rmse"]:
         assert (frame[column] >= 0).all()
@@ -104,7 +107,9 @@ def test_loky_gives_the_same_numbers(reference, tmp_path):
 def test_dask_local_cluster_gives_the_same_numbers(reference, tmp_path):
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+    with LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+    ) as cluster:
         with Client(cluster) as client:
             run_study(tiny(), tmp_path / "client", backend="dask", scheduler=client)
         run_study(tiny(), tmp_path / "address", backend="dask", scheduler=cluster.scheduler_address)
@@ -117,7 +122,9 @@ def test_each_preset_quick_run(name, tmp_path):
     config = preset(name, quick=True)
     result = run_study(config, tmp_path, backend="serial")
     frame = load_results(tmp_path)
-    assert result.n_new == len(config.settings()) and len(frame) == result.n_new * len(config.conversions)
+    assert result.n_new == len(config.settings()) and len(frame) == result.n_new * len(
+        config.conversions
+    )
     assert np.isfinite(frame["mse_network_polynomial"]).all()
     if name == "morala2021":
         assert frame.loc[frame["constraint"] == "none", "taylor_warning"].any()
@@ -135,10 +142,14 @@ def test_same_data_mode_reuses_the_data(tmp_path):
 def test_cli_study_resume_and_plot(tmp_path):
     runner = CliRunner()
     out = tmp_path / "t"
-    first = runner.invoke(app, ["study", "tnnls2023", "--quick", "--backend", "serial", "-o", str(out), "--no-plots"])
+    first = runner.invoke(
+        app, ["study", "tnnls2023", "--quick", "--backend", "serial", "-o", str(out), "--no-plots"]
+    )
     assert first.exit_code == 0, first.output
     assert "6 new runs, 0 already done" in first.output
-    second = runner.invoke(app, ["study", "tnnls2023", "--quick", "--backend", "serial", "-o", str(out), "--no-plots"])
+    second = runner.invoke(
+        app, ["study", "tnnls2023", "--quick", "--backend", "serial", "-o", str(out), "--no-plots"]
+    )
     assert "0 new runs, 6 already done" in second.output
     plotted = runner.invoke(app, ["plot", str(out), "-o", str(tmp_path / "figs")])
     assert plotted.exit_code == 0, plotted.output

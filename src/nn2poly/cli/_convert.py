@@ -3,31 +3,74 @@
 from __future__ import annotations
 
 import json
+import math
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any
 
 import typer
 
-from ._app import app, fail
+from .._validation import Finite, invalid_value
+from ._app import app, check_option
+
+#: Bytes of a ``--data`` file read at most (a guard against reading a device or a huge file).
+MAX_DATA_BYTES = 1 << 30
 
 
 class Approximation(str, Enum):
+    """The choices of ``--approximation``."""
+
     taylor = "taylor"
     fit = "fit"
 
 
-def read_data(path: Path):  # type: ignore[no-untyped-def]
-    """Inputs for ``--data``: a ``.npy`` array or a numeric CSV (a header row is skipped)."""
+class OutputFormat(str, Enum):
+    """The choices of ``--format``."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def read_data(path: Path) -> Any:
+    """Inputs for ``--data``: a ``.npy`` array or a numeric CSV (a header row is skipped).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "x.csv"
+    >>> _ = path.write_text("a,b\\n1,2\\n3,4\\n")
+    >>> read_data(path).tolist()
+    [[1.0, 2.0], [3.0, 4.0]]
+    >>> read_data(path.parent)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    nn2poly._validation.InvalidParameterError: --data must be a .npy or .csv file. Got ... a folder...
+    """
     import numpy as np
 
+    expected = "a .npy or .csv file"
     if not path.exists():
-        raise FileNotFoundError(f"No such file: {str(path)!r}.")
-    if path.suffix.lower() == ".npy":
+        raise FileNotFoundError(2, "No such file or directory", str(path))
+    if not path.is_file():
+        what = "a folder" if path.is_dir() else "not a regular file"
+        raise invalid_value(
+            "data", str(path), expected, subject="--data", fix=f"It is {what}; give a file."
+        )
+    if path.stat().st_size > MAX_DATA_BYTES:
+        raise invalid_value(
+            "data",
+            str(path),
+            f"{expected} of at most {MAX_DATA_BYTES >> 20} MiB",
+            subject="--data",
+            fix="Pass a sample of the inputs.",
+        )
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
         return np.load(path, allow_pickle=False)
-    if path.suffix.lower() not in {".csv", ".txt"}:
-        raise ValueError(f"--data must be a .npy or .csv file; got {path.name!r}.")
-    with path.open(encoding="utf-8") as handle:
+    if suffix not in {".csv", ".txt"}:
+        raise invalid_value("data", str(path), expected, subject="--data")
+    with path.open(encoding="utf-8", errors="replace") as handle:
         first = handle.readline()
     try:
         [float(value) for value in first.strip().split(",")]
@@ -37,64 +80,95 @@ def read_data(path: Path):  # type: ignore[no-untyped-def]
     try:
         return np.loadtxt(path, delimiter=",", skiprows=skip, ndmin=2)
     except ValueError as exc:
-        raise ValueError(f"--data {path.name}: could not read a numeric CSV ({exc}).") from None
+        raise invalid_value(
+            "data",
+            str(path),
+            "a numeric CSV file (one header row at most)",
+            subject="--data",
+            fix=f"It could not be read: {exc}.",
+        ) from None
 
 
 def parse_interval(text: str | None) -> tuple[float, float] | None:
-    """``"-3,3"`` -> (-3.0, 3.0)."""
+    """``"-3,3"`` -> (-3.0, 3.0).
+
+    Examples
+    --------
+    >>> parse_interval("-3,3")
+    (-3.0, 3.0)
+    >>> parse_interval("0,inf")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    nn2poly._validation.InvalidParameterError: --interval must be two numbers 'LOW,HIGH'. Got '0,inf'...
+    """
     if text is None:
         return None
-    parts = text.split(",")
     try:
-        low, high = (float(part) for part in parts)
+        bounds = [float(part) for part in text.split(",")]
     except ValueError:
-        raise ValueError(f"--interval must be two numbers 'LOW,HIGH'; got {text!r}.") from None
-    return low, high
-
-
-class OutputFormat(str, Enum):
-    table = "table"
-    csv = "csv"
-    json = "json"
+        bounds = []
+    if len(bounds) != 2 or not all(math.isfinite(bound) for bound in bounds):
+        raise invalid_value("interval", text, "two numbers 'LOW,HIGH'", subject="--interval")
+    return bounds[0], bounds[1]
 
 
 def parse_taylor_orders(text: str | None) -> int | list[int] | None:
-    """``"8"`` -> 8, ``"5,5,1"`` -> [5, 5, 1], None -> None."""
+    """``"8"`` -> 8, ``"5,5,1"`` -> [5, 5, 1], None -> None.
+
+    Examples
+    --------
+    >>> parse_taylor_orders("8"), parse_taylor_orders("5,5,1")
+    (8, [5, 5, 1])
+    """
     if text is None:
         return None
-    parts = [part.strip() for part in text.split(",")]
     try:
-        values = [int(part) for part in parts]
+        values = [int(part.strip()) for part in text.split(",")]
     except ValueError:
-        raise ValueError(
-            f"--taylor-orders must be an int or a comma-separated list of ints; got {text!r}."
+        raise invalid_value(
+            "taylor_orders",
+            text,
+            "an int or a comma-separated list of ints",
+            subject="--taylor-orders",
         ) from None
     return values[0] if len(values) == 1 and "," not in text else values
 
 
 def parse_center(text: str) -> float | str:
-    """``"local"`` or a float."""
+    """``"local"`` or a finite number.
+
+    Examples
+    --------
+    >>> parse_center("local"), parse_center("0.5")
+    ('local', 0.5)
+    """
     if text.strip().lower() == "local":
         return "local"
+    expected = "a finite number or 'local'"
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
-        raise ValueError(f"--taylor-center must be a number or 'local'; got {text!r}.") from None
+        raise invalid_value("taylor_center", text, expected, subject="--taylor-center") from None
+    center: float = check_option("--taylor-center", value, [Finite()])
+    return center
 
 
-def _rows_as_csv(poly) -> str:  # type: ignore[no-untyped-def]
+def _rows_as_csv(poly: Any) -> str:
     import csv
     import io
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["term", "label", "degree", *poly.output_names])
-    for index, (name, label, degree) in enumerate(zip(poly.term_names, poly.labels, poly.degrees)):
-        writer.writerow([name, " ".join(map(str, label)), int(degree), *map(repr, poly.coef[index].tolist())])
+    for index, (name, label, degree) in enumerate(
+        zip(poly.term_names, poly.labels, poly.degrees, strict=True)
+    ):
+        values = map(repr, poly.coef[index].tolist())
+        writer.writerow([name, " ".join(map(str, label)), int(degree), *values])
     return buffer.getvalue()
 
 
-def _as_table(poly, limit: int | None, file=None) -> None:  # type: ignore[no-untyped-def]
+def _as_table(poly: Any, limit: int | None, file: Any = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -116,49 +190,109 @@ def _as_table(poly, limit: int | None, file=None) -> None:  # type: ignore[no-un
         console.print(f"... {poly.n_terms - limit} more terms (use --all, or --format csv)")
 
 
-@app.command()
-def convert(
-    file: Annotated[Path, typer.Argument(help="Model file: .json (nn2poly or reference layout), .onnx, .keras, TorchScript .pt; pickles (.pkl/.joblib/.pt/.h5) with --trust.")],
-    max_order: Annotated[int, typer.Option("--max-order", "-q", help="Largest total degree kept.")] = 2,
-    taylor_orders: Annotated[Optional[str], typer.Option(help="One order for every non-linear layer (8) or one per layer (5,5,1).")] = None,
-    taylor_center: Annotated[str, typer.Option(help="Expansion point: a number, or 'local'.")] = "0",
-    output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file instead of the terminal.")] = None,
-    show_all: Annotated[bool, typer.Option("--all", help="Show every term in the table.")] = False,
-    trust: Annotated[bool, typer.Option("--trust", help="Allow loading pickled models (runs code from the file).")] = False,
-    approximation: Annotated[Approximation, typer.Option(help="'taylor' (NN2Poly) or 'fit' (polynomials fitted where the potentials are).")] = Approximation.taylor,
-    data: Annotated[Optional[Path], typer.Option(help="Inputs (.csv or .npy) whose potentials the 'fit' approximation follows.")] = None,
-    interval: Annotated[Optional[str], typer.Option(help="Range 'LOW,HIGH' of potentials to fit over when there is no --data.")] = None,
-) -> None:
-    """Convert a saved network into its polynomial (NN2Poly's Taylor expansion, or fitted)."""
-    from .._memory import MemoryLimitError
-    from ..activations import NotAnalyticError, UnknownActivationError
+def _convert(
+    file: Path,
+    max_order: int,
+    *,
+    orders: int | list[int] | None,
+    center: float | str,
+    trust: bool,
+    approximation: Approximation,
+    data: Path | None,
+    interval: tuple[float, float] | None,
+) -> Any:
     from .._convert import to_polynomial
     from ..adapters._files import load_adapted
 
-    try:
-        orders = parse_taylor_orders(taylor_orders)
-        center = parse_center(taylor_center)
-        model = load_adapted(file, trust=trust)
-        if approximation is Approximation.fit:
-            poly = to_polynomial(
-                model,
-                max_order,
-                taylor_orders=orders,
-                approximation="fit",
-                data=None if data is None else read_data(data),
-                interval=parse_interval(interval),
+    if approximation is Approximation.taylor and (data is not None or interval is not None):
+        given = "--data" if data is not None else "--interval"
+        raise invalid_value(
+            "approximation",
+            "taylor",
+            "'fit' when --data or --interval is given",
+            subject="--approximation",
+            fix=f"Add --approximation fit, or leave out {given}.",
+        )
+    model = load_adapted(file, trust=trust)
+    if approximation is Approximation.fit:
+        return to_polynomial(
+            model,
+            max_order,
+            taylor_orders=orders,
+            approximation="fit",
+            data=None if data is None else read_data(data),
+            interval=interval,
+        )
+    return to_polynomial(model, max_order, taylor_orders=orders, taylor_center=center)
+
+
+@app.command()
+def convert(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help=(
+                "Model file: .json (nn2poly or reference layout), .onnx, .keras; TorchScript .pt, "
+                "pickles (.pkl/.joblib/.pt) and legacy .h5 with --trust."
             )
-        else:
-            if data is not None or interval is not None:
-                raise ValueError("--data and --interval need --approximation fit.")
-            poly = to_polynomial(model, max_order, taylor_orders=orders, taylor_center=center)
-    except FileNotFoundError as exc:
-        fail(str(exc))
-    except (ValueError, TypeError, KeyError, NotAnalyticError, UnknownActivationError, MemoryLimitError) as exc:
-        fail(f"{file}: {exc}")
-    except ImportError as exc:
-        fail(str(exc))
+        ),
+    ],
+    max_order: Annotated[
+        int, typer.Option("--max-order", "-q", help="Largest total degree kept.")
+    ] = 2,
+    taylor_orders: Annotated[
+        str | None,
+        typer.Option(help="One order for every non-linear layer (8) or one per layer (5,5,1)."),
+    ] = None,
+    taylor_center: Annotated[
+        str, typer.Option(help="Expansion point: a number, or 'local'.")
+    ] = "0",
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = OutputFormat.table,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write to this file instead of the terminal."),
+    ] = None,
+    show_all: Annotated[bool, typer.Option("--all", help="Show every term in the table.")] = False,
+    trust: Annotated[
+        bool,
+        typer.Option(
+            "--trust",
+            help=(
+                "Allow formats whose loader can run code from the file (pickles, TorchScript, "
+                "legacy .h5); only for files you trust."
+            ),
+        ),
+    ] = False,
+    approximation: Annotated[
+        Approximation,
+        typer.Option(
+            help=("'taylor' (NN2Poly) or 'fit' (polynomials fitted where the potentials are).")
+        ),
+    ] = Approximation.taylor,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            help="Inputs (.csv or .npy) whose potentials the 'fit' approximation follows."
+        ),
+    ] = None,
+    interval: Annotated[
+        str | None,
+        typer.Option(help="Range 'LOW,HIGH' of potentials to fit over when there is no --data."),
+    ] = None,
+) -> None:
+    """Convert a saved network into its polynomial (NN2Poly's Taylor expansion, or fitted)."""
+    poly = _convert(
+        file,
+        max_order,
+        orders=parse_taylor_orders(taylor_orders),
+        center=parse_center(taylor_center),
+        trust=trust,
+        approximation=approximation,
+        data=data,
+        interval=parse_interval(interval),
+    )
     if output_format is OutputFormat.table and output is None:
         _as_table(poly, None if show_all else 40)
         return
@@ -174,9 +308,6 @@ def convert(
         text = buffer.getvalue()
     if output is None:
         typer.echo(text, nl=False)
-    else:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            fail(f"cannot write {output}: {exc.strerror or exc}")
-        typer.echo(f"Wrote {poly.n_terms} terms to {output}", err=True)
+        return
+    output.write_text(text, encoding="utf-8")
+    typer.echo(f"Wrote {poly.n_terms} terms to {output}", err=True)

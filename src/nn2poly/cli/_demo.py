@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from .._polynomial import Polynomial
 from ._app import app, fail
 
 #: The known sparse polynomial, on inputs in [-1, 1]: R-style label -> coefficient.
@@ -43,18 +44,31 @@ FULL = DemoSettings(n_train=2000, n_test=1000, epochs=100, learning_rate=0.005)
 QUICK = DemoSettings(n_train=1000, n_test=500, epochs=40, learning_rate=0.01)
 
 
-def true_polynomial_values(X: Any) -> Any:
-    """The known polynomial evaluated on ``X`` of shape (n_samples, 5)."""
-    import numpy as np
+def true_polynomial() -> Polynomial:
+    """The known polynomial as a :class:`~nn2poly.Polynomial` in ``x1 .. x5``.
 
-    y = np.zeros(X.shape[0])
-    for label, value in TRUE_COEFFICIENTS.items():
-        term = np.ones(X.shape[0])
-        for variable in label:
-            if variable:
-                term = term * X[:, variable - 1]
-        y += value * term
-    return y
+    Examples
+    --------
+    >>> print(true_polynomial())
+    y = 0.5 + 2*x1 - 1.5*x2 + x3 + 1.5*x1*x2 - x3*x4
+    """
+    powers = [
+        [label.count(variable) for variable in range(1, N_FEATURES + 1)]
+        for label in TRUE_COEFFICIENTS
+    ]
+    return Polynomial(powers, list(TRUE_COEFFICIENTS.values()), output_names=["y"])
+
+
+def true_polynomial_values(X: Any) -> Any:
+    """The known polynomial evaluated on ``X`` of shape (n_samples, 5).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> true_polynomial_values(np.array([[1.0, 1.0, 0.0, 0.0, 0.0]])).tolist()
+    [2.5]
+    """
+    return true_polynomial().predict(X)
 
 
 def true_polynomial_text() -> str:
@@ -102,7 +116,7 @@ def _coefficient_table(poly: Any, n_extra: int) -> Any:
     table.add_column("term")
     table.add_column("true", justify="right")
     table.add_column("recovered", justify="right")
-    names = dict(zip(poly.labels, poly.term_names))
+    names = dict(zip(poly.labels, poly.term_names, strict=True))
     for label, value in TRUE_COEFFICIENTS.items():
         table.add_row(names[label], f"{value:+.3f}", f"{poly.coefficient(label):+.3f}")
     others = [
@@ -111,7 +125,11 @@ def _coefficient_table(poly: Any, n_extra: int) -> Any:
         if label not in TRUE_COEFFICIENTS
     ][:n_extra]
     for label in others:
-        table.add_row(f"[dim]{names[label]}[/dim]", "[dim]0[/dim]", f"[dim]{poly.coefficient(label):+.3f}[/dim]")
+        table.add_row(
+            f"[dim]{names[label]}[/dim]",
+            "[dim]0[/dim]",
+            f"[dim]{poly.coefficient(label):+.3f}[/dim]",
+        )
     return table
 
 
@@ -143,7 +161,7 @@ def run_demo(settings: DemoSettings, output: Path, *, console: Any) -> dict[str,
 
     from ..training import MLPRegressor
 
-    X_train, y_train, X_test, y_test = make_data(settings.n_train, settings.n_test)
+    X_train, y_train, X_test, _ = make_data(settings.n_train, settings.n_test)
     console.print(f"[bold]Data[/bold]        y = {true_polynomial_text()} + noise (sd {NOISE_SD})")
     console.print(
         f"            x1..x{N_FEATURES} scaled to [-1, 1]; {settings.n_train} training and "
@@ -165,7 +183,8 @@ def run_demo(settings: DemoSettings, output: Path, *, console: Any) -> dict[str,
     truth_r2 = model.score(X_test, true_polynomial_values(X_test))
     console.print(f"[bold]Network[/bold]     {escape(repr(model.network_))}")
     console.print(
-        f"            l1-constrained; trained in {trained:.1f} s; R² {truth_r2:.4f} vs the true function"
+        f"            l1-constrained; trained in {trained:.1f} s; "
+        f"R² {truth_r2:.4f} vs the true function"
     )
     start = time.perf_counter()
     poly = model.to_polynomial(max_order=3)
@@ -174,12 +193,17 @@ def run_demo(settings: DemoSettings, output: Path, *, console: Any) -> dict[str,
         f"[bold]Polynomial[/bold]  {poly.n_terms} terms up to degree {poly.degree} (max_order 3), "
         f"converted in {converted * 1000:.0f} ms"
     )
-    console.print("[bold]Coefficients[/bold] on the scaled inputs (dim: largest terms not in the truth)")
+    console.print(
+        "[bold]Coefficients[/bold] on the scaled inputs (dim: largest terms not in the truth)"
+    )
     console.print(_coefficient_table(poly, n_extra=4))
     y_network, y_polynomial = model.predict(X_test), poly.predict(X_test)
     mse = float(np.mean((y_network - y_polynomial) ** 2))
     r2 = 1.0 - mse / float(np.var(y_network))
-    console.print(f"[bold]Fidelity[/bold]    polynomial vs network on held-out data: R² {r2:.4f}, MSE {mse:.3g}")
+    console.print(
+        f"[bold]Fidelity[/bold]    polynomial vs network on held-out data: "
+        f"R² {r2:.4f}, MSE {mse:.3g}"
+    )
     saved: list[Path] = []
     if importlib.util.find_spec("matplotlib") is not None:
         saved = _save_figures(poly, y_network, y_polynomial, output)
@@ -191,15 +215,20 @@ def run_demo(settings: DemoSettings, output: Path, *, console: Any) -> dict[str,
 
 @app.command()
 def demo(
-    quick: Annotated[bool, typer.Option("--quick", help="A smaller run (under 20 s), for tests.")] = False,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the figures.")] = Path("demo-output"),
+    quick: Annotated[
+        bool, typer.Option("--quick", help="A smaller run (under 20 s), for tests.")
+    ] = False,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the figures.")] = Path(
+        "demo-output"
+    ),
 ) -> None:
     """Train an l1-constrained network on data from a known polynomial, convert it, compare."""
     for module in ("torch", "sklearn", "rich"):
         if importlib.util.find_spec(module) is None:
             fail(f"The demo needs {module}: pip install 'nn2poly[torch,sklearn,cli]'.")
-    if output.exists() and not output.is_dir():
-        fail(f"--output {str(output)!r} exists and is not a folder; give a folder path.")
     from rich.console import Console
 
-    run_demo(QUICK if quick else FULL, output, console=Console())
+    from ..study._storage import make_folder
+
+    folder = make_folder(output, name="output", caller="nn2poly demo", subject="--output")
+    run_demo(QUICK if quick else FULL, folder, console=Console())

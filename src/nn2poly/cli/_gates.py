@@ -1,4 +1,4 @@
-"""``nn2poly solve-gates``: train polynomial networks on logic gates by solving for critical points."""
+"""``nn2poly solve-gates``: fit logic gates with polynomial networks by solving for critical points."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from ._app import app, fail
+from .._validation import Finite, Interval, invalid_value
+from ._app import app, check_option
 
 _GATES = ("xor", "or", "and")
 _ACTIVATIONS = ("identity", "square", "tanh3")
@@ -20,9 +21,11 @@ def _choices(value: str, allowed: tuple[str, ...], option: str) -> list[str]:
         return list(allowed)
     unknown = [key for key in keys if key not in allowed]
     if unknown or not keys:
-        fail(
-            f"{option} got {value!r}; expected one of {', '.join(allowed)}, "
-            "several separated by commas, or all."
+        raise invalid_value(
+            option.lstrip("-"),
+            value,
+            f"one of {', '.join(allowed)}, several separated by commas, or all",
+            subject=option,
         )
     return list(dict.fromkeys(keys))
 
@@ -30,12 +33,13 @@ def _choices(value: str, allowed: tuple[str, ...], option: str) -> list[str]:
 def _hidden(value: str) -> tuple[int, ...]:
     if value.strip() in ("", "none", "0"):
         return ()
+    expected = "comma-separated layer sizes of at least 1, such as 2,2"
     try:
         sizes = tuple(int(part) for part in value.split(","))
     except ValueError:
-        fail(f"--hidden got {value!r}; expected comma-separated layer sizes such as 2,2.")
+        sizes = (0,)
     if any(size < 1 for size in sizes):
-        fail(f"--hidden got {value!r}; every layer needs at least one neuron.")
+        raise invalid_value("hidden", value, expected, subject="--hidden")
     return sizes
 
 
@@ -55,9 +59,13 @@ def solve_gates_command(
         str, typer.Option(help="groebner, newton, layerwise, gd (comma-separated) or all.")
     ] = "all",
     seeds: Annotated[int, typer.Option(help="Random starts of each iterative solver.")] = 20,
-    bias: Annotated[bool, typer.Option("--bias/--no-bias", help="Give every neuron a bias.")] = False,
+    bias: Annotated[
+        bool, typer.Option("--bias/--no-bias", help="Give every neuron a bias.")
+    ] = False,
     hidden: Annotated[str, typer.Option(help="Hidden layer sizes, comma-separated.")] = "2,2",
-    time_limit: Annotated[float, typer.Option(help="Seconds allowed to the Gröbner solver.")] = 20.0,
+    time_limit: Annotated[
+        float, typer.Option(help="Seconds allowed to the Gröbner solver.")
+    ] = 20.0,
     scale: Annotated[float, typer.Option(help="Standard deviation of the starting weights.")] = 0.5,
     seed: Annotated[int, typer.Option(help="Seed of the starting points.")] = 0,
 ) -> None:
@@ -71,10 +79,9 @@ def solve_gates_command(
     activations = _choices(activation, _ACTIVATIONS, "--activation")
     solvers = _choices(solver, _SOLVERS, "--solver")
     sizes = _hidden(hidden)
-    if seeds < 1:
-        fail(f"--seeds got {seeds}; expected an integer >= 1.")
-    if not time_limit > 0:
-        fail(f"--time-limit got {time_limit}; expected a positive number of seconds.")
+    check_option("--seeds", seeds, [Interval(int, 1, None)])
+    check_option("--time-limit", time_limit, [Interval(float, 0, None, closed="neither")])
+    check_option("--scale", scale, [Finite()])
 
     from rich.console import Console
     from rich.table import Table
@@ -101,26 +108,52 @@ def solve_gates_command(
         f"{'with' if bias else 'no'} biases"
     )
     for column in (
-        "gate", "activation", "solver", "status", "runs", "time s", "best loss",
-        "median loss", "converged", "critical pts", "minima", "minimum levels", "at global min",
+        "gate",
+        "activation",
+        "solver",
+        "status",
+        "runs",
+        "time s",
+        "best loss",
+        "median loss",
+        "converged",
+        "critical pts",
+        "minima",
+        "minimum levels",
+        "at global min",
     ):
-        table.add_column(column, justify="left" if column in ("gate", "activation", "solver", "status") else "right")
+        table.add_column(
+            column,
+            justify="left" if column in ("gate", "activation", "solver", "status") else "right",
+        )
     for row in rows:
         levels = ", ".join(_number(v) for v in row.minimum_levels[:4])
         if len(row.minimum_levels) > 4:
             levels += ", …"
         share = "—" if row.share_global != row.share_global else f"{row.share_global:.0%}"
         table.add_row(
-            row.gate, row.activation, row.solver, row.status, str(row.n_runs),
-            f"{row.wall_time:.2f}", _number(row.best_loss), _number(row.median_loss),
-            str(row.n_converged), str(row.n_critical), str(row.n_minima), levels or "—", share,
+            row.gate,
+            row.activation,
+            row.solver,
+            row.status,
+            str(row.n_runs),
+            f"{row.wall_time:.2f}",
+            _number(row.best_loss),
+            _number(row.median_loss),
+            str(row.n_converged),
+            str(row.n_critical),
+            str(row.n_minima),
+            levels or "—",
+            share,
         )
     console.print(table)
     for row in rows:
         if row.message and row.solver == "groebner":
             console.print(f"Gröbner, {row.gate}/{row.activation}: {row.status} — {row.message}")
     seen = set()
-    for row in sorted(rows, key=lambda r: r.best_loss if r.best_loss == r.best_loss else float("inf")):
+    for row in sorted(
+        rows, key=lambda r: r.best_loss if r.best_loss == r.best_loss else float("inf")
+    ):
         key = (row.gate, row.activation)
         if key in seen or row.best_point is None:
             continue
@@ -130,7 +163,8 @@ def solve_gates_command(
         needed = explanation.interpolant[(1, 2)]
         verdict = "can fit the gate" if explanation.loss < 1e-8 else "cannot fit the gate exactly"
         console.print(
-            f"NN2Poly, {row.gate}/{row.activation}: best network (loss {_number(explanation.loss)}) "
-            f"is a degree-{explanation.degree} polynomial in x; on {{0,1}}² its x1·x2 coefficient is "
+            f"NN2Poly, {row.gate}/{row.activation}: best network "
+            f"(loss {_number(explanation.loss)}) is a degree-{explanation.degree} polynomial in "
+            f"x; on {{0,1}}² its x1·x2 coefficient is "
             f"{_number(explanation.interaction)} (the gate needs {needed:g}): {verdict}."
         )

@@ -18,7 +18,12 @@ True
 
 from ._config import DATA_DEFAULTS, NETWORK_DEFAULTS, StudyConfig, load_config
 from ._generate import SimulatedData, random_polynomial, simulate
-from ._plots import plot_coefficient_intervals, plot_coefficient_recovery, plot_mse_distribution, plot_surfaces
+from ._plots import (
+    plot_coefficient_intervals,
+    plot_coefficient_recovery,
+    plot_mse_distribution,
+    plot_surfaces,
+)
 from ._presets import PRESETS, preset
 from ._report import plot_study
 from ._results import load_coefficients, load_results, summarise
@@ -29,11 +34,11 @@ from ._spread import CoefficientSpread, coefficient_spread, same_data_networks
 
 __all__ = [
     "BACKENDS",
-    "CoefficientSpread",
     "DATA_DEFAULTS",
-    "MinMaxScaling",
     "NETWORK_DEFAULTS",
     "PRESETS",
+    "CoefficientSpread",
+    "MinMaxScaling",
     "RunSpec",
     "SimulatedData",
     "StudyConfig",

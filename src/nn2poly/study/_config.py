@@ -128,16 +128,24 @@ class StudyConfig:
             )
         for key, values in self.grid.items():
             if not isinstance(values, (list, tuple)) or not values:
-                raise ValueError(f"grid[{key!r}] must be a non-empty list of values; got {values!r}.")
+                raise ValueError(
+                    f"grid[{key!r}] must be a non-empty list of values; got {values!r}."
+                )
         if not self.conversions:
-            raise ValueError("conversions must hold at least one conversion, e.g. [{max_order = 3}].")
+            raise ValueError(
+                "conversions must hold at least one conversion, e.g. [{max_order = 3}]."
+            )
         for conversion in self.conversions:
             unknown = set(conversion) - set(CONVERSION_DEFAULTS)
             if unknown:
                 raise ValueError(
                     f"Unknown conversion settings {sorted(unknown)}; use {sorted(CONVERSION_DEFAULTS)}."
                 )
-        if isinstance(self.repetitions, bool) or not isinstance(self.repetitions, int) or self.repetitions < 1:
+        if (
+            isinstance(self.repetitions, bool)
+            or not isinstance(self.repetitions, int)
+            or self.repetitions < 1
+        ):
             raise ValueError(f"repetitions must be an int >= 1; got {self.repetitions!r}.")
 
     # ------------------------------------------------------------------ settings
@@ -146,7 +154,7 @@ class StudyConfig:
         keys = list(self.grid)
         out = []
         for values in itertools.product(*(self.grid[key] for key in keys)):
-            chosen = {key: _normalise(value) for key, value in zip(keys, values)}
+            chosen = {key: _normalise(value) for key, value in zip(keys, values, strict=True)}
             data = {**DATA_DEFAULTS, **_normalise(dict(self.data))}
             network = {**NETWORK_DEFAULTS, **_normalise(dict(self.network))}
             for key, value in chosen.items():
@@ -166,7 +174,9 @@ class StudyConfig:
 
     def network_seed(self, setting: dict[str, Any], repetition: int) -> int:
         """Seed of the network initialisation and batches of one run."""
-        sequence = np.random.SeedSequence([self.seed, repetition, _stable_hash(setting["network"]), 1])
+        sequence = np.random.SeedSequence(
+            [self.seed, repetition, _stable_hash(setting["network"]), 1]
+        )
         return int(sequence.generate_state(1)[0] % (2**31 - 1))
 
     def replace(self, **changes: Any) -> StudyConfig:
@@ -211,11 +221,15 @@ def load_config(path: str | os.PathLike[str]) -> StudyConfig:
         try:
             import tomli as tomllib
         except ImportError:
-            raise ImportError("Reading TOML on Python 3.10 needs tomli: pip install tomli.") from None
+            raise ImportError(
+                "Reading TOML on Python 3.10 needs tomli: pip install tomli."
+            ) from None
 
     path = Path(path)
     if not path.is_file():
-        raise ValueError(f"No study configuration at {str(path)!r}; give a TOML file or a preset name.")
+        raise ValueError(
+            f"No study configuration at {str(path)!r}; give a TOML file or a preset name."
+        )
     try:
         raw = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as error:
@@ -223,6 +237,8 @@ def load_config(path: str | os.PathLike[str]) -> StudyConfig:
     known = {f.name for f in dataclasses.fields(StudyConfig)}
     unknown = set(raw) - known
     if unknown:
-        raise ValueError(f"Unknown keys {sorted(unknown)} in {str(path)!r}; the known ones are {sorted(known)}.")
+        raise ValueError(
+            f"Unknown keys {sorted(unknown)} in {str(path)!r}; the known ones are {sorted(known)}."
+        )
     raw.setdefault("name", path.stem)
     return StudyConfig(**raw)

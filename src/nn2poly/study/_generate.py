@@ -66,7 +66,11 @@ def random_polynomial(
     >>> random_polynomial(5, 2, terms_per_degree=[None, 5], intercept=False, rng=1).n_terms
     10
     """
-    if isinstance(n_features, bool) or not isinstance(n_features, (int, np.integer)) or n_features < 1:
+    if (
+        isinstance(n_features, bool)
+        or not isinstance(n_features, (int, np.integer))
+        or n_features < 1
+    ):
         raise ValueError(f"n_features must be an int >= 1; got {n_features!r}.")
     if isinstance(degree, bool) or not isinstance(degree, (int, np.integer)) or degree < 1:
         raise ValueError(f"degree must be an int >= 1; got {degree!r}.")
@@ -147,7 +151,11 @@ def _inputs(
 ) -> FloatArray:
     if distribution == "uniform":
         return generator.uniform(-1.0, 1.0, size=(n, n_features))
-    mean = np.zeros(n_features) if mean_range is None else generator.uniform(*mean_range, size=n_features)
+    mean = (
+        np.zeros(n_features)
+        if mean_range is None
+        else generator.uniform(*mean_range, size=n_features)
+    )
     if distribution == "normal":
         return mean + generator.standard_normal((n, n_features))
     if not -1.0 / max(n_features - 1, 1) < correlation < 1.0:
@@ -155,7 +163,9 @@ def _inputs(
             f"correlation must lie in (-1/(p-1), 1) for an equicorrelated normal with p={n_features}; "
             f"got {correlation!r}."
         )
-    covariance = np.full((n_features, n_features), correlation) + (1.0 - correlation) * np.eye(n_features)
+    covariance = np.full((n_features, n_features), correlation) + (1.0 - correlation) * np.eye(
+        n_features
+    )
     return generator.multivariate_normal(mean, covariance, size=n, method="cholesky")
 
 
@@ -210,7 +220,9 @@ def simulate(
     if distribution not in DISTRIBUTIONS:
         raise ValueError(f"distribution must be one of {DISTRIBUTIONS}; got {distribution!r}.")
     if polynomial.n_outputs != 1:
-        raise ValueError(f"simulate expects a polynomial with one output; got {polynomial.n_outputs}.")
+        raise ValueError(
+            f"simulate expects a polynomial with one output; got {polynomial.n_outputs}."
+        )
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 4:
         raise ValueError(f"n must be an int >= 4; got {n!r}.")
     if not 0.0 < test_fraction < 1.0:
@@ -221,9 +233,13 @@ def simulate(
     n_features = polynomial.powers.shape[1]
     X = _inputs(generator, int(n), n_features, distribution, mean_range, float(correlation))
     y_noiseless = np.asarray(polynomial.predict(X), dtype=np.float64)
-    y = y_noiseless + generator.normal(0.0, noise_sd, size=y_noiseless.shape) if noise_sd > 0 else y_noiseless
+    y = (
+        y_noiseless + generator.normal(0.0, noise_sd, size=y_noiseless.shape)
+        if noise_sd > 0
+        else y_noiseless
+    )
     order = generator.permutation(int(n))
-    n_test = max(1, int(round(test_fraction * n)))
+    n_test = max(1, round(test_fraction * n))
     test, train = np.sort(order[:n_test]), np.sort(order[n_test:])
     x_scaling = MinMaxScaling.fit(X[train]) if scale_x else None
     y_scaling = MinMaxScaling.fit(y[train]) if scale_y else None
@@ -237,5 +253,15 @@ def simulate(
         polynomial, scale, shift, output_scale=output_scale, output_shift=output_shift
     )
     return SimulatedData(
-        X, y, y_noiseless, polynomial, x_scaling, y_scaling, X_scaled, y_scaled, true_scaled, train, test
+        X,
+        y,
+        y_noiseless,
+        polynomial,
+        x_scaling,
+        y_scaling,
+        X_scaled,
+        y_scaled,
+        true_scaled,
+        train,
+        test,
     )

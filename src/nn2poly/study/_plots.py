@@ -36,7 +36,9 @@ def _pyplot() -> Any:
 def _check_columns(frame: Any, columns: Sequence[str | None]) -> None:
     missing = [c for c in columns if c is not None and c not in frame.columns]
     if missing:
-        raise ValueError(f"Columns {missing} are not in the results; the columns are {list(frame.columns)}.")
+        raise ValueError(
+            f"Columns {missing} are not in the results; the columns are {list(frame.columns)}."
+        )
 
 
 def _panels(frame: Any, panel: str | None) -> list[tuple[Any, Any]]:
@@ -45,7 +47,9 @@ def _panels(frame: Any, panel: str | None) -> list[tuple[Any, Any]]:
     return [(value, frame[frame[panel] == value]) for value in frame[panel].drop_duplicates()]
 
 
-def _grid(count: int, width: float, height: float, projection: str | None = None) -> tuple[Any, list[Any]]:
+def _grid(
+    count: int, width: float, height: float, projection: str | None = None
+) -> tuple[Any, list[Any]]:
     pyplot = _pyplot()
     columns = min(count, 3)
     rows = -(-count // columns)
@@ -93,16 +97,22 @@ def plot_mse_distribution(
     _check_columns(results, [metric, *by, panel])
     groups = _panels(results, panel)
     figure, axes = _grid(len(groups), 5.0, 4.2)
-    for ax, (value, part) in zip(axes, groups):
+    for ax, (value, part) in zip(axes, groups, strict=True):
         keys = part[list(by)].drop_duplicates().itertuples(index=False, name=None)
         boxes, names, shares = [], [], []
         for key in keys:
-            mask = np.logical_and.reduce([part[c].to_numpy() == k for c, k in zip(by, key)])
+            mask = np.logical_and.reduce(
+                [part[c].to_numpy() == k for c, k in zip(by, key, strict=True)]
+            )
             values = part.loc[mask, metric].to_numpy(dtype=float)
             positive = values[values > 0]
             boxes.append(np.clip(positive, 1e-300, None) if positive.size else np.array([np.nan]))
             names.append("\n".join(str(k) for k in key))
-            shares.append(float(np.mean(values < threshold)) if threshold is not None and values.size else None)
+            shares.append(
+                float(np.mean(values < threshold))
+                if threshold is not None and values.size
+                else None
+            )
         ax.boxplot(boxes, showfliers=True, flierprops={"markersize": 2})
         ax.set_xticks(range(1, len(names) + 1), names, fontsize=8)
         ax.set_yscale("log")
@@ -112,8 +122,15 @@ def plot_mse_distribution(
             ax.axhline(threshold, color="grey", linestyle="--", linewidth=1)
             for position, share in enumerate(shares, start=1):
                 if share is not None:
-                    ax.annotate(f"{100 * share:.0f}%", (position, 0), xycoords=("data", "axes fraction"),
-                                xytext=(0, 2), textcoords="offset points", ha="center", fontsize=7)
+                    ax.annotate(
+                        f"{100 * share:.0f}%",
+                        (position, 0),
+                        xycoords=("data", "axes fraction"),
+                        xytext=(0, 2),
+                        textcoords="offset points",
+                        ha="center",
+                        fontsize=7,
+                    )
         ax.set_title("" if value is None else f"{panel} = {value}")
     return figure
 
@@ -143,7 +160,8 @@ def plot_coefficient_recovery(
     --------
     >>> import pandas as pd
     >>> frame = pd.DataFrame({"term": ["1", "x1", "1", "x1"], "true": [0.5, -1.0, 0.5, -1.0],
-    ...                       "recovered": [0.45, -0.9, 0.52, -1.1], "constraint": ["l1", "l1", "none", "none"]})
+    ...                       "recovered": [0.45, -0.9, 0.52, -1.1],
+    ...                       "constraint": ["l1", "l1", "none", "none"]})
     >>> len(plot_coefficient_recovery(frame, panel="constraint").axes)
     2
     """
@@ -151,12 +169,14 @@ def plot_coefficient_recovery(
     groups = _panels(coefficients, panel)
     figure, axes = _grid(len(groups), 4.5, 4.2)
     rng = np.random.default_rng(0)
-    for ax, (value, part) in zip(axes, groups):
+    for ax, (value, part) in zip(axes, groups, strict=True):
         if len(part) > max_points:
             part = part.iloc[np.sort(rng.choice(len(part), max_points, replace=False))]
         true = part["true"].to_numpy(dtype=float)
         recovered = part["recovered"].to_numpy(dtype=float)
-        degree = part["term"].astype(str).map(lambda t: 0 if t == "0" else len(t.split(","))).to_numpy()
+        degree = (
+            part["term"].astype(str).map(lambda t: 0 if t == "0" else len(t.split(","))).to_numpy()
+        )
         for d in np.unique(degree):
             mask = degree == d
             ax.scatter(true[mask], recovered[mask], s=6, alpha=0.5, label=f"degree {d}")
@@ -171,7 +191,9 @@ def plot_coefficient_recovery(
     return figure
 
 
-def plot_coefficient_intervals(spread: CoefficientSpread, n: int = 15, *, include_intercept: bool = False) -> Figure:
+def plot_coefficient_intervals(
+    spread: CoefficientSpread, n: int = 15, *, include_intercept: bool = False
+) -> Figure:
     """Mean and interval of the ``n`` largest coefficients across networks trained on the same data.
 
     Parameters
@@ -206,16 +228,21 @@ def plot_coefficient_intervals(spread: CoefficientSpread, n: int = 15, *, includ
     means = spread.mean[order]
     colors = [POSITIVE_COLOR if m >= 0 else NEGATIVE_COLOR for m in means]
     ax.errorbar(
-        means, positions,
+        means,
+        positions,
         xerr=[means - spread.lower[order], spread.upper[order] - means],
-        fmt="none", ecolor="grey", capsize=3,
+        fmt="none",
+        ecolor="grey",
+        capsize=3,
     )
     ax.scatter(means, positions, c=colors, zorder=3)
     for row in range(spread.values.shape[0]):
         ax.scatter(spread.values[row, order], positions, s=6, color="black", alpha=0.3, zorder=2)
     ax.axvline(0.0, color="black", linewidth=0.8)
     ax.set_yticks(positions, [spread.terms[i] for i in order])
-    ax.set_xlabel(f"coefficient: mean and {100 * spread.level:.0f}% interval over {spread.values.shape[0]} networks")
+    ax.set_xlabel(
+        f"coefficient: mean and {100 * spread.level:.0f}% interval over {spread.values.shape[0]} networks"
+    )
     return figure
 
 
@@ -268,9 +295,11 @@ def plot_surfaces(
         surfaces = [model(X).reshape(first.shape) for model in models]
         z_low, z_high = float(surfaces[0].min()), float(surfaces[0].max())
         margin = 0.1 * (z_high - z_low or 1.0)
-        for column, (surface, title) in enumerate(zip(surfaces, titles)):
+        for column, (surface, title) in enumerate(zip(surfaces, titles, strict=False)):
             ax = figure.add_subplot(len(ranges), 3, 3 * row + column + 1, projection="3d")
-            ax.plot_surface(first, second, np.clip(surface, z_low - margin, z_high + margin), cmap="viridis")
+            ax.plot_surface(
+                first, second, np.clip(surface, z_low - margin, z_high + margin), cmap="viridis"
+            )
             ax.set_zlim(z_low - margin, z_high + margin)
             ax.set_title(f"{title}\nx in [{low:g}, {high:g}]", fontsize=9)
             ax.set_xlabel("x1")

@@ -36,7 +36,11 @@ def _morala2021(quick: bool) -> StudyConfig:
         "epochs": 3 if quick else 300,
         "batch_size": 50,
     }
-    grid = {"activation": ["softplus", "tanh", "sigmoid"], "width": [4, 10], "constraint": ["none", "l1"]}
+    grid = {
+        "activation": ["softplus", "tanh", "sigmoid"],
+        "width": [4, 10],
+        "constraint": ["none", "l1"],
+    }
     conversions = [{"max_order": q, "taylor_order": q} for q in (3, 5, 7)]
     return StudyConfig(
         "morala2021-quick" if quick else "morala2021",
@@ -115,5 +119,7 @@ def preset(name: str, *, quick: bool = False) -> StudyConfig:
     1
     """
     if name not in PRESETS:
-        raise ValueError(f"Unknown preset {name!r}; the presets are {sorted(PRESETS)}, or give a TOML file.")
+        raise ValueError(
+            f"Unknown preset {name!r}; the presets are {sorted(PRESETS)}, or give a TOML file."
+        )
     return PRESETS[name](quick)

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
-from ._results import _directory, load_coefficients, load_results, summarise
-from ._runner import CONFIG_FILE
+from .._validation import Interval, check_param
+from ._results import check_threshold, load_coefficients, load_results, summarise
+from ._storage import make_folder, read_config, study_folder
 
 __all__ = ["plot_study"]
 
 
 def _grid_keys(folder: Path, columns: list[str]) -> list[str]:
-    path = folder / CONFIG_FILE
-    if path.is_file():
-        keys = list(json.loads(path.read_text()).get("grid", {}))
-    else:
-        keys = []
+    config = read_config(folder) or {}
+    grid = config.get("grid")
+    keys = list(grid) if isinstance(grid, dict) else []
     return [key for key in keys if key in columns]
 
 
@@ -44,22 +42,53 @@ def plot_study(
     output : path, optional
         Folder for the files; default ``<results>/figures``.
     threshold : float, default=1e-2
+        Finite; the dashed line of the MSE figure and the share in the table.
     dpi : int, default=110
+
+    Returns
+    -------
+    list of Path
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from nn2poly.study import StudyConfig, run_study
+    >>> config = StudyConfig("tiny", data={"n_features": 2, "n": 40},
+    ...                      network={"width": 3, "epochs": 1}, repetitions=2)
+    >>> folder = tempfile.mkdtemp()
+    >>> _ = run_study(config, folder, backend="serial")
+    >>> [path.name for path in plot_study(folder)]  # doctest: +NORMALIZE_WHITESPACE
+    ['mse_network_polynomial.png', 'mse_polynomial_y.png', 'coefficient_recovery.png',
+     'summary.csv']
     """
     import matplotlib.pyplot as pyplot
 
     from ._plots import plot_coefficient_recovery, plot_mse_distribution
 
-    folder = _directory(results)
-    out = Path(output) if output is not None else folder / "figures"
-    out.mkdir(parents=True, exist_ok=True)
+    threshold = check_threshold(threshold, caller="plot_study")
+    dpi = check_param("dpi", dpi, [Interval(int, 1, None)], caller="plot_study")
+    folder = study_folder(results)
     frame = load_results(folder)
     if frame.empty:
         raise ValueError(f"{str(folder)!r} holds no finished runs yet; run the study first.")
+    for column in ("conversion", "taylor_order", "max_order", "setting"):
+        if column not in frame.columns:
+            raise ValueError(
+                f"{str(folder / 'results.csv')!r} has no column {column!r}; it was not written "
+                "by run_study. Give the output folder of a study."
+            )
+    out = make_folder(
+        output if output is not None else folder / "figures", name="output", caller="plot_study"
+    )
     keys = _grid_keys(folder, list(frame.columns))
     several = frame["conversion"].nunique() > 1
     if several:
-        frame = frame.assign(conversion_label=[f"q={t}, Q={m}" for t, m in zip(frame["taylor_order"], frame["max_order"])])
+        frame = frame.assign(
+            conversion_label=[
+                f"q={t}, Q={m}"
+                for t, m in zip(frame["taylor_order"], frame["max_order"], strict=True)
+            ]
+        )
         panel, by = "conversion_label", keys or ["setting"]
     elif len(keys) >= 2:
         panel, by = keys[0], keys[1:]
@@ -68,7 +97,10 @@ def plot_study(
     written = []
     for metric in ("mse_network_polynomial", "mse_polynomial_y"):
         figure = plot_mse_distribution(
-            frame, metric=metric, by=by, panel=panel,
+            frame,
+            metric=metric,
+            by=by,
+            panel=panel,
             threshold=threshold if metric == "mse_network_polynomial" else None,
         )
         path = out / f"{metric}.png"

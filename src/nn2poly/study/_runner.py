@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .._validation import Interval, Options, check_param, invalid_value
 from ._config import StudyConfig
+from ._results import load_results
 from ._single import RunSpec, run_one
+from ._storage import (
+    COEFFICIENTS_FILE,
+    CONFIG_FILE,
+    RESULTS_FILE,
+    CsvSink,
+    finished_runs,
+    make_folder,
+    read_config,
+    repair,
+)
 
 __all__ = ["BACKENDS", "StudyResult", "plan_runs", "run_study"]
 
+#: Where :func:`run_study` can run the runs.
 BACKENDS = ("loky", "dask", "serial")
-RESULTS_FILE = "results.csv"
-COEFFICIENTS_FILE = "coefficients.csv"
-CONFIG_FILE = "config.json"
 
 
 class StudyResult:
@@ -28,6 +37,12 @@ class StudyResult:
     directory : Path
     results_path, coefficients_path : Path
     n_runs, n_done_before, n_new : int
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> StudyResult(Path("runs"), n_runs=8, n_done_before=3, n_new=5)
+    StudyResult('runs', runs=8, before=3, new=5)
     """
 
     def __init__(self, directory: Path, n_runs: int, n_done_before: int, n_new: int) -> None:
@@ -39,9 +54,7 @@ class StudyResult:
         self.n_new = n_new
 
     def frame(self) -> Any:
-        """The result rows as a pandas DataFrame."""
-        from ._results import load_results
-
+        """The result rows as a pandas DataFrame (see :func:`load_results`)."""
         return load_results(self.directory)
 
     def __repr__(self) -> str:
@@ -82,81 +95,15 @@ def plan_runs(config: StudyConfig) -> list[RunSpec]:
     ]
 
 
-def _complete_lines(path: Path) -> None:
-    """Cut a partly written last line (an interrupted write) so appends stay well formed."""
-    if not path.exists():
-        return
-    data = path.read_bytes()
-    if data and not data.endswith(b"\n"):
-        with path.open("r+b") as handle:
-            handle.truncate(data.rfind(b"\n") + 1)
-
-
-def finished_runs(directory: str | os.PathLike[str]) -> set[str]:
-    """Run ids whose result rows are all in ``results.csv`` (the resume set)."""
-    path = Path(directory) / RESULTS_FILE
-    if not path.exists():
-        return set()
-    counts: dict[str, int] = {}
-    expected: dict[str, int] = {}
-    with path.open(newline="") as handle:
-        reader = csv.DictReader(handle)
-        for row in reader:
-            if None in row or any(value is None for value in row.values()):
-                continue  # a malformed (cut) line
-            counts[row["run_id"]] = counts.get(row["run_id"], 0) + 1
-            expected[row["run_id"]] = int(row["n_conversions"])
-    return {run for run, count in counts.items() if count >= expected[run]}
-
-
-class _CsvSink:
-    """Appends rows to a CSV, header once, flushed and synced after every run."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.fields: list[str] | None = None
-        _complete_lines(path)
-        if path.exists() and path.stat().st_size:
-            with path.open(newline="") as handle:
-                self.fields = next(csv.reader(handle), None)
-
-    def write(self, rows: list[dict[str, Any]]) -> None:
-        if not rows:
-            return
-        if self.fields is None:
-            self.fields = list(rows[0])
-            with self.path.open("w", newline="") as handle:
-                csv.writer(handle).writerow(self.fields)
-        missing = set(rows[0]) ^ set(self.fields)
-        if missing:
-            raise ValueError(
-                f"{str(self.path)!r} was written by a study with other columns ({sorted(missing)} differ); "
-                "resume only the same study, or give another output directory."
-            )
-        with self.path.open("a", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=self.fields)
-            writer.writerows({key: _format(value) for key, value in row.items()} for row in rows)
-            handle.flush()
-            os.fsync(handle.fileno())
-
-
-def _format(value: Any) -> Any:
-    """Floats with 8 significant digits keep the files small (a run's numbers are far noisier)."""
-    return format(value, ".8g") if isinstance(value, float) else value
-
-
 def _check_directory(directory: Path, config: StudyConfig) -> None:
     """Refuse to mix two different studies in one directory (repetitions may differ)."""
-    path = directory / CONFIG_FILE
     current = {**json.loads(json.dumps(config.to_dict(), default=str)), "repetitions": None}
-    if path.exists():
-        previous = {**json.loads(path.read_text()), "repetitions": None}
-        if previous != current:
-            raise ValueError(
-                f"{str(directory)!r} holds results of another study configuration; resume the same "
-                "study there (only repetitions may change), or give another output directory."
-            )
-    path.write_text(json.dumps(config.to_dict(), indent=2, default=str))
+    previous = read_config(directory)
+    if previous is not None and {**previous, "repetitions": None} != current:
+        raise ValueError(
+            f"{str(directory)!r} holds results of another study configuration; resume the same "
+            "study there (only repetitions may change), or give another output directory."
+        )
 
 
 def _run_local(specs: list[RunSpec], n_jobs: int) -> Iterator[tuple[list, list]]:
@@ -170,7 +117,24 @@ def _run_local(specs: list[RunSpec], n_jobs: int) -> Iterator[tuple[list, list]]
     yield from parallel(delayed(run_one)(spec) for spec in specs)
 
 
-def _run_dask(specs: list[RunSpec], scheduler: Any, n_jobs: int) -> Iterator[tuple[list, list]]:
+def _connect(scheduler: str, timeout: float) -> Any:
+    """A Dask client of the scheduler at ``scheduler``, or a one-line error after ``timeout`` s."""
+    from distributed import Client
+
+    try:
+        return Client(scheduler, timeout=timeout)
+    except (OSError, TimeoutError) as error:
+        raise ConnectionError(
+            f"No Dask scheduler answered at {scheduler!r} within {timeout:g} s ({error}); "
+            "start one there (dask scheduler), check the address, or leave out the scheduler "
+            "for a local cluster."
+        ) from None
+
+
+def _run_dask(
+    specs: list[RunSpec], scheduler: Any, n_jobs: int, timeout: float
+) -> Iterator[tuple[list, list]]:
+    """Connect (or start a local cluster) now; the runs go when the result is iterated."""
     from distributed import Client, LocalCluster, as_completed
 
     cluster = None
@@ -182,17 +146,21 @@ def _run_dask(specs: list[RunSpec], scheduler: Any, n_jobs: int) -> Iterator[tup
     elif isinstance(scheduler, Client):
         client = scheduler
     else:
-        client = Client(scheduler)
-    try:
-        futures = client.map(run_one, specs, pure=False)
-        for future in as_completed(futures):
-            yield future.result()
-            future.release()
-    finally:
-        if client is not scheduler:
-            client.close()
-        if cluster is not None:
-            cluster.close()
+        client = _connect(scheduler, timeout)
+
+    def stream() -> Iterator[tuple[list, list]]:
+        try:
+            futures = client.map(run_one, specs, pure=False)
+            for future in as_completed(futures):
+                yield future.result()
+                future.release()
+        finally:
+            if client is not scheduler:
+                client.close()
+            if cluster is not None:
+                cluster.close()
+
+    return stream()
 
 
 def run_study(
@@ -203,14 +171,18 @@ def run_study(
     n_jobs: int = 1,
     scheduler: Any = None,
     progress: bool = False,
+    connect_timeout: float = 10.0,
 ) -> StudyResult:
     """Run every unfinished run of ``config``, appending its rows to ``directory/results.csv``.
 
     Rows are written as soon as each run returns, and the file is synced, so an
     interrupted study loses only the runs in flight; calling again with the same
     directory skips the finished runs (resume), and a larger ``repetitions`` adds
-    runs to an existing study. Seeds depend only on the configuration, so the
-    backend and the number of workers never change the numbers.
+    runs to an existing study. Before resuming, the damage an interruption can
+    leave is repaired: a cut last line is removed and a run whose rows were only
+    partly written is dropped, then run again and written once, in full. Seeds
+    depend only on the configuration, so the backend and the number of workers
+    never change the numbers.
 
     Parameters
     ----------
@@ -226,6 +198,9 @@ def run_study(
     scheduler : str, distributed.Client or None
     progress : bool, default=False
         Show a progress bar with an ETA on stderr (rich).
+    connect_timeout : float, default=10.0
+        Seconds to wait for the Dask scheduler at a ``scheduler`` address; then a
+        ``ConnectionError``.
 
     Returns
     -------
@@ -233,27 +208,50 @@ def run_study(
 
     Examples
     --------
-    >>> from nn2poly.study import preset, run_study, load_results
-    >>> result = run_study(preset("tnnls2023", quick=True), "runs/quick")  # doctest: +SKIP
-    >>> load_results(result.directory).groupby("activation")["mse_network_polynomial"].median()  # doctest: +SKIP
+    >>> import tempfile
+    >>> from nn2poly.study import StudyConfig, load_results
+    >>> config = StudyConfig("tiny", data={"n_features": 2, "n": 40},
+    ...                      network={"width": 3, "epochs": 1}, repetitions=2)
+    >>> folder = tempfile.mkdtemp()
+    >>> result = run_study(config, folder, backend="serial")
+    >>> result.n_new, len(load_results(folder))
+    (2, 2)
+    >>> run_study(config.replace(repetitions=3), folder, backend="serial").n_new  # resumes
+    1
     """
-    if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {BACKENDS}; got {backend!r}.")
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:
-        raise ValueError(f"n_jobs must be an int >= 1; got {n_jobs!r}.")
+    caller = "run_study"
+    check_param("config", config, [StudyConfig], caller=caller)
+    check_param("backend", backend, [Options(BACKENDS)], caller=caller)
+    n_jobs = check_param("n_jobs", n_jobs, [Interval(int, 1, None)], caller=caller)
+    check_param("progress", progress, [bool], caller=caller)
+    connect_timeout = check_param(
+        "connect_timeout",
+        connect_timeout,
+        [Interval(float, 0, None, closed="neither")],
+        caller=caller,
+    )
     if scheduler is not None and backend != "dask":
-        raise ValueError(f"scheduler is used only with backend='dask'; got backend={backend!r}.")
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+        raise invalid_value(
+            "scheduler",
+            scheduler,
+            "None unless backend='dask'",
+            caller=caller,
+            fix="Pass backend='dask' to run on a Dask cluster.",
+        )
+    directory = make_folder(directory, name="directory", caller=caller)
     _check_directory(directory, config)
+    repair(directory)  # before anything reads the files
+    (directory / CONFIG_FILE).write_text(
+        json.dumps(config.to_dict(), indent=2, default=str), encoding="utf-8"
+    )
     specs = plan_runs(config)
     done = finished_runs(directory)
     todo = [spec for spec in specs if spec.run_id not in done]
     n_done_before = len(specs) - len(todo)
-    results = _CsvSink(directory / RESULTS_FILE)
-    coefficients = _CsvSink(directory / COEFFICIENTS_FILE)
+    results = CsvSink(directory / RESULTS_FILE)
+    coefficients = CsvSink(directory / COEFFICIENTS_FILE)
     if backend == "dask":
-        stream = _run_dask(todo, scheduler, n_jobs)
+        stream = _run_dask(todo, scheduler, n_jobs, connect_timeout)
     else:
         stream = _run_local(todo, 1 if backend == "serial" else n_jobs)
     n_conversions = len(config.conversions)
@@ -278,7 +276,13 @@ class _Progress:
         if not self.enabled:
             return lambda: None
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         self.bar = Progress(
             "[progress.description]{task.description}",
