@@ -141,6 +141,7 @@ GROUPS = {
         "to_polynomial",
         "TaylorApproximation",
         "FitApproximation",
+        "resolve_approximation",
         "n_monomials",
         "hidden_l1_norms",
     ],
@@ -158,7 +159,9 @@ GROUPS = {
     "Warnings and errors": [
         "InvalidParameterError",
         "InvalidParameterTypeError",
+        "FitDataError",
         "MemoryLimitError",
+        "NonFiniteCoefficientsError",
         "NotAnalyticError",
         "UnknownActivationError",
         "TaylorAccuracyWarning",
