@@ -202,32 +202,22 @@ def _apply(step: Any, values: FloatArray) -> FloatArray:
 
 
 def _locate(model: Any, read: list[tuple[str, Any, Any]], rtol: float, X: FloatArray) -> str | None:
-    """The first module whose output differs from what its reading computes on its input."""
-    captured: dict[int, tuple[Any, Any]] = {}
+    """The first module whose output differs from what its reading computes on its input.
 
-    def hook(index: int) -> Any:
-        def record(module: Any, inputs: Any, output: Any) -> None:
-            captured.setdefault(index, (inputs[0], output))
-
-        return record
-
-    handles = [module.register_forward_hook(hook(i)) for i, (_, module, _) in enumerate(read)]
-    try:
-        with _inference(model):
-            model(_input_tensor(model, X))
-    except (RuntimeError, TypeError, ValueError):
-        return None
-    finally:
-        for handle in handles:
-            handle.remove()
-    for index, (where, _, step) in enumerate(read):
-        if index not in captured:
-            return f"{where} (never called by the model's forward)"
-        given, output = captured[index]
-        expected = numpy_of(output).reshape(len(X), -1)
-        got = _apply(step, numpy_of(given).reshape(len(X), -1))
-        if disagreement(expected, got, rtol) > 1.0:
-            return where
+    The modules form a chain, so each one is run on the previous one's output.
+    """
+    with _inference(model):
+        values = _input_tensor(model, X)
+        for where, module, step in read:
+            try:
+                output = module(values)
+            except (RuntimeError, TypeError, ValueError):
+                return where
+            expected = numpy_of(output).reshape(len(X), -1)
+            got = _apply(step, numpy_of(values).reshape(len(X), -1))
+            if disagreement(expected, got, rtol) > 1.0:
+                return where
+            values = output
     return None
 
 
