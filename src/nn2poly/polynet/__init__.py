@@ -39,7 +39,6 @@ from ._loss import GATES, LossPolynomial, gate_data
 from ._network import PolynomialNetwork, seed_network
 from ._newton import random_starts, solve_newton
 from ._results import SolverResult
-from ._sparse import SparsePolynomial
 from ._study import SOLVERS, ComparisonRow, run_solver, solve_gates
 
 __all__ = [
@@ -52,7 +51,6 @@ __all__ = [
     "PolynomialActivation",
     "PolynomialNetwork",
     "SolverResult",
-    "SparsePolynomial",
     "boolean_reduction",
     "classify_point",
     "deduplicate",

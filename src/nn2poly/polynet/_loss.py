@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .._polynomial import Polynomial
+from .._powers import monomial_values
+from .._powers_arithmetic import align, derivative
 from ._derivatives import output_jets
 from ._network import PolynomialNetwork
-from ._sparse import SparsePolynomial
 
-__all__ = ["LossPolynomial", "gate_data", "GATES"]
+__all__ = ["GATES", "LossPolynomial", "gate_data"]
 
 FloatArray = NDArray[np.float64]
 
@@ -50,9 +53,11 @@ class LossPolynomial:
     """``L(theta) = sum_i (f(x_i; theta) - y_i)^2`` as an exact polynomial in the weights.
 
     Built with sympy's sparse polynomial rings over the rationals (every float in
-    the data is taken at its exact binary value). The residual of each sample is
-    kept as a :class:`SparsePolynomial`, so value, gradient and Hessian are exact
-    and fast: ``grad L = 2 sum r_i grad f_i``,
+    the data is taken at its exact binary value). The network's output on every
+    sample is kept as one :class:`nn2poly.Polynomial` in the weights with one
+    output per sample (``outputs``), and its partial derivatives as
+    ``(powers, coef)`` arrays, so value, gradient and Hessian are exact and
+    fast: ``grad L = 2 sum r_i grad f_i``,
     ``hess L = 2 sum (grad f_i grad f_i^T + r_i hess f_i)``.
 
     Parameters
@@ -81,8 +86,8 @@ class LossPolynomial:
     y: FloatArray
     variable_order: tuple[int, ...]
     residual_elements: tuple[Any, ...] = field(repr=False)
-    outputs: tuple[SparsePolynomial, ...] = field(repr=False)
-    _output_derivatives: tuple[tuple[SparsePolynomial, ...], ...] = field(repr=False)
+    outputs: Polynomial = field(repr=False)
+    _output_derivatives: tuple[tuple[NDArray[np.int64], FloatArray], ...] = field(repr=False)
 
     @classmethod
     def build(
@@ -92,7 +97,7 @@ class LossPolynomial:
         y: ArrayLike,
         *,
         variable_order: Sequence[int] | None = None,
-    ) -> "LossPolynomial":
+    ) -> LossPolynomial:
         """Expand the network on every sample (see the class docstring)."""
         from sympy import QQ
         from sympy.polys.rings import ring
@@ -115,15 +120,19 @@ class LossPolynomial:
         canonical = [None] * n
         for position, k in enumerate(order):
             canonical[k] = symbols[position]
-        residuals, outputs, derivatives = [], [], []
-        for sample, target in zip(X, y):
+        residuals, powers, coefs = [], [], []
+        for sample, target in zip(X, y, strict=True):
             inputs = [polynomial_ring(_to_rational(v)) for v in sample]
             output = polynomial_ring(network.propagate(inputs, canonical))
             residuals.append(output - polynomial_ring(_to_rational(target)))
-            sparse = SparsePolynomial.from_ring_element(output, n)
-            outputs.append(sparse)
-            derivatives.append(tuple(sparse.derivative(p) for p in range(n)))
-        return cls(network, X, y, order, tuple(residuals), tuple(outputs), tuple(derivatives))
+            terms = list(output.terms())
+            powers.append(np.array([m for m, _ in terms], dtype=np.int64).reshape(len(terms), n))
+            coefs.append(np.array([float(c) for _, c in terms], dtype=np.float64))
+        union, columns = align(powers, coefs)
+        coef = np.stack(columns, axis=1) if columns else np.zeros((0, 0))
+        outputs = Polynomial(union, coef, feature_names=names)
+        derivatives = tuple(derivative(union, coef, k) for k in range(n))
+        return cls(network, X, y, order, tuple(residuals), outputs, derivatives)
 
     # --------------------------------------------------------------- symbolic
     @property
@@ -172,11 +181,19 @@ class LossPolynomial:
     # ---------------------------------------------------------------- numeric
     def residuals(self, theta: ArrayLike) -> FloatArray:
         """``f(x_i; theta) - y_i`` for every sample (theta in this variable order)."""
-        return np.array([out.value(theta) for out in self.outputs]) - self.y
+        point = np.asarray(theta, dtype=float).reshape(1, -1)
+        return self.outputs.decision_function(point)[0] - self.y
 
     def output_jacobian(self, theta: ArrayLike) -> FloatArray:
         """``d f(x_i) / d theta_k`` from the expanded polynomials, shape (n_samples, n_variables)."""
-        return np.array([out.gradient(theta) for out in self.outputs])
+        point = np.asarray(theta, dtype=float).reshape(1, -1)
+        return np.stack(
+            [
+                (monomial_values(powers, point) @ coef)[0]
+                for powers, coef in self._output_derivatives
+            ],
+            axis=1,
+        )
 
     def value(self, theta: ArrayLike) -> float:
         """Loss at ``theta``, evaluated from the expanded polynomial."""
@@ -191,11 +208,15 @@ class LossPolynomial:
         """Hessian differentiated term by term from the expanded polynomial."""
         r = self.residuals(theta)
         jacobian = self.output_jacobian(theta)
-        result = 2.0 * jacobian.T @ jacobian
-        for residual, derivatives in zip(r, self._output_derivatives):
-            second = np.array([d.gradient(theta) for d in derivatives])
-            result += residual * (second + second.T)
-        return result
+        point = np.asarray(theta, dtype=float).reshape(1, -1)
+        n = self.n_variables
+        second = np.empty((n, n, len(r)))  # d2 f_i / d theta_k d theta_l
+        for k, (powers, coef) in enumerate(self._output_derivatives):
+            for m in range(n):
+                d_powers, d_coef = derivative(powers, coef, m)
+                second[k, m] = (monomial_values(d_powers, point) @ d_coef)[0]
+        curvature = second @ r
+        return 2.0 * jacobian.T @ jacobian + (curvature + curvature.T)
 
     def _jets(self, theta: ArrayLike, hessian: bool) -> tuple[FloatArray, FloatArray, Any]:
         canonical = self.to_canonical(theta)
