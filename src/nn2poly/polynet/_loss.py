@@ -74,7 +74,8 @@ class LossPolynomial:
     Examples
     --------
     >>> from nn2poly.polynet import PolynomialNetwork, gate_data
-    >>> loss = LossPolynomial.build(PolynomialNetwork(2, (), "identity", use_bias=False), *gate_data("xor"))
+    >>> network = PolynomialNetwork(2, (), "identity", use_bias=False)
+    >>> loss = LossPolynomial.build(network, *gate_data("xor"))
     >>> print(loss.expression())
     2*w1_1_1**2 + 2*w1_1_1*w1_2_1 - 2*w1_1_1 + 2*w1_2_1**2 - 2*w1_2_1 + 2
     >>> round(loss.value([1 / 3, 1 / 3]), 12)
@@ -185,7 +186,7 @@ class LossPolynomial:
         return self.outputs.decision_function(point)[0] - self.y
 
     def output_jacobian(self, theta: ArrayLike) -> FloatArray:
-        """``d f(x_i) / d theta_k`` from the expanded polynomials, shape (n_samples, n_variables)."""
+        """``d f(x_i) / d theta_k`` from the expanded polynomials, (n_samples, n_variables)."""
         point = np.asarray(theta, dtype=float).reshape(1, -1)
         return np.stack(
             [
