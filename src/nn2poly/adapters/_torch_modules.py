@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..activations import activation_for, framework_names
+from ..activations import activation_for, framework_names, get_activation
 
 __all__ = [
     "SUPPORTED_MODULES",
@@ -160,8 +160,7 @@ def _setting(module: Any, name: str, where: str) -> Any:
 def _check_softplus(module: Any, where: str) -> None:
     beta = float(_setting(module, "beta", where))
     threshold = float(_setting(module, "threshold", where))
-    if beta <= 0:
-        raise ValueError(f"{where}: Softplus beta must be positive; got {beta!r}.")
+    get_activation("softplus", beta=beta)  # beta within the range the series needs
     gap = math.log1p(math.exp(-threshold)) / beta if threshold < 700 else 0.0
     if gap > SOFTPLUS_GAP:
         raise ValueError(
