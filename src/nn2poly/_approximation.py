@@ -91,8 +91,11 @@ def check_orders_type(orders: object, *, caller: str) -> None:
         or (isinstance(orders, Sequence) and not isinstance(orders, (str, bytes)))
     ):
         raise invalid_value(
-            "orders", orders, "None, an int or a list with one int per layer",
-            caller=caller, type_error=True,
+            "orders",
+            orders,
+            "None, an int or a list with one int per layer",
+            caller=caller,
+            type_error=True,
         )
 
 
@@ -146,13 +149,19 @@ def resolve_taylor_orders(
         taylor_orders = taylor_orders.tolist()
     if isinstance(taylor_orders, (str, bytes)) or not isinstance(taylor_orders, Sequence):
         raise invalid_value(
-            name, taylor_orders, "None, an int or a list with one int per layer",
-            caller=caller, fix=fix, type_error=True,
+            name,
+            taylor_orders,
+            "None, an int or a list with one int per layer",
+            caller=caller,
+            fix=fix,
+            type_error=True,
         )
     orders = list(taylor_orders)
     if len(orders) != n_layers:
         raise invalid_value(
-            name, taylor_orders, f"a list of {n_layers} orders, one per layer",
+            name,
+            taylor_orders,
+            f"a list of {n_layers} orders, one per layer",
             caller=caller,
             fix=f"{name} has {len(orders)} entries but the network has {n_layers} "
             f"layers (activations {list(network.activations)}); give one order per layer, "

@@ -44,7 +44,10 @@ def check_max_order(max_order: object, *, caller: str = "to_polynomial") -> int:
     """
     return int(
         check_param(
-            "max_order", max_order, [Interval(int, 1, None)], caller=caller,
+            "max_order",
+            max_order,
+            [Interval(int, 1, None)],
+            caller=caller,
             fix="max_order is the largest total degree kept, e.g. 3.",
         )
     )

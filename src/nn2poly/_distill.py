@@ -81,7 +81,10 @@ def distill(
     n_terms = n_monomials(network.n_inputs, max_order)
     if X.shape[0] < n_terms:
         raise invalid_value(
-            "data", X, f"an array with at least {n_terms} samples (rows)", caller="distill",
+            "data",
+            X,
+            f"an array with at least {n_terms} samples (rows)",
+            caller="distill",
             fix=f"At max_order={max_order} distill fits {n_terms} coefficients per output; pass "
             "more samples or lower max_order.",
         )

@@ -188,7 +188,9 @@ class FitApproximation:
         >>> float(abs(np.polyval(coefficients[0, ::-1], 1.0) - np.tanh(1.0))) < 0.05
         True
         """
-        orders = resolve_taylor_orders(network, self.orders, name="orders", caller="FitApproximation")
+        orders = resolve_taylor_orders(
+            network, self.orders, name="orders", caller="FitApproximation"
+        )
         layers = network.layers
         identity = tuple(
             get_activation(layer.activation).is_linear and orders[index] >= 1
@@ -269,7 +271,7 @@ class FittedLayers:
         width = max([network.n_inputs, *network.widths])
         per_layer = max(
             (min(degree, basis_degree) + 1) * (n_terms * layer.n_out + 2 * n_samples)
-            for degree, layer in zip(self.degrees, network.layers)
+            for degree, layer in zip(self.degrees, network.layers, strict=True)
         )
         # monomial matrix and its temporaries, the powers T_Q[v^k] and one
         # neuron's columns, the network's true activations (two layers' worth)

@@ -158,7 +158,6 @@ class _ThreadedKernel:
 _horner_step_kernel = _ThreadedKernel(_horner_step)
 
 
-
 def horner_step(v, h_old, h_new, constant, indptr, left, right, n_rows):  # type: ignore[no-untyped-def]
     """``h_new = constant + v * h_old`` on the rows ``o < n_rows``.
 
@@ -187,8 +186,6 @@ def _evaluate_monomials(X, variables, coef, out):  # type: ignore[no-untyped-def
                 value *= X[i, var]
             for k in range(n_outputs):
                 out[i, k] += coef[t, k] * value
-
-
 
 
 def _affine_power_terms(parent, last, multinomials, offsets, linear, d, out, top):  # type: ignore[no-untyped-def]

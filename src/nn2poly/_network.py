@@ -36,23 +36,37 @@ def _as_float_array(value: ArrayLike, *, name: str, ndim: int) -> NDArray[np.flo
         array = None if complex_values else np.array(raw, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise invalid_value(
-            name, value, "a numeric array", subject=name, type_error=True,
+            name,
+            value,
+            "a numeric array",
+            subject=name,
+            type_error=True,
             fix=f"numpy cannot convert it to float64 ({exc}).",
         ) from None
     if array is None:
         raise invalid_value(
-            name, value, "a real-valued array", subject=name, type_error=True,
+            name,
+            value,
+            "a real-valued array",
+            subject=name,
+            type_error=True,
             fix="It is complex; weights and biases must be real numbers.",
         )
     if array.ndim != ndim:
         raise invalid_value(
-            name, array, f"a {ndim}-D array", subject=name,
+            name,
+            array,
+            f"a {ndim}-D array",
+            subject=name,
             fix="Reshape it to (n_in, n_out)." if ndim == 2 else "Reshape it to (n_out,).",
         )
     if not np.all(np.isfinite(array)):
         bad = np.argwhere(~np.isfinite(array))[0]
         raise invalid_value(
-            name, array, "finite", subject=name,
+            name,
+            array,
+            "finite",
+            subject=name,
             fix=f"It contains a non-finite value ({array[tuple(bad)]!r} at index "
             f"{tuple(int(i) for i in bad)}); every weight and bias must be finite.",
         )
@@ -94,17 +108,26 @@ class Dense:
         bias = _as_float_array(self.bias, name=f"{label} bias", ndim=1)
         if bias.shape[0] != weight.shape[1]:
             raise invalid_value(
-                "bias", bias, f"an array of shape ({weight.shape[1]},)", subject=f"{label} bias",
+                "bias",
+                bias,
+                f"an array of shape ({weight.shape[1]},)",
+                subject=f"{label} bias",
                 fix=f"The weight has shape {weight.shape}; the bias needs one entry per output "
                 "neuron.",
             )
         if weight.shape[0] == 0 or weight.shape[1] == 0:
             raise invalid_value(
-                "weight", weight, "a matrix with no empty dimension", subject=f"{label} weight",
+                "weight",
+                weight,
+                "a matrix with no empty dimension",
+                subject=f"{label} weight",
                 fix="A layer needs at least one input and one neuron.",
             )
         check_param(
-            "activation", self.activation, [str], subject=f"{label} activation",
+            "activation",
+            self.activation,
+            [str],
+            subject=f"{label} activation",
             fix=f"It is a {type(self.activation).__name__}; give an activation name such as "
             "'tanh' (see nn2poly.available_activations()).",
         )
@@ -172,20 +195,28 @@ class Network:
         layers = tuple(self.layers)
         if not layers:
             raise invalid_value(
-                "layers", self.layers, "a sequence of at least one layer", caller="Network",
+                "layers",
+                self.layers,
+                "a sequence of at least one layer",
+                caller="Network",
                 fix="A Network needs at least one layer.",
             )
         for index, layer in enumerate(layers):
             check_param(
-                f"layers[{index}]", layer, [InstanceOf((Dense,), "an nn2poly.Dense")],
-                caller="Network", fix="Every layer must be a nn2poly.Dense.",
+                f"layers[{index}]",
+                layer,
+                [InstanceOf((Dense,), "an nn2poly.Dense")],
+                caller="Network",
+                fix="Every layer must be a nn2poly.Dense.",
             )
         for index in range(1, len(layers)):
             previous, current = layers[index - 1], layers[index]
             if current.n_in != previous.n_out:
                 raise invalid_value(
-                    f"layers[{index}]", current.weight,
-                    f"a layer with {previous.n_out} inputs", caller="Network",
+                    f"layers[{index}]",
+                    current.weight,
+                    f"a layer with {previous.n_out} inputs",
+                    caller="Network",
                     fix=f"layer {index} expects {current.n_in} inputs (weight shape "
                     f"{current.weight.shape}) but layer {index - 1} has {previous.n_out} "
                     f"outputs (weight shape {previous.weight.shape}); the shapes must chain.",
@@ -226,38 +257,47 @@ class Network:
             weights = [weights]
         if not isinstance(weights, Sequence) or isinstance(weights, (str, bytes)):
             raise invalid_value(
-                "weights", weights, "a list of (n_in + 1, n_out) matrices, one per layer",
-                subject=f"{caller}: weights", type_error=True,
+                "weights",
+                weights,
+                "a list of (n_in + 1, n_out) matrices, one per layer",
+                subject=f"{caller}: weights",
+                type_error=True,
                 fix=f"It is a {type(weights).__name__}.",
             )
         if isinstance(activations, str):
             activations = [activations] * len(weights)
-        if not isinstance(activations, Sequence) or not all(isinstance(a, str) for a in activations):
+        if not isinstance(activations, Sequence) or not all(
+            isinstance(a, str) for a in activations
+        ):
             raise invalid_value(
-                "activations", activations,
+                "activations",
+                activations,
                 "a str (one activation for every layer) or a list with one name per layer",
-                caller=caller, type_error=True,
+                caller=caller,
+                type_error=True,
             )
         activations = list(activations)
         if len(activations) != len(weights):
             raise invalid_value(
-                "activations", activations, f"a list of {len(weights)} names, one per layer",
+                "activations",
+                activations,
+                f"a list of {len(weights)} names, one per layer",
                 caller=caller,
                 fix=f"Got {len(weights)} weight matrices but {len(activations)} activations; "
                 "give one activation per layer, output layer included.",
             )
         layers = []
-        for index, (matrix, activation) in enumerate(zip(weights, activations)):
+        for index, (matrix, activation) in enumerate(zip(weights, activations, strict=True)):
             array = _as_float_array(matrix, name=f"layer {index} weights", ndim=2)
             if array.shape[0] < 2:
                 raise invalid_value(
-                    f"weights[{index}]", array, "a matrix of shape (n_in + 1, n_out)",
+                    f"weights[{index}]",
+                    array,
+                    "a matrix of shape (n_in + 1, n_out)",
                     caller=caller,
                     fix="The layout needs the bias in row 0 and at least one input row.",
                 )
-            layers.append(
-                Dense(array[1:], array[0], activation, _name=f"layer {index}")
-            )
+            layers.append(Dense(array[1:], array[0], activation, _name=f"layer {index}"))
         return cls(tuple(layers))
 
     def to_weights(self) -> list[NDArray[np.float64]]:
@@ -291,14 +331,14 @@ class Network:
         if not isinstance(other, Network):
             return NotImplemented
         return len(self.layers) == len(other.layers) and all(
-            a == b for a, b in zip(self.layers, other.layers)
+            a == b for a, b in zip(self.layers, other.layers, strict=True)
         )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         shape = " -> ".join(
-            [str(self.n_inputs)] + [f"{l.n_out}[{l.activation}]" for l in self.layers]
+            [str(self.n_inputs)] + [f"{layer.n_out}[{layer.activation}]" for layer in self.layers]
         )
         return f"Network({shape})"
 

@@ -29,17 +29,17 @@ def hidden_l1_norms(network: Network) -> list[NDArray[np.float64]]:
     Examples
     --------
     >>> import numpy as np
-    >>> net = Network.from_weights([np.array([[0.1, 0.5], [0.2, -0.5]]), np.ones((3, 1))], ["tanh", "linear"])
+    >>> net = Network.from_weights(
+    ...     [np.array([[0.1, 0.5], [0.2, -0.5]]), np.ones((3, 1))], ["tanh", "linear"]
+    ... )
     >>> [norms.round(3).tolist() for norms in hidden_l1_norms(net)]
     [[0.3, 1.0]]
     """
-    return [
-        np.abs(layer.bias) + np.abs(layer.weight).sum(axis=0) for layer in network.layers[:-1]
-    ]
+    return [np.abs(layer.bias) + np.abs(layer.weight).sum(axis=0) for layer in network.layers[:-1]]
 
 
 def largest_hidden_l1_norm(network: Network) -> tuple[float, int]:
-    """The largest hidden-neuron l1 norm and the index of its layer ((0.0, -1) if no hidden layer)."""
+    """The largest hidden-neuron l1 norm and its layer's index ((0.0, -1) without hidden layers)."""
     best, where = 0.0, -1
     for index, norms in enumerate(hidden_l1_norms(network)):
         if norms.size and float(norms.max()) > best:
@@ -59,9 +59,7 @@ def expanded_l1_norms(network: Network) -> list[NDArray[np.float64]]:
     return norms
 
 
-def largest_expanded_l1_norm(
-    network: Network, skip: list[bool] | None = None
-) -> tuple[float, int]:
+def largest_expanded_l1_norm(network: Network, skip: list[bool] | None = None) -> tuple[float, int]:
     """The largest l1 norm among expanded neurons and its layer ((0.0, -1) if none).
 
     ``skip[l]`` leaves layer ``l`` out (e.g. an exact polynomial expansion).

@@ -15,7 +15,9 @@ __all__ = ["APPROXIMATION_CONSTRAINTS", "resolve_approximation"]
 
 APPROXIMATION_CONSTRAINTS: list[Any] = [
     Options({"taylor", "fit"}),
-    InstanceOf((TaylorApproximation, FitApproximation), "a TaylorApproximation or FitApproximation"),
+    InstanceOf(
+        (TaylorApproximation, FitApproximation), "a TaylorApproximation or FitApproximation"
+    ),
 ]
 
 
@@ -50,20 +52,28 @@ def resolve_approximation(
     (5, 1)
     """
     approximation = check_param(
-        "approximation", approximation, APPROXIMATION_CONSTRAINTS, caller=caller,
+        "approximation",
+        approximation,
+        APPROXIMATION_CONSTRAINTS,
+        caller=caller,
         fix="For example approximation='fit' with data=X_train.",
     )
     if isinstance(approximation, str):
         resolve_taylor_orders(network, taylor_orders, caller=caller)  # named as the caller's
         center = check_param(
-            "taylor_center", taylor_center, CENTER_CONSTRAINTS, caller=caller,
+            "taylor_center",
+            taylor_center,
+            CENTER_CONSTRAINTS,
+            caller=caller,
             fix="Use 0.0 (NN2Poly) or 'local'.",
         )
         if approximation == "taylor":
             if data is not None or interval is not None:
                 name = data_name if data is not None else "interval"
                 raise invalid_value(
-                    name, data if data is not None else interval, "None",
+                    name,
+                    data if data is not None else interval,
+                    "None",
                     caller=caller,
                     fix=f"{data_name} and interval are used by approximation='fit' only; drop "
                     "them, or pass approximation='fit'.",
@@ -72,7 +82,9 @@ def resolve_approximation(
         else:
             if center != 0.0:
                 raise invalid_value(
-                    "taylor_center", taylor_center, "0.0 with approximation='fit'",
+                    "taylor_center",
+                    taylor_center,
+                    "0.0 with approximation='fit'",
                     caller=caller,
                     fix="taylor_center applies to approximation='taylor' only; "
                     "approximation='fit' places each polynomial where the potentials are. Drop "
@@ -89,7 +101,9 @@ def resolve_approximation(
         for name, (value, is_given) in given.items():
             if is_given:
                 raise invalid_value(
-                    name, value, "left at its default when approximation is an object",
+                    name,
+                    value,
+                    "left at its default when approximation is an object",
                     caller=caller,
                     fix=f"Pass the option to {type(approximation).__name__}(...) instead.",
                 )

@@ -70,7 +70,10 @@ class TaylorApproximation:
     def __post_init__(self) -> None:
         check_orders_type(self.orders, caller="TaylorApproximation")
         center = check_param(
-            "center", self.center, CENTER_CONSTRAINTS, caller="TaylorApproximation",
+            "center",
+            self.center,
+            CENTER_CONSTRAINTS,
+            caller="TaylorApproximation",
             fix="Use 0.0 (NN2Poly) or 'local'.",
         )
         object.__setattr__(self, "center", center)
@@ -86,7 +89,9 @@ class TaylorApproximation:
         >>> TaylorApproximation(5).bind(net, 3).orders
         (5, 1)
         """
-        orders = resolve_taylor_orders(network, self.orders, name="orders", caller="TaylorApproximation")
+        orders = resolve_taylor_orders(
+            network, self.orders, name="orders", caller="TaylorApproximation"
+        )
         bound = TaylorLayers(orders, self.center)
         for index, layer in enumerate(network.layers):
             if not bound.is_identity(index, layer):
@@ -150,7 +155,7 @@ class TaylorLayers:
         exact = [
             (get_activation(layer.activation).polynomial_degree or order + 1) <= order
             or self.is_identity(index, layer)
-            for index, (layer, order) in enumerate(zip(network.layers, self.orders))
+            for index, (layer, order) in enumerate(zip(network.layers, self.orders, strict=True))
         ]
         if isinstance(self.center, str) or self.center == 0.0:
             _warn_if_unconstrained(network, exact, stacklevel + 2)

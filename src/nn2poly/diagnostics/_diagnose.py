@@ -139,7 +139,8 @@ class Diagnosis:
         lines = [
             f"Fidelity of the polynomial (approximation={self.approximation!r}, "
             f"max_order={self.max_order}) to the network on the data:",
-            f"  R^2 = {self.r2:.6g}   MSE = {self.mse:.4g}   max |error| = {self.max_abs_error:.4g}",
+            f"  R^2 = {self.r2:.6g}   MSE = {self.mse:.4g}   "
+            f"max |error| = {self.max_abs_error:.4g}",
         ]
         if self.class_agreement is not None:
             lines.append(f"  class agreement = {100 * self.class_agreement:.2f} %")
@@ -171,7 +172,7 @@ def _r2(truth: FloatArray, prediction: FloatArray) -> float:
     residual = np.sum((truth - prediction) ** 2, axis=0)
     total = np.sum((truth - truth.mean(axis=0)) ** 2, axis=0)
     scores = []
-    for sse, sst in zip(residual, total):
+    for sse, sst in zip(residual, total, strict=True):
         if sst > 0:
             scores.append(1.0 - sse / sst)
         else:
@@ -271,14 +272,17 @@ def diagnose(
     network = adapted.network
     X = check_data(data, network.n_inputs)
     polynomial = check_param(
-        "polynomial", polynomial, [InstanceOf((Polynomial,), "an nn2poly.Polynomial"), None],
+        "polynomial",
+        polynomial,
+        [InstanceOf((Polynomial,), "an nn2poly.Polynomial"), None],
         caller=caller,
     )
     if max_order is None:
         max_order = polynomial.degree if polynomial is not None else 2
     max_order = check_max_order(max_order, caller=caller)
-    tolerance = check_param("tolerance", tolerance, [Interval(float, 0, None, "neither")],
-                            caller=caller)
+    tolerance = check_param(
+        "tolerance", tolerance, [Interval(float, 0, None, "neither")], caller=caller
+    )
     n_worst = check_param("n_worst", n_worst, [Interval(int, 0, None)], caller=caller)
     memory_limit = check_limit("memory_limit", memory_limit, caller=caller)
     if approximation == "fit" and fit_data is None and interval is None:
@@ -301,7 +305,8 @@ def diagnose(
         polynomial = converted
     if polynomial.n_features != network.n_inputs or polynomial.n_outputs != network.n_outputs:
         raise invalid_value(
-            "polynomial", polynomial,
+            "polynomial",
+            polynomial,
             f"a polynomial in {network.n_inputs} features with {network.n_outputs} outputs",
             caller=caller,
             fix=f"It has {polynomial.n_features} features and {polynomial.n_outputs} outputs; "
@@ -311,7 +316,7 @@ def diagnose(
     degree = converted.degree
     potentials = network.pre_activations(X)
     layers = []
-    for index, (layer, u) in enumerate(zip(network.layers, potentials)):
+    for index, (layer, u) in enumerate(zip(network.layers, potentials, strict=True)):
         activation = get_activation(layer.activation)
         ranges = np.column_stack([u.min(axis=0), u.max(axis=0)])
         quantiles = np.quantile(u, QUANTILES)
@@ -319,8 +324,20 @@ def diagnose(
         if polynomials is None:
             zeros = np.zeros(layer.n_out)
             layers.append(
-                LayerDiagnosis(index, activation.name, True, quantiles, ranges, 0.0, zeros,
-                               zeros.copy(), (), None, None, u)
+                LayerDiagnosis(
+                    index,
+                    activation.name,
+                    True,
+                    quantiles,
+                    ranges,
+                    0.0,
+                    zeros,
+                    zeros.copy(),
+                    (),
+                    None,
+                    None,
+                    u,
+                )
             )
             continue
         constants = kept[index].input.coef[0].copy()
@@ -328,7 +345,10 @@ def diagnose(
         top = min(coefficients.shape[1] - 1, degree)
         effective = taylor_shift(coefficients, constants - centers, top)
         values = np.column_stack(
-            [np.polynomial.polynomial.polyval(u[:, j] - constants[j], effective[j]) for j in range(layer.n_out)]
+            [
+                np.polynomial.polynomial.polyval(u[:, j] - constants[j], effective[j])
+                for j in range(layer.n_out)
+            ]
         )
         with np.errstate(invalid="ignore", over="ignore"):
             error = np.abs(values - activation.evaluate(u))
@@ -339,8 +359,18 @@ def diagnose(
         order = np.lexsort((-worst_error, -share))
         layers.append(
             LayerDiagnosis(
-                index, activation.name, False, quantiles, ranges, float(off.mean()), share,
-                worst_error, tuple(int(j) for j in order[:n_worst]), constants, effective, u,
+                index,
+                activation.name,
+                False,
+                quantiles,
+                ranges,
+                float(off.mean()),
+                share,
+                worst_error,
+                tuple(int(j) for j in order[:n_worst]),
+                constants,
+                effective,
+                u,
             )
         )
     truth = network.forward(X)
@@ -355,8 +385,17 @@ def diagnose(
             np.mean(_classes(truth, polynomial.link) == _classes(prediction, polynomial.link))
         )
     return Diagnosis(
-        tuple(layers), _r2(truth, prediction), mse, max_abs, agreement,
-        approximation if isinstance(approximation, str)
-        else "fit" if isinstance(approximation, FitApproximation) else "taylor",
-        max_order, float(tolerance), polynomial,
+        tuple(layers),
+        _r2(truth, prediction),
+        mse,
+        max_abs,
+        agreement,
+        approximation
+        if isinstance(approximation, str)
+        else "fit"
+        if isinstance(approximation, FitApproximation)
+        else "taylor",
+        max_order,
+        float(tolerance),
+        polynomial,
     )

@@ -23,6 +23,7 @@ class Diagnosis(Protocol):
     max_order: int
     tolerance: float
 
+
 __all__ = ["plot_activation_fit"]
 
 
@@ -114,8 +115,13 @@ def plot_activation_fit(
     counts, edges = np.histogram(potentials, bins=min(60, max(10, potentials.size // 20)))
     heights = counts / max(counts.max(), 1) * 0.3 * span
     ax.fill_between(
-        np.repeat(edges, 2)[1:-1], bottom, bottom + np.repeat(heights, 2),
-        color="0.8", step=None, label="potentials (density)", zorder=1,
+        np.repeat(edges, 2)[1:-1],
+        bottom,
+        bottom + np.repeat(heights, 2),
+        color="0.8",
+        step=None,
+        label="potentials (density)",
+        zorder=1,
     )
     ax.plot(grid, curve, color="black", linewidth=2.2, label=activation.name, zorder=3)
     colours = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["C0"])
@@ -125,10 +131,22 @@ def plot_activation_fit(
             values = info.polynomial_values(grid, j)
             inside = (grid >= info.neuron_ranges[j, 0]) & (grid <= info.neuron_ranges[j, 1])
             label = f"neuron {j} ({100 * info.neuron_share_off[j]:.0f}% off)"
-            ax.plot(grid, np.where(inside, values, np.nan), color=colour, linewidth=1.3,
-                    label=label, zorder=2)
-            ax.plot(grid, np.where(inside, np.nan, values), color=colour, linewidth=1.0,
-                    linestyle=":", zorder=2)
+            ax.plot(
+                grid,
+                np.where(inside, values, np.nan),
+                color=colour,
+                linewidth=1.3,
+                label=label,
+                zorder=2,
+            )
+            ax.plot(
+                grid,
+                np.where(inside, np.nan, values),
+                color=colour,
+                linewidth=1.0,
+                linestyle=":",
+                zorder=2,
+            )
     ax.set_ylim(bottom, top)
     ax.set_xlim(grid[0], grid[-1])
     ax.set_xlabel("potential (pre-activation)")
@@ -140,4 +158,3 @@ def plot_activation_fit(
     )
     ax.legend(loc="upper left", fontsize="small")
     return figure
-

@@ -128,10 +128,7 @@ class L1Constraint:
             weight = linear.weight
             bias = linear.bias if linear.bias is not None else torch.zeros_like(weight[:, 0])
             vectors = torch.cat([bias[:, None], weight], dim=1)
-            if self.mode == "l1":
-                vectors = l1_rescale(vectors)
-            else:
-                vectors = l1_project(vectors)
+            vectors = l1_rescale(vectors) if self.mode == "l1" else l1_project(vectors)
             if linear.bias is not None:
                 linear.bias.copy_(vectors[:, 0])
             weight.copy_(vectors[:, 1:])

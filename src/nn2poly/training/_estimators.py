@@ -47,7 +47,9 @@ def _positive_sizes(sizes: Any) -> bool:
     return (
         isinstance(sizes, (tuple, list))
         and len(sizes) > 0
-        and all(isinstance(s, numbers.Integral) and not isinstance(s, bool) and s > 0 for s in sizes)
+        and all(
+            isinstance(s, numbers.Integral) and not isinstance(s, bool) and s > 0 for s in sizes
+        )
     )
 
 
@@ -79,7 +81,9 @@ PARAM_TABLE: dict[str, list[Any]] = {
 def _check_params(estimator: _BaseMLP) -> None:
     """Validate the constructor parameters against :data:`PARAM_TABLE`."""
     validate_params(
-        estimator.get_params(deep=False), PARAM_TABLE, caller=type(estimator).__name__,
+        estimator.get_params(deep=False),
+        PARAM_TABLE,
+        caller=type(estimator).__name__,
         fixes={"gradient_clip": "It is the largest gradient norm, e.g. 1.0."},
     )
     get_activation(estimator.activation)  # raises UnknownActivationError naming the known ones
@@ -153,7 +157,9 @@ class _BaseMLP(BaseEstimator):
         _check_params(self)
         self._warn_if_unscaled(X)
         sizes = self.hidden_layer_sizes
-        sizes = (int(sizes),) if isinstance(sizes, numbers.Integral) else tuple(int(s) for s in sizes)
+        sizes = (
+            (int(sizes),) if isinstance(sizes, numbers.Integral) else tuple(int(s) for s in sizes)
+        )
         seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
         targets, n_outputs = self._prepare_targets(y)
         inputs = torch.tensor(X, dtype=_DTYPE)
@@ -167,12 +173,19 @@ class _BaseMLP(BaseEstimator):
         return self
 
     def _train(
-        self, inputs: torch.Tensor, targets: torch.Tensor, sizes: tuple[int, ...], n_outputs: int, seed: int
+        self,
+        inputs: torch.Tensor,
+        targets: torch.Tensor,
+        sizes: tuple[int, ...],
+        n_outputs: int,
+        seed: int,
     ) -> tuple[TrainingHistory, MLPModule]:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)  # dropout masks use the global generator
             generator = torch.Generator().manual_seed(seed)
-            model = MLPModule(inputs.shape[1], sizes, n_outputs, self.activation, float(self.dropout), _DTYPE)
+            model = MLPModule(
+                inputs.shape[1], sizes, n_outputs, self.activation, float(self.dropout), _DTYPE
+            )
             model.reset_glorot(generator)
             bias = self._initial_output_bias(targets)
             if bias is not None:
@@ -181,9 +194,14 @@ class _BaseMLP(BaseEstimator):
             constraint = L1Constraint(self.constraint) if self.constraint is not None else None
             if constraint is not None:
                 constraint(model)
-            inputs_train, targets_train, inputs_valid, targets_valid = self._split(inputs, targets, generator)
+            inputs_train, targets_train, inputs_valid, targets_valid = self._split(
+                inputs, targets, generator
+            )
             optimizer = make_optimizer(
-                self.optimizer, model.parameters(), float(self.learning_rate), float(self.weight_decay)
+                self.optimizer,
+                model.parameters(),
+                float(self.learning_rate),
+                float(self.weight_decay),
             )
             history = train(
                 model,
@@ -210,7 +228,7 @@ class _BaseMLP(BaseEstimator):
         if self.validation_fraction == 0:
             return inputs, targets, None, None
         n_samples = inputs.shape[0]
-        n_valid = int(round(n_samples * float(self.validation_fraction)))
+        n_valid = round(n_samples * float(self.validation_fraction))
         if n_valid < 1 or n_valid >= n_samples:
             raise ValueError(
                 f"validation_fraction={self.validation_fraction!r} leaves {n_valid} of "
@@ -344,9 +362,13 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     """
 
     def fit(self, X: ArrayLike, y: ArrayLike) -> MLPRegressor:
-        """Train on ``X`` of shape (n_samples, n_features) and ``y`` of shape (n_samples,) or (n_samples, n_outputs)."""
+        """Train on ``X`` (n_samples, n_features) and ``y`` (n_samples,) or (n_samples, n_out)."""
         X, y = validate_data(
-            self, as_plain_array(X), as_plain_array(y), dtype=np.float64, multi_output=True,
+            self,
+            as_plain_array(X),
+            as_plain_array(y),
+            dtype=np.float64,
+            multi_output=True,
             y_numeric=True,
         )
         self._y_was_1d = np.ndim(y) == 1
@@ -396,7 +418,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     """
 
     def fit(self, X: ArrayLike, y: ArrayLike) -> MLPClassifier:
-        """Train on ``X`` of shape (n_samples, n_features) and class labels ``y`` of shape (n_samples,)."""
+        """Train on ``X`` (n_samples, n_features) and class labels ``y`` (n_samples,)."""
         X, y = validate_data(self, as_plain_array(X), as_plain_array(y), dtype=np.float64)
         return self._fit(X, y)
 

@@ -20,11 +20,14 @@ OPTIMIZERS = ("sgd", "momentum", "adam", "rmsprop")
 def make_optimizer(
     name: str, parameters: Any, learning_rate: float, weight_decay: float
 ) -> torch.optim.Optimizer:
-    """A torch optimiser by name: ``sgd``, ``momentum`` (SGD, momentum 0.9), ``adam``, ``rmsprop``."""
+    """A torch optimiser by name: ``sgd``, ``momentum`` (SGD with momentum 0.9), ``adam``,
+    ``rmsprop``."""
     if name == "sgd":
         return torch.optim.SGD(parameters, lr=learning_rate, weight_decay=weight_decay)
     if name == "momentum":
-        return torch.optim.SGD(parameters, lr=learning_rate, momentum=0.9, weight_decay=weight_decay)
+        return torch.optim.SGD(
+            parameters, lr=learning_rate, momentum=0.9, weight_decay=weight_decay
+        )
     if name == "adam":
         return torch.optim.Adam(parameters, lr=learning_rate, weight_decay=weight_decay)
     if name == "rmsprop":
@@ -49,7 +52,13 @@ class _Progress:
         self.bar = None
         if verbose:
             from rich.markup import escape
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
 
             self.bar = Progress(
                 TextColumn("[bold]{task.description}"),
@@ -78,7 +87,9 @@ class _Progress:
             self.bar.stop()
 
 
-def _mean_loss(model: torch.nn.Module, loss_fn: Callable, X: torch.Tensor, y: torch.Tensor) -> float:
+def _mean_loss(
+    model: torch.nn.Module, loss_fn: Callable, X: torch.Tensor, y: torch.Tensor
+) -> float:
     model.eval()
     with torch.no_grad():
         value = float(loss_fn(model(X), y))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -17,8 +18,19 @@ __all__ = ["TRAINABLE_ACTIVATIONS", "ActivationModule", "MLPModule"]
 _SOFTPLUS_THRESHOLD = 40.0
 
 TRAINABLE_ACTIVATIONS = (
-    "arctan", "elu", "gelu", "isru", "leaky_relu", "linear", "relu", "sigmoid", "silu",
-    "softplus", "softsign", "square", "tanh",
+    "arctan",
+    "elu",
+    "gelu",
+    "isru",
+    "leaky_relu",
+    "linear",
+    "relu",
+    "sigmoid",
+    "silu",
+    "softplus",
+    "softsign",
+    "square",
+    "tanh",
 )
 
 
@@ -71,7 +83,8 @@ class ActivationModule(torch.nn.Module):
         if activation.spec.name not in TRAINABLE_ACTIVATIONS:
             raise ValueError(
                 f"The activation {activation.name!r} cannot be trained with torch here (it has "
-                f"no useful gradient or no torch implementation). Use one of {TRAINABLE_ACTIVATIONS}."
+                "no useful gradient or no torch implementation). Use one of "
+                f"{TRAINABLE_ACTIVATIONS}."
             )
         self.name = activation.name
         self.base = activation.spec.name
@@ -111,7 +124,7 @@ class MLPModule(torch.nn.Module):
         super().__init__()
         sizes = [n_inputs, *hidden_layer_sizes, n_outputs]
         self.linears = torch.nn.ModuleList(
-            torch.nn.Linear(a, b, dtype=dtype) for a, b in zip(sizes[:-1], sizes[1:])
+            torch.nn.Linear(a, b, dtype=dtype) for a, b in itertools.pairwise(sizes)
         )
         self.activation = ActivationModule(activation)
         self.activation_name = self.activation.name
