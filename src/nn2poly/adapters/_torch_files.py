@@ -99,14 +99,21 @@ def load_torch(path: str | os.PathLike[str], *, trust: bool = False) -> AdaptedM
         except (RuntimeError, ValueError, OSError) as exc:
             raise _torch_error(file, exc) from None
         return adapt_torch(model)
+    if not zipfile.is_zipfile(file):
+        with open(file, "rb") as handle:
+            head = handle.read(1)
+        if head != b"\x80":  # the protocol opcode every torch.save pickle starts with
+            raise ModelFileError(
+                f"{file.name!r} is neither a zip archive nor a pickle; expected a TorchScript "
+                "archive (torch.jit.save) or a whole model saved with torch.save."
+            )
     content: Any
     try:
-        if trust:
-            content = torch.load(str(file), map_location="cpu", weights_only=False)
-        else:
-            content = torch.load(str(file), map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError:
-        refuse_untrusted(file, "pickled PyTorch object (torch.load unpickles it)")
+        content = torch.load(str(file), map_location="cpu", weights_only=not trust)
+    except pickle.UnpicklingError as exc:
+        if not trust and "weights only" in str(exc).lower():  # a pickle that could run code
+            refuse_untrusted(file, "pickled PyTorch object (torch.load unpickles it)")
+        raise _torch_error(file, exc) from None
     except (RuntimeError, ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
         raise _torch_error(file, exc) from None
     if isinstance(content, torch.nn.Module):
