@@ -262,11 +262,11 @@ class FittedLayers:
         if self.data is None:
             return 0
         n_keep = max(200, min(MAX_FIT_SAMPLES, MAX_MONOMIAL_VALUES // max(n_terms, 1)))
-        return min(self.data.shape[0], n_keep)
+        return min(int(self.data.shape[0]), n_keep)
 
     def work_bytes(self, network: Network, basis_degree: int, n_terms: int) -> int:
         n_samples = self._n_samples(n_terms)
-        if n_samples == 0:
+        if n_samples == 0 or self.data is None:
             return 0
         width = max([network.n_inputs, *network.widths])
         per_layer = max(
@@ -278,7 +278,7 @@ class FittedLayers:
         # and the subsample
         chunk = 2 * min(n_samples, MONOMIAL_CHUNK_ROWS) * n_terms
         n_values = n_samples * n_terms + chunk + per_layer + 2 * n_samples * width
-        return 8 * (n_values + self.data.size)
+        return 8 * (n_values + int(self.data.size))
 
     def start(self, basis: MonomialBasis, table: ProductTable | None) -> LayerWalker:
         if self.data is None:
@@ -338,7 +338,8 @@ def _least_squares(columns: FloatArray, target: FloatArray, where: str) -> Float
             f"The least-squares fit of {where} did not converge: the data are badly scaled. "
             "Scale the inputs (e.g. to [-1, 1]) and retrain, or pass interval=(low, high)."
         ) from None
-    return solution / scale
+    result: FloatArray = solution / scale
+    return result
 
 
 def monomial_values(basis: MonomialBasis, X: FloatArray) -> FloatArray:

@@ -8,8 +8,14 @@ over contiguous neurons.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 from numba import njit, prange
+from numpy.typing import NDArray
+
+Array = NDArray[Any]
 
 __all__ = [
     "build_product_table",
@@ -146,11 +152,11 @@ PARALLEL_THRESHOLD = 1 << 21
 class _ThreadedKernel:
     """A kernel compiled twice: on one thread, and in parallel for large work."""
 
-    def __init__(self, function):  # type: ignore[no-untyped-def]
+    def __init__(self, function: Callable[..., Any]) -> None:
         self.parallel = njit(cache=True, parallel=True)(function)
         self.serial = njit(cache=True)(function)
 
-    def __call__(self, work: int, *args):  # type: ignore[no-untyped-def]
+    def __call__(self, work: int, *args: Any) -> Any:
         kernel = self.parallel if work >= PARALLEL_THRESHOLD else self.serial
         return kernel(*args)
 
@@ -158,7 +164,16 @@ class _ThreadedKernel:
 _horner_step_kernel = _ThreadedKernel(_horner_step)
 
 
-def horner_step(v, h_old, h_new, constant, indptr, left, right, n_rows):  # type: ignore[no-untyped-def]
+def horner_step(
+    v: Array,
+    h_old: Array,
+    h_new: Array,
+    constant: Array,
+    indptr: Array,
+    left: Array,
+    right: Array,
+    n_rows: int,
+) -> None:
     """``h_new = constant + v * h_old`` on the rows ``o < n_rows``.
 
     ``v`` has no constant term; only rows of ``h_old`` of lower degree than
@@ -218,7 +233,16 @@ def _affine_power_terms(parent, last, multinomials, offsets, linear, d, out, top
 _affine_power_terms_kernel = _ThreadedKernel(_affine_power_terms)
 
 
-def affine_power_terms(parent, last, multinomials, offsets, linear, d, out, top):  # type: ignore[no-untyped-def]
+def affine_power_terms(
+    parent: Array,
+    last: Array,
+    multinomials: Array,
+    offsets: Array,
+    linear: Array,
+    d: Array,
+    out: Array,
+    top: int,
+) -> None:
     """Multinomial expansion of ``sum_k d[k, j] v_j^k`` for linear ``v_j`` (see
     :func:`_affine_power_terms`), on one thread for small problems."""
     work = int(offsets[top + 1]) * out.shape[1]
@@ -228,7 +252,7 @@ def affine_power_terms(parent, last, multinomials, offsets, linear, d, out, top)
 _evaluate_monomials_kernel = _ThreadedKernel(_evaluate_monomials)
 
 
-def evaluate_monomials(X, variables, coef, out):  # type: ignore[no-untyped-def]
+def evaluate_monomials(X: Array, variables: Array, coef: Array, out: Array) -> None:
     """``out[i, k] = sum_t coef[t, k] * prod_j X[i, variables[t, j]]`` (padding -1 skipped)."""
     work = X.shape[0] * variables.shape[0] * max(coef.shape[1], variables.shape[1])
     _evaluate_monomials_kernel(work, X, variables, coef, out)
@@ -238,19 +262,25 @@ _rank_monomials_kernel = _ThreadedKernel(_rank_monomials)
 _build_product_table_kernel = _ThreadedKernel(_build_product_table)
 
 
-def rank_monomials(rows, multichoose, offsets):  # type: ignore[no-untyped-def]
+def rank_monomials(rows: Array, multichoose: Array, offsets: Array) -> Array:
     """Basis index of each -1-padded sorted row of ``rows`` (shape (m, k))."""
     work = rows.shape[0] * max(rows.shape[1], 1) * 16
-    return _rank_monomials_kernel(work, rows, multichoose, offsets)
+    ranks: Array = _rank_monomials_kernel(work, rows, multichoose, offsets)
+    return ranks
 
 
-def build_product_table(variables, degrees, multichoose, offsets):  # type: ignore[no-untyped-def]
+def build_product_table(
+    variables: Array, degrees: Array, multichoose: Array, offsets: Array
+) -> tuple[Array, Array, Array]:
     """CSR table of the pairs (a, b), deg a >= 1, with a * b = each monomial.
 
     See :meth:`nn2poly._monomials.MonomialBasis.product_table`.
     """
     work = variables.shape[0] * (1 << max(variables.shape[1], 1)) * 8
-    return _build_product_table_kernel(work, variables, degrees, multichoose, offsets)
+    table: tuple[Array, Array, Array] = _build_product_table_kernel(
+        work, variables, degrees, multichoose, offsets
+    )
+    return table
 
 
 @njit(cache=True)
@@ -285,7 +315,7 @@ def _small_matvec(z, weight_t, out):  # type: ignore[no-untyped-def]
 BLAS_THRESHOLD = 1 << 24
 
 
-def linear_map(z, weight):  # type: ignore[no-untyped-def]
+def linear_map(z: NDArray[np.float64], weight: NDArray[np.float64]) -> NDArray[np.float64]:
     """``z @ weight``; small products on one thread, where BLAS's thread pool
     costs more than the work (badly so on a busy machine)."""
     if z.shape[0] * z.shape[1] * weight.shape[1] >= BLAS_THRESHOLD:

@@ -107,4 +107,5 @@ def resolve_approximation(
                     caller=caller,
                     fix=f"Pass the option to {type(approximation).__name__}(...) instead.",
                 )
-    return approximation.bind(network, max_order)
+    bound: LayerApproximation = approximation.bind(network, max_order)
+    return bound

@@ -18,10 +18,17 @@ if TYPE_CHECKING:  # pragma: no cover
 class Diagnosis(Protocol):
     """What the plot reads of a :class:`nn2poly.diagnostics.Diagnosis` (no import needed)."""
 
-    layers: Sequence[Any]
-    approximation: str
-    max_order: int
-    tolerance: float
+    @property
+    def layers(self) -> Sequence[Any]: ...
+
+    @property
+    def approximation(self) -> str: ...
+
+    @property
+    def max_order(self) -> int: ...
+
+    @property
+    def tolerance(self) -> float: ...
 
 
 __all__ = ["plot_activation_fit"]
@@ -101,7 +108,10 @@ def plot_activation_fit(
     if ax is None:
         figure, ax = plt.subplots(figsize=(7.0, 4.5))
     else:
-        figure = ax.figure
+        parent = ax.get_figure(root=True)
+        if parent is None:
+            raise ValueError("ax belongs to no figure; pass an Axes created with a figure.")
+        figure = parent
 
     potentials = info.potentials.ravel()
     low, high = float(potentials.min()), float(potentials.max())

@@ -48,7 +48,8 @@ def _positive_sizes(sizes: Any) -> bool:
         isinstance(sizes, (tuple, list))
         and len(sizes) > 0
         and all(
-            isinstance(s, numbers.Integral) and not isinstance(s, bool) and s > 0 for s in sizes
+            isinstance(s, numbers.Integral) and not isinstance(s, bool) and int(s) > 0
+            for s in sizes
         )
     )
 
@@ -156,9 +157,9 @@ class _BaseMLP(BaseEstimator):
     def _fit(self, X: NDArray[np.float64], y: NDArray[Any]) -> _BaseMLP:
         _check_params(self)
         self._warn_if_unscaled(X)
-        sizes = self.hidden_layer_sizes
+        given: Any = self.hidden_layer_sizes
         sizes = (
-            (int(sizes),) if isinstance(sizes, numbers.Integral) else tuple(int(s) for s in sizes)
+            (int(given),) if isinstance(given, numbers.Integral) else tuple(int(s) for s in given)
         )
         seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
         targets, n_outputs = self._prepare_targets(y)
@@ -372,7 +373,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             y_numeric=True,
         )
         self._y_was_1d = np.ndim(y) == 1
-        return self._fit(X, np.asarray(y, dtype=np.float64))
+        return self._fit(np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64))
 
     def _prepare_targets(self, y: NDArray[Any]) -> tuple[torch.Tensor, int]:
         targets = torch.tensor(y.reshape(len(y), -1), dtype=_DTYPE)
@@ -420,7 +421,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     def fit(self, X: ArrayLike, y: ArrayLike) -> MLPClassifier:
         """Train on ``X`` (n_samples, n_features) and class labels ``y`` (n_samples,)."""
         X, y = validate_data(self, as_plain_array(X), as_plain_array(y), dtype=np.float64)
-        return self._fit(X, y)
+        return self._fit(np.asarray(X, dtype=np.float64), np.asarray(y))
 
     def _prepare_targets(self, y: NDArray[Any]) -> tuple[torch.Tensor, int]:
         from sklearn.utils.multiclass import check_classification_targets

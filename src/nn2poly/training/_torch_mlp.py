@@ -123,7 +123,7 @@ class MLPModule(torch.nn.Module):
     ) -> None:
         super().__init__()
         sizes = [n_inputs, *hidden_layer_sizes, n_outputs]
-        self.linears = torch.nn.ModuleList(
+        self.linears: list[torch.nn.Linear] = torch.nn.ModuleList(  # type: ignore[assignment]
             torch.nn.Linear(a, b, dtype=dtype) for a, b in itertools.pairwise(sizes)
         )
         self.activation = ActivationModule(activation)
