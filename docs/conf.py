@@ -43,7 +43,6 @@ exclude_patterns = ["_build", "results/**", "auto_examples/*.ipynb", "auto_examp
 
 # -- API reference -----------------------------------------------------------
 autosummary_generate = True
-autosummary_imported_members = True
 autodoc_typehints = "none"  # the numpydoc Parameters sections give the types
 numpydoc_show_class_members = False  # the class template lists the members instead
 numpydoc_class_members_toctree = False
