@@ -15,13 +15,16 @@ from nn2poly._monomials import MonomialBasis, n_monomials, n_product_pairs
 
 
 def _tuples(p: int, q: int) -> list[tuple[int, ...]]:
-    return [()] + [c for d in range(1, q + 1) for c in itertools.combinations_with_replacement(range(p), d)]
+    return [()] + [
+        c for d in range(1, q + 1) for c in itertools.combinations_with_replacement(range(p), d)
+    ]
 
 
 @given(p=st.integers(1, 6), q=st.integers(0, 5))
 def test_enumeration_is_graded_lexicographic(p: int, q: int) -> None:
     basis = MonomialBasis(p, q)
-    got = [tuple(row[:d]) for row, d in zip(basis.variables.tolist(), basis.degrees.tolist())]
+    rows, degrees = basis.variables.tolist(), basis.degrees.tolist()
+    got = [tuple(row[:d]) for row, d in zip(rows, degrees, strict=True)]
     assert got == _tuples(p, q)
     assert basis.n_terms == comb(p + q, q) == n_monomials(p, q)
 
@@ -63,7 +66,14 @@ def test_product_table_lists_every_factorisation(p: int, q: int) -> None:
     position = {t: i for i, t in enumerate(tuples)}
     assert indptr[-1] == n_product_pairs(p, q) == len(left)
     for out, target in enumerate(tuples):
-        pairs = {(int(a), int(b)) for a, b in zip(left[indptr[out] : indptr[out + 1]], right[indptr[out] : indptr[out + 1]])}
+        pairs = {
+            (int(a), int(b))
+            for a, b in zip(
+                left[indptr[out] : indptr[out + 1]],
+                right[indptr[out] : indptr[out + 1]],
+                strict=True,
+            )
+        }
         expected = set()
         for a in tuples[1:]:
             rest = list(target)

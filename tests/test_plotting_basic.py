@@ -24,7 +24,9 @@ def _close_figures():
 def two_output_polynomial() -> nn2poly.Polynomial:
     powers = np.array([[0, 0], [1, 0], [0, 1], [2, 0], [1, 1], [0, 2]])
     coef = np.array([[9.0, 0.0], [0.5, -3.0], [-2.0, 0.1], [0.1, 0.2], [1.5, -0.4], [-0.2, 1.0]])
-    return nn2poly.Polynomial(powers, coef, feature_names=["a", "b"], output_names=["first", "second"])
+    return nn2poly.Polynomial(
+        powers, coef, feature_names=["a", "b"], output_names=["first", "second"]
+    )
 
 
 def test_top_coefficients_one_panel_per_output_largest_on_top() -> None:

@@ -69,8 +69,10 @@ def test_save_load_exact_round_trip(tmp_path) -> None:  # type: ignore[no-untype
 
 def test_labels_and_powers_agree() -> None:
     poly = converted()
-    for label, row in zip(poly.labels, poly.powers):
-        expected = (0,) if row.sum() == 0 else tuple(i + 1 for i, e in enumerate(row) for _ in range(e))
+    for label, row in zip(poly.labels, poly.powers, strict=True):
+        expected = (
+            (0,) if row.sum() == 0 else tuple(i + 1 for i, e in enumerate(row) for _ in range(e))
+        )
         assert label == expected
     assert poly.degree == 3 and poly.n_terms == 20
     assert poly.coefficient((1, 2)) == poly.coef[poly.labels.index((1, 2)), 0]
@@ -90,12 +92,16 @@ def test_truncate_and_top() -> None:
     assert (0,) not in poly.top(5, include_intercept=False).labels
     with pytest.raises(ValueError, match="positive int"):
         poly.top(0)
-    with pytest.raises(ValueError, match="'output' parameter of Polynomial.top .* Got 'z'"):
+    with pytest.raises(ValueError, match=r"'output' parameter of Polynomial\.top .* Got 'z'"):
         poly.top(3, output="z")
 
 
 def test_text_and_latex() -> None:
-    poly = Polynomial([[0, 0], [1, 0], [1, 1], [0, 2]], [[0.5, 1.0], [2.0, 0.0], [-1.0, 3.0], [0.25, -0.5]], feature_names=["age", "dose"])
+    poly = Polynomial(
+        [[0, 0], [1, 0], [1, 1], [0, 2]],
+        [[0.5, 1.0], [2.0, 0.0], [-1.0, 3.0], [0.25, -0.5]],
+        feature_names=["age", "dose"],
+    )
     text = str(poly)
     assert "y1 = 0.5 + 2*age - age*dose + 0.25*dose^2" in text
     assert "y2 = 1 + 3*age*dose - 0.5*dose^2" in text
@@ -109,7 +115,9 @@ def test_to_sympy_evaluates_like_predict() -> None:
     expression = poly.to_sympy()
     x1, x2, x3 = sympy.symbols("x1 x2 x3", real=True)
     point = {x1: 0.3, x2: -0.7, x3: 0.1}
-    assert float(expression.subs(point)) == pytest.approx(float(poly.predict(np.array([[0.3, -0.7, 0.1]]))[0]), rel=1e-13)
+    assert float(expression.subs(point)) == pytest.approx(
+        float(poly.predict(np.array([[0.3, -0.7, 0.1]]))[0]), rel=1e-13
+    )
     assert isinstance(converted(outputs=2).to_sympy(), sympy.Matrix)
 
 
@@ -147,7 +155,12 @@ def test_links() -> None:
 
 
 @given(
-    powers=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3), st.integers(0, 2)), min_size=1, max_size=12, unique=True),
+    powers=st.lists(
+        st.tuples(st.integers(0, 3), st.integers(0, 3), st.integers(0, 2)),
+        min_size=1,
+        max_size=12,
+        unique=True,
+    ),
     seed=st.integers(0, 1000),
 )
 def test_general_term_sets_evaluate_correctly(powers, seed) -> None:  # type: ignore[no-untyped-def]

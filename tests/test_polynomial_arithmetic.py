@@ -34,12 +34,19 @@ def test_operators_agree_with_predict(seed_a: int, seed_b: int, factor: float) -
     np.testing.assert_allclose((a + 2.5)(X), pa + 2.5, atol=1e-12)
     np.testing.assert_allclose((2.5 - a)(X), 2.5 - pa, atol=1e-12)
     total = a + b
-    assert total.labels == sorted(total.labels, key=lambda l: (0 if l == (0,) else len(l), l))
+    assert total.labels == sorted(
+        total.labels, key=lambda lab: (0 if lab == (0,) else len(lab), lab)
+    )
 
 
 def test_results_are_polynomials_with_the_names_and_link() -> None:
-    a = Polynomial([[0, 0], [1, 0]], [[1.0, 0.0], [2.0, 1.0]], feature_names=["u", "v"],
-                   output_names=["p", "q"], link="softmax")
+    a = Polynomial(
+        [[0, 0], [1, 0]],
+        [[1.0, 0.0], [2.0, 1.0]],
+        feature_names=["u", "v"],
+        output_names=["p", "q"],
+        link="softmax",
+    )
     for result in (a + a, a - a, -a, +a, 2 * a, a * np.float64(2.0), np.float64(2.0) * a, a + 1):
         assert isinstance(result, Polynomial)
         assert result.feature_names == ("u", "v") and result.output_names == ("p", "q")
@@ -103,8 +110,9 @@ def test_substitute_is_the_change_of_variables(seed: int) -> None:
     assert new.feature_names == ("a", "b", "c") and new.output_names == poly.output_names
     truncated = poly.substitute(matrix, shift, max_degree=1)
     assert truncated.degree <= 1
-    np.testing.assert_allclose(truncated(Z), poly.substitute(matrix, shift).truncate(1)(Z),
-                               rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(
+        truncated(Z), poly.substitute(matrix, shift).truncate(1)(Z), rtol=1e-10, atol=1e-10
+    )
 
 
 def test_substitute_rescaling_matches_the_documented_example() -> None:

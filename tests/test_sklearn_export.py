@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 
 pytest.importorskip("sklearn")
-from sklearn.linear_model import LinearRegression  # noqa: E402
-from sklearn.pipeline import Pipeline  # noqa: E402
-from sklearn.preprocessing import PolynomialFeatures  # noqa: E402
+from sklearn.linear_model import LinearRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import PolynomialFeatures
 
-import nn2poly  # noqa: E402
-from nn2poly._export import to_sklearn as polynomial_to_sklearn  # noqa: E402
+import nn2poly
+from nn2poly._export import to_sklearn as polynomial_to_sklearn
 
 RNG = np.random.default_rng(17)
 X = RNG.uniform(-1.0, 1.0, size=(40, 3))
@@ -87,14 +87,19 @@ def test_default_names_accept_plain_arrays_without_warning() -> None:
 
 
 def test_classifier_polynomial_exports_its_logits() -> None:
-    poly = nn2poly.Polynomial([[0, 0], [1, 0], [0, 1]], [[0.1, 0.0, -0.1], [1.0, -1.0, 0.5],
-                                                         [0.0, 2.0, -2.0]], link="softmax")
+    poly = nn2poly.Polynomial(
+        [[0, 0], [1, 0], [0, 1]],
+        [[0.1, 0.0, -0.1], [1.0, -1.0, 0.5], [0.0, 2.0, -2.0]],
+        link="softmax",
+    )
     model = polynomial_to_sklearn(poly)
-    np.testing.assert_allclose(model.predict(X[:, :2]), poly.decision_function(X[:, :2]), rtol=1e-14)
+    np.testing.assert_allclose(
+        model.predict(X[:, :2]), poly.decision_function(X[:, :2]), rtol=1e-14
+    )
 
 
 def test_refuses_other_objects() -> None:
-    with pytest.raises(TypeError, match="nn2poly.Polynomial; got list"):
+    with pytest.raises(TypeError, match=r"nn2poly\.Polynomial; got list"):
         polynomial_to_sklearn([1.0, 2.0])  # type: ignore[arg-type]
 
 

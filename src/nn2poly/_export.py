@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._validation import Interval, validate_params
+
 if TYPE_CHECKING:  # pragma: no cover
     from sklearn.pipeline import Pipeline
 
@@ -28,6 +30,10 @@ __all__ = [
 ]
 
 _TEXT_TERMS = 20
+_TEXT_PARAMETERS: dict[str, list[Any]] = {
+    "max_terms": [Interval(int, 1, None)],
+    "precision": [Interval(int, 1, 17)],
+}
 
 
 def _exponents(label: tuple[int, ...]) -> list[tuple[int, int]]:
@@ -122,7 +128,11 @@ def to_text(
     >>> to_text(poly, spec=".2f")
     'y1 = 0.50 + 2.00*x1 - 1.25*x1*x2'
     """
-    number = _number_format(spec, precision)
+    checked = validate_params(
+        {"max_terms": max_terms, "precision": precision}, _TEXT_PARAMETERS, caller="to_text"
+    )
+    number = _number_format(spec, checked["precision"])
+    max_terms = checked["max_terms"]
     lines = [
         f"{name} = {_text_one(poly, column, max_terms, number)}"
         for column, name in enumerate(poly.output_names)
@@ -164,7 +174,13 @@ def to_latex(poly: PolynomialLike, *, max_terms: int | None = 30, precision: int
     >>> to_latex(nn2poly.Polynomial([[0], [2]], [0.5, -3.0]))
     'y_{1} = 0.5 - 3\\\\,x_{1}^{2}'
     """
-    number_format = f".{precision}g"
+    checked = validate_params(
+        {"max_terms": max_terms, "precision": precision},
+        {**_TEXT_PARAMETERS, "max_terms": [Interval(int, 1, None), None]},
+        caller="Polynomial.to_latex",
+    )
+    max_terms = checked["max_terms"]
+    number_format = f".{checked['precision']}g"
     rows = []
     for column, output in enumerate(poly.output_names):
         parts: list[str] = []

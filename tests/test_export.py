@@ -1,0 +1,103 @@
+"""The export module: text, format specs, LaTeX options; imports of the polynomial modules."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nn2poly
+from nn2poly import Polynomial
+from nn2poly._export import monomial_name, to_latex, to_text
+
+SOURCE = Path(nn2poly.__file__).parent
+POLY = Polynomial([[0, 0], [1, 0], [1, 1]], [0.5, 2.0, -1.25], feature_names=["a", "b"])
+
+
+def test_str_and_format_spec() -> None:
+    assert str(POLY) == "y1 = 0.5 + 2*a - 1.25*a*b"
+    assert f"{POLY}" == str(POLY)
+    assert f"{POLY:.3f}" == "y1 = 0.500 + 2.000*a - 1.250*a*b"
+    assert format(POLY, ".1e") == "y1 = 5.0e-01 + 2.0e+00*a - 1.2e+00*a*b"
+    with pytest.raises(ValueError, match="not a float format"):
+        format(POLY, "d")
+
+
+def test_text_and_latex_options_are_validated() -> None:
+    assert to_text(POLY, max_terms=1) == "y1 = 0.5 + ... (2 more terms)"
+    assert (
+        to_latex(POLY, max_terms=None).count("+") + to_latex(POLY, max_terms=None).count("-") == 2
+    )
+    for bad in ({"max_terms": 0}, {"precision": 0}, {"precision": 30}, {"max_terms": 2.5}):
+        with pytest.raises((ValueError, TypeError), match="parameter of"):
+            POLY.to_latex(**bad)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="'max_terms' parameter of to_text"):
+        to_text(POLY, max_terms=0)
+
+
+def test_monomial_names() -> None:
+    assert monomial_name((0,), ["a"]) == "1"
+    assert monomial_name((2, 2, 2, 1), ["a", "b"]) == "b^3*a"
+    assert POLY.term_names == ["1", "a", "a*b"]
+
+
+def test_views_agree_with_predict() -> None:
+    X = np.random.default_rng(0).uniform(-1, 1, (5, 2))
+    frame = POLY.to_frame()
+    assert list(frame.columns) == ["term", "label", "degree", "y1"]
+    named = frame.__class__(X, columns=["a", "b"])
+    np.testing.assert_allclose(POLY.to_sklearn().predict(named), POLY(X), rtol=1e-14)
+    expression = POLY.to_sympy()
+    a, b = sorted(expression.free_symbols, key=lambda s: s.name)
+    assert float(expression.subs({a: X[0, 0], b: X[0, 1]})) == pytest.approx(POLY(X[:1])[0])
+
+
+def runtime_imports(path: Path) -> set[str]:
+    """Modules imported outside ``if TYPE_CHECKING:`` blocks, function bodies included."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                continue
+            if isinstance(child, ast.ImportFrom) and child.level == 1:
+                if child.module:
+                    found.add(child.module.split(".")[0])
+                else:
+                    found.update(alias.name for alias in child.names)
+            visit(child)
+
+    visit(tree)
+    return found
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "_export",
+        "_polynomial_io",
+        "_polynomial_algebra",
+        "_polynomial_input",
+        "_powers",
+        "_powers_arithmetic",
+        "_polynomial_protocol",
+        "_jsonio",
+    ],
+)
+def test_the_polynomial_modules_do_not_import_the_class(module: str) -> None:
+    """One direction only: ``_polynomial`` imports them, never the reverse (no cycle)."""
+    assert "_polynomial" not in runtime_imports(SOURCE / f"{module}.py")
+
+
+def test_polynomial_methods_have_examples() -> None:
+    public = [name for name in dir(Polynomial) if not name.startswith("_")]
+    missing = [
+        name
+        for name in public
+        if callable(getattr(Polynomial, name))
+        and "Examples" not in (getattr(Polynomial, name).__doc__ or "")
+    ]
+    assert missing == []
