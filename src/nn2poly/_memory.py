@@ -37,7 +37,19 @@ _user_limit: int | None = None
 
 
 class MemoryLimitError(ValueError):
-    """Raised when a conversion would need more memory than the set limit."""
+    """Raised when a conversion would need more memory than the set limit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import nn2poly
+    >>> net = nn2poly.Network.from_weights([np.zeros((7, 8)), np.ones((9, 1))], ["tanh", "linear"])
+    >>> try:
+    ...     nn2poly.to_polynomial(net, 6, memory_limit=10_000)
+    ... except MemoryLimitError as error:
+    ...     print(str(error)[:54])
+    Converting this network at max_order=6 would need abou
+    """
 
 
 def available_memory() -> int:
@@ -57,7 +69,17 @@ def available_memory() -> int:
 
 def get_memory_limit() -> int:
     """The limit in bytes: the one set by :func:`set_memory_limit`, else half
-    of the currently available memory."""
+    of the currently available memory.
+
+    Examples
+    --------
+    >>> set_memory_limit(2**30)
+    >>> get_memory_limit()
+    1073741824
+    >>> set_memory_limit(None)
+    >>> get_memory_limit() > 0
+    True
+    """
     if _user_limit is not None:
         return _user_limit
     return int(_FRACTION_OF_AVAILABLE * available_memory())

@@ -147,11 +147,26 @@ class Dense:
         return int(self.weight.shape[1])
 
     def pre_activation(self, z: ArrayLike) -> NDArray[np.float64]:
-        """Return ``z @ weight + bias`` of shape (n_samples, n_out)."""
+        """Return ``z @ weight + bias`` of shape (n_samples, n_out).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> Dense(np.array([[1.0], [2.0]]), np.array([0.5])).pre_activation(np.ones((1, 2)))
+        array([[3.5]])
+        """
         return np.asarray(z, dtype=np.float64) @ self.weight + self.bias
 
     def forward(self, z: ArrayLike) -> NDArray[np.float64]:
-        """Return the layer's output, shape (n_samples, n_out), in float64."""
+        """Return the layer's output, shape (n_samples, n_out), in float64.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> Dense(np.array([[1.0]]), np.array([0.0]), "relu").forward(np.array([[-2.0], [3.0]]))
+        array([[0.],
+               [3.]])
+        """
         return get_activation(self.activation).evaluate(self.pre_activation(z))
 
     def __eq__(self, other: object) -> bool:
@@ -301,7 +316,16 @@ class Network:
         return cls(tuple(layers))
 
     def to_weights(self) -> list[NDArray[np.float64]]:
-        """Return the weight-list layout: one (n_in + 1, n_out) matrix, bias in row 0."""
+        """Return the weight-list layout: one (n_in + 1, n_out) matrix, bias in row 0.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> net = Network.from_weights([np.array([[0.0], [0.5]]), np.ones((2, 1))],
+        ...                            ["tanh", "linear"])
+        >>> net.to_weights()[0].tolist()
+        [[0.0], [0.5]]
+        """
         return [np.vstack([layer.bias[None, :], layer.weight]) for layer in self.layers]
 
     @property
@@ -358,14 +382,32 @@ class Network:
         return array
 
     def forward(self, X: ArrayLike) -> NDArray[np.float64]:
-        """Network output for ``X``, float64, shape (n_samples, n_outputs)."""
+        """Network output for ``X``, float64, shape (n_samples, n_outputs).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> net = Network.from_weights([np.array([[0.0], [0.5]]), np.ones((2, 1))],
+        ...                            ["tanh", "linear"])
+        >>> net.forward(np.array([[2.0]])).round(4)
+        array([[1.7616]])
+        """
         z = self._check_input(X)
         for layer in self.layers:
             z = layer.forward(z)
         return z
 
     def pre_activations(self, X: ArrayLike) -> list[NDArray[np.float64]]:
-        """Each layer's pre-activation values for ``X``, one (n_samples, n_out) array per layer."""
+        """Each layer's pre-activation values for ``X``, one (n_samples, n_out) array per layer.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> net = Network.from_weights([np.array([[0.0], [0.5]]), np.ones((2, 1))],
+        ...                            ["tanh", "linear"])
+        >>> [u.round(4).tolist() for u in net.pre_activations(np.array([[2.0]]))]
+        [[[1.0]], [[1.7616]]]
+        """
         z = self._check_input(X)
         result = []
         for layer in self.layers:
@@ -376,7 +418,16 @@ class Network:
 
     # ------------------------------------------------------------ serialise
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dictionary; floats are kept exactly (``repr`` round trip)."""
+        """A JSON-ready dictionary; floats are kept exactly (``repr`` round trip).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> net = Network.from_weights([np.array([[0.0], [0.5]]), np.ones((2, 1))],
+        ...                            ["tanh", "linear"])
+        >>> Network.from_dict(net.to_dict()) == net
+        True
+        """
         return {
             "format": _FORMAT_NAME,
             "version": _FORMAT_VERSION,
@@ -393,7 +444,13 @@ class Network:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Network:
         """Inverse of :meth:`to_dict`; also reads the reference case layout
-        (``{"input": {"weights": ..., "activations": ...}}``)."""
+        (``{"input": {"weights": ..., "activations": ...}}``).
+
+        Examples
+        --------
+        >>> Network.from_dict({"weights": [[[0.0], [0.5]]], "activations": ["tanh"]}).widths
+        (1,)
+        """
         if not isinstance(data, Mapping):
             raise TypeError(f"Expected a mapping, got {type(data).__name__}.")
         if "layers" in data:
@@ -425,10 +482,31 @@ class Network:
         )
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the network as JSON (exact float round trip)."""
+        """Write the network as JSON (exact float round trip).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> import numpy as np
+        >>> net = Network.from_weights([np.array([[0.0], [0.5]]), np.ones((2, 1))],
+        ...                            ["tanh", "linear"])
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "net.json"
+        >>> net.save(path)
+        >>> Network.load(path) == net
+        True
+        """
         write_json(path, self.to_dict())
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Network:
-        """Read a network written by :meth:`save` (or a reference-layout JSON file)."""
+        """Read a network written by :meth:`save` (or a reference-layout JSON file).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "net.json"
+        >>> Network.from_weights([np.array([[0.0], [0.5]])], "tanh").save(path)
+        >>> Network.load(path).activations
+        ('tanh',)
+        """
         return cls.from_dict(read_json(path))

@@ -77,7 +77,18 @@ class LayerDiagnosis:
     potentials: FloatArray = field(repr=False)
 
     def polynomial_values(self, t: FloatArray, neuron: int) -> FloatArray:
-        """Neuron ``neuron``'s polynomial at the points ``t`` (the activation if exact)."""
+        """Neuron ``neuron``'s polynomial at the points ``t`` (the activation if exact).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import nn2poly
+        >>> net = nn2poly.Network.from_weights([np.array([[0.0], [0.5]]), np.ones((2, 1))],
+        ...                                    ["tanh", "linear"])
+        >>> report = nn2poly.diagnose(net, np.linspace(-1, 1, 20)[:, None], max_order=3)
+        >>> report.layers[0].polynomial_values(np.array([0.5]), 0).round(4)
+        array([0.4583])
+        """
         t = np.asarray(t, dtype=np.float64)
         if self.coefficients is None or self.centers is None:
             return get_activation(self.activation).evaluate(t)
@@ -124,7 +135,18 @@ class Diagnosis:
 
     def plot(self, layer: int = 0, **kwargs: Any) -> matplotlib.figure.Figure:
         """Activation, polynomials and potential density of one layer; see
-        :func:`nn2poly.diagnostics.plot_activation_fit`."""
+        :func:`nn2poly.diagnostics.plot_activation_fit`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import nn2poly
+        >>> net = nn2poly.Network.from_weights([np.array([[0.0], [2.0]]), np.ones((2, 1))],
+        ...                                    ["tanh", "linear"])
+        >>> report = nn2poly.diagnose(net, np.linspace(-1, 1, 50)[:, None], max_order=3)
+        >>> report.plot(0).axes[0].get_ylabel()
+        'activation'
+        """
         from ._plot import plot_activation_fit
 
         return plot_activation_fit(self, layer, **kwargs)

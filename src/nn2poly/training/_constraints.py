@@ -123,7 +123,17 @@ class L1Constraint:
         return f"L1Constraint({self.mode!r})"
 
     def apply(self, linear: Any) -> None:
-        """Constrain one ``torch.nn.Linear`` in place."""
+        """Constrain one ``torch.nn.Linear`` in place.
+
+        Examples
+        --------
+        >>> import torch
+        >>> linear = torch.nn.Linear(3, 2)
+        >>> L1Constraint("l1").apply(linear)
+        >>> norms = linear.weight.abs().sum(dim=1) + linear.bias.abs()
+        >>> bool((norms <= 1 + 1e-6).all())
+        True
+        """
         with torch.no_grad():
             weight = linear.weight
             bias = linear.bias if linear.bias is not None else torch.zeros_like(weight[:, 0])

@@ -40,6 +40,17 @@ class InputRangeWarning(UserWarning):
 
     The constraint bounds each neuron's potential by 1 only for inputs scaled
     to [-1, 1] (e.g. with ``sklearn.preprocessing.MinMaxScaler((-1, 1))``).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).uniform(-5, 5, (40, 2))
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = MLPRegressor((3,), epochs=1, random_state=0).fit(X, X[:, 0])
+    >>> caught[0].category.__name__
+    'InputRangeWarning'
     """
 
 
@@ -363,7 +374,16 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     """
 
     def fit(self, X: ArrayLike, y: ArrayLike) -> MLPRegressor:
-        """Train on ``X`` (n_samples, n_features) and ``y`` (n_samples,) or (n_samples, n_out)."""
+        """Train on ``X`` (n_samples, n_features) and ``y`` (n_samples,) or (n_samples, n_out).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> X = np.random.default_rng(0).uniform(-1, 1, (40, 2))
+        >>> model = MLPRegressor((4,), epochs=2, random_state=0).fit(X, X[:, 0])
+        >>> model.network_.widths
+        (4, 1)
+        """
         X, y = validate_data(
             self,
             as_plain_array(X),
@@ -390,7 +410,15 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         return None, None
 
     def predict(self, X: ArrayLike) -> NDArray[np.float64]:
-        """Network output, shape (n_samples,) for one target, else (n_samples, n_outputs)."""
+        """Network output, shape (n_samples,) for one target, else (n_samples, n_outputs).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> X = np.random.default_rng(0).uniform(-1, 1, (40, 2))
+        >>> MLPRegressor((4,), epochs=2, random_state=0).fit(X, X[:, 0]).predict(X).shape
+        (40,)
+        """
         output = self._forward(X)
         return output[:, 0] if self._y_was_1d else output
 
@@ -419,7 +447,16 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     """
 
     def fit(self, X: ArrayLike, y: ArrayLike) -> MLPClassifier:
-        """Train on ``X`` (n_samples, n_features) and class labels ``y`` (n_samples,)."""
+        """Train on ``X`` (n_samples, n_features) and class labels ``y`` (n_samples,).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> X = np.random.default_rng(0).uniform(-1, 1, (40, 2))
+        >>> model = MLPClassifier((4,), epochs=2, random_state=0).fit(X, X[:, 0] > 0)
+        >>> model.classes_.tolist()
+        [False, True]
+        """
         X, y = validate_data(self, as_plain_array(X), as_plain_array(y), dtype=np.float64)
         return self._fit(np.asarray(X, dtype=np.float64), np.asarray(y))
 
@@ -450,12 +487,30 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return "softmax", tuple(str(c) for c in self.classes_)
 
     def decision_function(self, X: ArrayLike) -> NDArray[np.float64]:
-        """Logits: shape (n_samples,) for two classes, else (n_samples, n_classes)."""
+        """Logits: shape (n_samples,) for two classes, else (n_samples, n_classes).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> X = np.random.default_rng(0).uniform(-1, 1, (40, 2))
+        >>> model = MLPClassifier((4,), epochs=2, random_state=0).fit(X, X[:, 0] > 0)
+        >>> model.decision_function(X).shape
+        (40,)
+        """
         logits = self._forward(X)
         return logits[:, 0] if logits.shape[1] == 1 else logits
 
     def predict_proba(self, X: ArrayLike) -> NDArray[np.float64]:
-        """Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order."""
+        """Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> X = np.random.default_rng(0).uniform(-1, 1, (40, 2))
+        >>> model = MLPClassifier((4,), epochs=2, random_state=0).fit(X, X[:, 0] > 0)
+        >>> bool(np.allclose(model.predict_proba(X).sum(axis=1), 1.0))
+        True
+        """
         logits = self._forward(X)
         if logits.shape[1] == 1:
             positive = expit(logits)
@@ -463,6 +518,15 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return softmax(logits, axis=1)
 
     def predict(self, X: ArrayLike) -> NDArray[Any]:
-        """Predicted class labels, shape (n_samples,)."""
+        """Predicted class labels, shape (n_samples,).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> X = np.random.default_rng(0).uniform(-1, 1, (40, 2))
+        >>> model = MLPClassifier((4,), epochs=2, random_state=0).fit(X, X[:, 0] > 0)
+        >>> model.predict(X[:3]).dtype
+        dtype('bool')
+        """
         probability = self.predict_proba(X)
         return self.classes_[np.argmax(probability, axis=1)]
