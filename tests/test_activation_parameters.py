@@ -9,13 +9,13 @@ from nn2poly._validation import InvalidParameterError, InvalidParameterTypeError
 from nn2poly.activations import (
     ActivationSpec,
     FrameworkName,
+    _registry,
     activation_for,
     available_activations,
     framework_names,
     get_activation,
     register_activation,
 )
-from nn2poly.activations import _registry
 
 
 @pytest.mark.parametrize(
@@ -39,13 +39,15 @@ def test_parameters_out_of_range_are_refused(name: str, params: dict[str, float]
 
 
 def test_parameter_in_the_name_is_checked_too() -> None:
-    with pytest.raises(InvalidParameterError, match="'beta' parameter of softplus.*Got 0.0"):
+    with pytest.raises(InvalidParameterError, match=r"'beta' parameter of softplus.*Got 0.0"):
         get_activation("softplus(beta=0)")
     with pytest.raises(InvalidParameterTypeError, match="'beta' parameter of softplus"):
         get_activation("softplus", beta="2")  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("name", ["softplus(beta=0.0001)", "softplus(beta=10000.0)", "isru(alpha=1e-08)"])
+@pytest.mark.parametrize(
+    "name", ["softplus(beta=0.0001)", "softplus(beta=10000.0)", "isru(alpha=1e-08)"]
+)
 def test_range_edges_give_finite_series(name: str) -> None:
     coefficients = get_activation(name).taylor_coefficients(np.array([-1.0, 0.0, 1.0]), 12)
     assert np.all(np.isfinite(coefficients))
@@ -73,7 +75,9 @@ def test_torch_softplus_beta_out_of_range_is_refused() -> None:
     torch = pytest.importorskip("torch")
     from nn2poly.adapters import adapt
 
-    model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Softplus(beta=1e-6), torch.nn.Linear(2, 1))
+    model = torch.nn.Sequential(
+        torch.nn.Linear(2, 2), torch.nn.Softplus(beta=1e-6), torch.nn.Linear(2, 1)
+    )
     with pytest.raises(InvalidParameterError, match="'beta' parameter of softplus"):
         adapt(model)
 
@@ -93,7 +97,10 @@ def test_registered_activation_is_found_by_its_framework_names() -> None:
         return c
 
     spec = ActivationSpec(
-        "cube_frameworks_test", lambda x: x**3, cube_series, polynomial_degree=3,
+        "cube_frameworks_test",
+        lambda x: x**3,
+        cube_series,
+        polynomial_degree=3,
         frameworks=(FrameworkName("torch", "Cube"), FrameworkName("onnx", "CubeOp")),
     )
     register_activation(spec)
@@ -101,8 +108,12 @@ def test_registered_activation_is_found_by_its_framework_names() -> None:
         model = torch.nn.Sequential(torch.nn.Linear(2, 2), Cube(), torch.nn.Linear(2, 1))
         assert adapt(model).network.activations == ("cube_frameworks_test", "linear")
         assert "Cube" in framework_names("torch")
-        clash = ActivationSpec("other_cube", lambda x: x**3, None, frameworks=(FrameworkName("torch", "Cube"),))
-        with pytest.raises(ValueError, match="already belongs to the activation 'cube_frameworks_test'"):
+        clash = ActivationSpec(
+            "other_cube", lambda x: x**3, None, frameworks=(FrameworkName("torch", "Cube"),)
+        )
+        with pytest.raises(
+            ValueError, match="already belongs to the activation 'cube_frameworks_test'"
+        ):
             register_activation(clash)
     finally:
         _registry._REGISTRY.pop("cube_frameworks_test")
@@ -112,9 +123,13 @@ def test_register_activation_checks_its_arguments() -> None:
     with pytest.raises(InvalidParameterTypeError, match="'spec' parameter of register_activation"):
         register_activation("tanh")  # type: ignore[arg-type]
     spec = ActivationSpec("unused_test_act", np.tanh, None)
-    with pytest.raises(InvalidParameterTypeError, match="'overwrite' parameter of register_activation"):
+    with pytest.raises(
+        InvalidParameterTypeError, match="'overwrite' parameter of register_activation"
+    ):
         register_activation(spec, overwrite=1)  # type: ignore[arg-type]
-    bad = ActivationSpec("bad_alias_test", np.tanh, None, frameworks=(FrameworkName("torch", "X", {"beta": "b"}),))
+    bad = ActivationSpec(
+        "bad_alias_test", np.tanh, None, frameworks=(FrameworkName("torch", "X", {"beta": "b"}),)
+    )
     with pytest.raises(ValueError, match="maps parameters \\['beta'\\]"):
         register_activation(bad)
     with pytest.raises(InvalidParameterError, match="'framework' parameter of FrameworkName"):
@@ -125,9 +140,16 @@ def test_exact_series_for_polynet() -> None:
     from fractions import Fraction
 
     assert get_activation("tanh").exact_taylor_coefficients(5) == (
-        Fraction(0), Fraction(1), Fraction(0), Fraction(-1, 3), Fraction(0), Fraction(2, 15)
+        Fraction(0),
+        Fraction(1),
+        Fraction(0),
+        Fraction(-1, 3),
+        Fraction(0),
+        Fraction(2, 15),
     )
     exact = np.array([float(c) for c in get_activation("tanh").exact_taylor_coefficients(15)])
-    np.testing.assert_allclose(get_activation("tanh").taylor_coefficients(0.0, 15), exact, atol=1e-16)
+    np.testing.assert_allclose(
+        get_activation("tanh").taylor_coefficients(0.0, 15), exact, atol=1e-16
+    )
     with pytest.raises(ValueError, match="no exact rational Taylor series"):
         get_activation("sigmoid").exact_taylor_coefficients(3)

@@ -44,14 +44,16 @@ def test_taylor_coefficients_match_high_precision(name: str, center: float) -> N
     # 1e-13 relative per coefficient; coefficients more than 1e15 times smaller
     # than the largest are compared on that absolute scale instead.
     tolerance = 1e-13 * np.abs(exact) + 1e-15 * largest
-    assert np.all(np.abs(ours - exact) <= tolerance), np.abs(ours - exact) / np.maximum(np.abs(exact), 1e-300)
+    assert np.all(np.abs(ours - exact) <= tolerance), np.abs(ours - exact) / np.maximum(
+        np.abs(exact), 1e-300
+    )
 
 
 @pytest.mark.parametrize("name", sorted(EXACT))
 def test_vectorised_centres_equal_scalar_centres(name: str) -> None:
     activation = get_activation(name)
     batch = activation.taylor_coefficients(np.array(CENTERS), 9)
-    for row, center in zip(batch, CENTERS):
+    for row, center in zip(batch, CENTERS, strict=True):
         np.testing.assert_array_equal(row, activation.taylor_coefficients(center, 9))
 
 
@@ -66,7 +68,9 @@ def test_constant_term_is_the_value() -> None:
     for name in EXACT:
         activation = get_activation(name)
         c = activation.taylor_coefficients(np.array(CENTERS), 3)
-        np.testing.assert_allclose(c[:, 0], activation.evaluate(np.array(CENTERS)), rtol=2e-15, atol=1e-300)
+        np.testing.assert_allclose(
+            c[:, 0], activation.evaluate(np.array(CENTERS)), rtol=2e-15, atol=1e-300
+        )
 
 
 @pytest.mark.parametrize("name", ["relu", "leaky_relu", "elu", "softsign", "step"])
@@ -80,7 +84,9 @@ def test_non_analytic_activations_are_known_but_refuse_taylor(name: str) -> None
 def test_non_analytic_values() -> None:
     x = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])
     np.testing.assert_array_equal(get_activation("relu")(x), [0, 0, 0, 0.5, 2])
-    np.testing.assert_allclose(get_activation("leaky_relu(negative_slope=0.1)")(x), [-0.2, -0.05, 0, 0.5, 2])
+    np.testing.assert_allclose(
+        get_activation("leaky_relu(negative_slope=0.1)")(x), [-0.2, -0.05, 0, 0.5, 2]
+    )
     np.testing.assert_allclose(get_activation("elu")(x), [np.expm1(-2), np.expm1(-0.5), 0, 0.5, 2])
     np.testing.assert_allclose(get_activation("softsign")(x), x / (1 + np.abs(x)))
     np.testing.assert_array_equal(get_activation("step")(x), [0, 0, 0, 1, 1])
@@ -136,7 +142,9 @@ def test_registry_accepts_new_activation_without_touching_the_engine() -> None:
         net = nn2poly.Network.from_weights([np.array([[0.0], [1.0], [1.0]])], ["cube_for_test"])
         poly = nn2poly.to_polynomial(net, 3, taylor_orders=[3])
         X = np.random.default_rng(0).uniform(-1, 1, (20, 2))
-        np.testing.assert_allclose(poly.predict(X), (X[:, 0] + X[:, 1]) ** 3, rtol=1e-13, atol=1e-14)
+        np.testing.assert_allclose(
+            poly.predict(X), (X[:, 0] + X[:, 1]) ** 3, rtol=1e-13, atol=1e-14
+        )
     finally:
         from nn2poly.activations import _registry
 

@@ -61,7 +61,7 @@ class Case:
 def weight_list_case(tmp_path: Path, classifier: bool) -> Case:
     def infer(x: np.ndarray) -> np.ndarray:
         z = x
-        for matrix, activation in zip(WEIGHTS, ACTIVATIONS):
+        for matrix, activation in zip(WEIGHTS, ACTIVATIONS, strict=True):
             z = z @ matrix[1:] + matrix[0]
             z = np.tanh(z) if activation == "tanh" else z
         return z
@@ -73,10 +73,14 @@ def keras_case(tmp_path: Path, classifier: bool) -> Case:
     keras = pytest.importorskip("keras")
     L = keras.layers
     model = keras.Sequential(
-        [keras.Input((3,)), L.Dense(4, activation="tanh"), L.Dense(3, activation="tanh"),
-         L.Dense(3, activation="softmax" if classifier else None)]
+        [
+            keras.Input((3,)),
+            L.Dense(4, activation="tanh"),
+            L.Dense(3, activation="tanh"),
+            L.Dense(3, activation="softmax" if classifier else None),
+        ]
     )
-    for layer, matrix in zip(model.layers, WEIGHTS):
+    for layer, matrix in zip(model.layers, WEIGHTS, strict=True):
         layer.set_weights([matrix[1:].astype(np.float32), matrix[0].astype(np.float32)])
     # on the torch backend a Keras model is also a torch.nn.Module: Keras must win
     assert _framework_of(model) == "keras"
@@ -106,9 +110,11 @@ def sklearn_case(tmp_path: Path, classifier: bool) -> Case:
 
 def _torch_module(classifier: bool, dtype: Any) -> Any:
     torch = pytest.importorskip("torch")
-    linears = [torch.nn.Linear(n_in, n_out, dtype=dtype) for n_in, n_out in [(3, 4), (4, 3), (3, 3)]]
+    linears = [
+        torch.nn.Linear(n_in, n_out, dtype=dtype) for n_in, n_out in [(3, 4), (4, 3), (3, 3)]
+    ]
     with torch.no_grad():
-        for linear, matrix in zip(linears, WEIGHTS):
+        for linear, matrix in zip(linears, WEIGHTS, strict=True):
             linear.weight.copy_(torch.from_numpy(matrix[1:].T.copy()).to(dtype))
             linear.bias.copy_(torch.from_numpy(matrix[0].copy()).to(dtype))
     tail = [torch.nn.Softmax(dim=1)] if classifier else []
@@ -125,8 +131,12 @@ def onnx_case(tmp_path: Path, classifier: bool) -> Case:
     module = _torch_module(classifier, torch.float32)
     path = tmp_path / "model.onnx"
     torch.onnx.export(
-        module, (torch.zeros(2, 3),), str(path), dynamo=False,
-        input_names=["x"], dynamic_axes={"x": {0: "n"}},
+        module,
+        (torch.zeros(2, 3),),
+        str(path),
+        dynamo=False,
+        input_names=["x"],
+        dynamic_axes={"x": {0: "n"}},
     )
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
@@ -200,8 +210,10 @@ def test_classifier_link_gives_the_framework_probabilities(classification: Case)
     assert adapted.network == nn2poly.Network.from_weights(classification.weights, ACTIVATIONS)
     logits = adapted.network.forward(X.astype(np.float32) if classification.rtol > 1e-12 else X)
     np.testing.assert_allclose(
-        softmax(logits, axis=1), classification.infer(X),
-        rtol=classification.rtol, atol=classification.rtol * 0.1,
+        softmax(logits, axis=1),
+        classification.infer(X),
+        rtol=classification.rtol,
+        atol=classification.rtol * 0.1,
     )
     poly = nn2poly.to_polynomial(classification.model, max_order=2)
     assert poly.link == "softmax"

@@ -30,7 +30,9 @@ def test_check_agreement_names_the_place_and_passes_within_float32() -> None:
 
     check_agreement(net, None, float32_model, what="f", rtol=2e-3)
     with pytest.raises(ModelMismatchError, match="first part at layer 'x'"):
-        check_agreement(net, None, lambda X: 100 * X, what="f", rtol=2e-3, locate=lambda X: "layer 'x'")
+        check_agreement(
+            net, None, lambda X: 100 * X, what="f", rtol=2e-3, locate=lambda X: "layer 'x'"
+        )
 
 
 # -------------------------------------------------------------------- torch
@@ -56,7 +58,10 @@ class PlainTanh(nn.Tanh):  # a subclass that does not change the computation
 @pytest.mark.parametrize(
     "module, pattern",
     [
-        (MyTanh(), r"module 'MyTanh' \(subclass of torch.nn.Tanh overriding forward\) is not supported"),
+        (
+            MyTanh(),
+            r"module 'MyTanh' \(subclass of torch.nn.Tanh overriding forward\) is not supported",
+        ),
         (SiLU(), r"'SiLU' from .* is not torch.nn.SiLU"),
     ],
 )
@@ -68,7 +73,9 @@ def test_torch_activation_lookalikes_are_refused(module, pattern) -> None:  # ty
 
 def test_torch_linear_subclass_overriding_forward_is_refused() -> None:
     model = nn.Sequential(MyLinear(2, 3), nn.Tanh(), nn.Linear(3, 1))
-    with pytest.raises(TypeError, match=r"'MyLinear' \(subclass of torch.nn.Linear overriding forward\)"):
+    with pytest.raises(
+        TypeError, match=r"'MyLinear' \(subclass of torch.nn.Linear overriding forward\)"
+    ):
         adapt(model)
 
 
@@ -135,7 +142,9 @@ def test_keras_dense_subclass_overriding_call_is_refused() -> None:
         def call(self, inputs):  # type: ignore[no-untyped-def]
             return super().call(inputs) * 2
 
-    model = keras.Sequential([keras.Input((2,)), Doubled(3, activation="tanh"), keras.layers.Dense(1)])
+    model = keras.Sequential(
+        [keras.Input((2,)), Doubled(3, activation="tanh"), keras.layers.Dense(1)]
+    )
     with pytest.raises(
         KerasModelError, match=r"'Doubled' \(subclass of keras.layers.Dense overriding call\)"
     ):
@@ -144,7 +153,9 @@ def test_keras_dense_subclass_overriding_call_is_refused() -> None:
     class Plain(keras.layers.Dense):
         pass
 
-    model = keras.Sequential([keras.Input((2,)), Plain(3, activation="tanh"), keras.layers.Dense(1)])
+    model = keras.Sequential(
+        [keras.Input((2,)), Plain(3, activation="tanh"), keras.layers.Dense(1)]
+    )
     assert adapt(model).network.activations == ("tanh", "linear")
 
 
@@ -160,7 +171,9 @@ def test_sklearn_subclass_overriding_predict_is_refused() -> None:
     model = Shifted(hidden_layer_sizes=(3,), activation="tanh", max_iter=5, random_state=0)
     with pytest.warns(Warning):
         model.fit(X, X.sum(axis=1))
-    with pytest.raises(TypeError, match=r"subclass of sklearn.neural_network.MLPRegressor overriding predict"):
+    with pytest.raises(
+        TypeError, match=r"subclass of sklearn.neural_network.MLPRegressor overriding predict"
+    ):
         adapt(model)
 
 

@@ -53,7 +53,11 @@ def test_sequential_dense_activations() -> None:
     assert adapted.network.activations == ("tanh", "sigmoid", "softplus", "linear")
     np.testing.assert_array_equal(adapted.network.layers[2].bias, np.zeros(4))
     np.testing.assert_allclose(adapted.network.forward(X), predict(model, X), rtol=1e-5, atol=1e-6)
-    for layer, dense in zip(adapted.network.layers, [l for l in model.layers if isinstance(l, L.Dense)]):
+    for layer, dense in zip(
+        adapted.network.layers,
+        [layer for layer in model.layers if isinstance(layer, L.Dense)],
+        strict=True,
+    ):
         np.testing.assert_array_equal(layer.weight, dense.get_weights()[0])
 
 
@@ -82,8 +86,13 @@ def test_functional_with_batch_norm_and_softmax_link() -> None:
 def test_batch_norm_between_two_activations_becomes_a_layer() -> None:
     keras.utils.set_random_seed(3)
     model = keras.Sequential(
-        [keras.Input((3,)), L.Dense(4, activation="tanh"), L.BatchNormalization(),
-         L.Activation("sigmoid"), L.Dense(1)]
+        [
+            keras.Input((3,)),
+            L.Dense(4, activation="tanh"),
+            L.BatchNormalization(),
+            L.Activation("sigmoid"),
+            L.Dense(1),
+        ]
     )
     randomise_batch_norm(model)
     network = adapt_keras(model).network
@@ -96,20 +105,29 @@ def test_activation_layers_and_sigmoid_link() -> None:
     model = keras.Sequential(
         [
             keras.Input((3,)),
-            L.Dense(4), L.LeakyReLU(negative_slope=0.1),
-            L.Dense(4), L.ReLU(),
-            L.Dense(4), L.ELU(alpha=0.5),
+            L.Dense(4),
+            L.LeakyReLU(negative_slope=0.1),
+            L.Dense(4),
+            L.ReLU(),
+            L.Dense(4),
+            L.ELU(alpha=0.5),
             L.Dense(4, activation="leaky_relu"),
             L.Dense(4, activation="softsign"),
             L.Dense(4, activation="gelu"),
-            L.Dense(1), L.Activation("sigmoid"),
+            L.Dense(1),
+            L.Activation("sigmoid"),
         ]
     )
     adapted = adapt_keras(model)
     assert adapted.link == "sigmoid"
     assert adapted.network.activations == (
-        "leaky_relu(negative_slope=0.1)", "relu", "elu(alpha=0.5)",
-        "leaky_relu(negative_slope=0.2)", "softsign", "gelu", "linear",
+        "leaky_relu(negative_slope=0.1)",
+        "relu",
+        "elu(alpha=0.5)",
+        "leaky_relu(negative_slope=0.2)",
+        "softsign",
+        "gelu",
+        "linear",
     )
     np.testing.assert_allclose(
         expit(adapted.network.forward(X)), predict(model, X), rtol=1e-5, atol=1e-6
@@ -150,8 +168,12 @@ def test_save_and_load_keras_file(tmp_path: Path) -> None:
 # --------------------------------------------------------------------- errors
 def test_unsupported_layer_is_named() -> None:
     model = keras.Sequential(
-        [keras.Input((3,)), L.Dense(4, activation="tanh"), L.LayerNormalization(name="norm"),
-         L.Dense(1)]
+        [
+            keras.Input((3,)),
+            L.Dense(4, activation="tanh"),
+            L.LayerNormalization(name="norm"),
+            L.Dense(1),
+        ]
     )
     with pytest.raises(KerasModelError, match="Unsupported layer 'norm' \\(LayerNormalization\\)"):
         adapt_keras(model)
@@ -199,7 +221,7 @@ def test_subclassed_model_is_refused() -> None:
 
 
 def test_not_a_keras_model() -> None:
-    with pytest.raises(TypeError, match="keras.Model"):
+    with pytest.raises(TypeError, match=r"keras.Model"):
         adapt_keras([1, 2])
 
 
@@ -207,8 +229,12 @@ def test_not_a_keras_model() -> None:
 def _train(callbacks: list) -> keras.Model:
     keras.utils.set_random_seed(8)
     model = keras.Sequential(
-        [keras.Input((3,)), L.Dense(6, activation="tanh"), L.Dense(4, activation="tanh"),
-         L.Dense(1)]
+        [
+            keras.Input((3,)),
+            L.Dense(6, activation="tanh"),
+            L.Dense(4, activation="tanh"),
+            L.Dense(1),
+        ]
     )
     model.compile(keras.optimizers.Adam(0.05), "mse")
     y = (4.0 * X[:, 0] - 3.0 * X[:, 1] * X[:, 2]).astype(np.float32)

@@ -87,8 +87,10 @@ def test_keras_file(tmp_path: Path) -> None:
     model.save(path)
     network = nn2poly.load_network(path)
     np.testing.assert_allclose(
-        network.forward(X.astype(np.float32)), model.predict(X.astype(np.float32), verbose=0),
-        rtol=1e-5, atol=1e-6,
+        network.forward(X.astype(np.float32)),
+        model.predict(X.astype(np.float32), verbose=0),
+        rtol=1e-5,
+        atol=1e-6,
     )
     assert convert_with_cli(path) == nn2poly.to_polynomial(path, max_order=2)
 
@@ -139,7 +141,7 @@ def test_pickled_sklearn_model_needs_trust(tmp_path: Path, suffix: str) -> None:
 def test_pickled_dictionary_of_weights_is_explained(tmp_path: Path) -> None:
     path = tmp_path / "weights.pkl"
     path.write_bytes(pickle.dumps({"0.weight": np.ones((2, 2)), "0.bias": np.ones(2)}))
-    with pytest.raises(ValueError, match="dictionary of parameters.*Network.from_weights"):
+    with pytest.raises(ValueError, match=r"dictionary of parameters.*Network.from_weights"):
         nn2poly.load_network(path, trust=True)
 
 
@@ -155,7 +157,9 @@ def test_torch_files(tmp_path: Path) -> None:
     expected = nn2poly.load_network(scripted, trust=True)
     with torch.no_grad():
         reference = module(torch.from_numpy(X.astype(np.float32))).numpy()
-    np.testing.assert_allclose(expected.forward(X.astype(np.float32)), reference, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        expected.forward(X.astype(np.float32)), reference, rtol=1e-5, atol=1e-6
+    )
 
     whole = tmp_path / "whole.pt"
     torch.save(module, str(whole))
@@ -178,7 +182,7 @@ def test_unknown_extension_lists_the_formats(tmp_path: Path) -> None:
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="absent.onnx"):
+    with pytest.raises(FileNotFoundError, match=r"absent.onnx"):
         nn2poly.load_network(tmp_path / "absent.onnx")
 
 

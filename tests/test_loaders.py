@@ -77,7 +77,7 @@ def test_garbage_files_name_the_file_and_the_format(tmp_path: Path) -> None:
 def test_unpickling_garbage_with_trust_is_one_error(tmp_path: Path) -> None:
     path = tmp_path / "model.pkl"
     path.write_bytes(b"garbage, not a pickle")
-    with pytest.raises(ModelFileError, match="'model.pkl' could not be unpickled"):
+    with pytest.raises(ModelFileError, match=r"'model.pkl' could not be unpickled"):
         nn2poly.load_network(path, trust=True)
 
 
@@ -85,5 +85,5 @@ def test_pickle_that_is_not_a_torch_file_is_one_error_with_trust(tmp_path: Path)
     pytest.importorskip("torch")
     path = tmp_path / "model.pt"
     path.write_bytes(b"\x80\x04garbage")
-    with pytest.raises(ModelFileError, match="'model.pt' could not be read as a PyTorch file"):
+    with pytest.raises(ModelFileError, match=r"'model.pt' could not be read as a PyTorch file"):
         nn2poly.load_network(path, trust=True)

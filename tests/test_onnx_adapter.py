@@ -58,47 +58,78 @@ def _seeded(*modules: torch.nn.Module) -> torch.nn.Sequential:
 
 
 TORCH_MODELS = {
-    "tanh": (lambda: _seeded(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2)),
-             ("tanh", "linear"), None),
+    "tanh": (
+        lambda: _seeded(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2)),
+        ("tanh", "linear"),
+        None,
+    ),
     "deep-dropout-flatten": (
         lambda: _seeded(
-            torch.nn.Flatten(), torch.nn.Linear(3, 5), torch.nn.Sigmoid(), torch.nn.Dropout(0.2),
-            torch.nn.Linear(5, 4), torch.nn.Softplus(), torch.nn.Linear(4, 1),
+            torch.nn.Flatten(),
+            torch.nn.Linear(3, 5),
+            torch.nn.Sigmoid(),
+            torch.nn.Dropout(0.2),
+            torch.nn.Linear(5, 4),
+            torch.nn.Softplus(),
+            torch.nn.Linear(4, 1),
         ),
-        ("sigmoid", "softplus", "linear"), None,
+        ("sigmoid", "softplus", "linear"),
+        None,
     ),
     "non-analytic": (
         lambda: _seeded(
-            torch.nn.Linear(3, 4), torch.nn.LeakyReLU(0.2), torch.nn.Linear(4, 4),
-            torch.nn.ELU(0.5), torch.nn.Linear(4, 4), torch.nn.Softsign(),
-            torch.nn.Linear(4, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1),
+            torch.nn.Linear(3, 4),
+            torch.nn.LeakyReLU(0.2),
+            torch.nn.Linear(4, 4),
+            torch.nn.ELU(0.5),
+            torch.nn.Linear(4, 4),
+            torch.nn.Softsign(),
+            torch.nn.Linear(4, 3),
+            torch.nn.ReLU(),
+            torch.nn.Linear(3, 1),
         ),
         (
-            "leaky_relu(negative_slope=0.2)", "elu(alpha=0.5)", "softsign",
-            "relu", "linear",
+            "leaky_relu(negative_slope=0.2)",
+            "elu(alpha=0.5)",
+            "softsign",
+            "relu",
+            "linear",
         ),
         None,
     ),
     "softmax-link": (
-        lambda: _seeded(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 3),
-                        torch.nn.Softmax(dim=1)),
-        ("tanh", "linear"), "softmax",
+        lambda: _seeded(
+            torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 3), torch.nn.Softmax(dim=1)
+        ),
+        ("tanh", "linear"),
+        "softmax",
     ),
     "sigmoid-link": (
-        lambda: _seeded(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1),
-                        torch.nn.Sigmoid()),
-        ("tanh", "linear"), "sigmoid",
+        lambda: _seeded(
+            torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1), torch.nn.Sigmoid()
+        ),
+        ("tanh", "linear"),
+        "sigmoid",
     ),
     "decomposed-activations": (
-        lambda: _seeded(torch.nn.Linear(3, 4), torch.nn.Softsign(), torch.nn.Linear(4, 4),
-                        torch.nn.SiLU(), torch.nn.Linear(4, 2), torch.nn.GELU(),
-                        torch.nn.Linear(2, 1)),
-        ("softsign", "silu", "gelu", "linear"), None,
+        lambda: _seeded(
+            torch.nn.Linear(3, 4),
+            torch.nn.Softsign(),
+            torch.nn.Linear(4, 4),
+            torch.nn.SiLU(),
+            torch.nn.Linear(4, 2),
+            torch.nn.GELU(),
+            torch.nn.Linear(2, 1),
+        ),
+        ("softsign", "silu", "gelu", "linear"),
+        None,
     ),
     "batchnorm": (
-        lambda: _seeded(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), torch.nn.Tanh(),
-                        torch.nn.Linear(4, 1)),
-        ("tanh", "linear"), None,
+        lambda: _seeded(
+            torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), torch.nn.Tanh(), torch.nn.Linear(4, 1)
+        ),
+        ("tanh", "linear"),
+        None,
     ),
 }
 
@@ -127,7 +158,7 @@ def test_torch_exports_match_onnxruntime(case: str, tmp_path: Path) -> None:
 def test_torch_weights_are_read_exactly(tmp_path: Path) -> None:
     module = TORCH_MODELS["tanh"][0]()
     network = adapt_onnx(export_torch(module, tmp_path / "m.onnx")).network
-    for layer, linear in zip(network.layers, [module[0], module[2]]):
+    for layer, linear in zip(network.layers, [module[0], module[2]], strict=True):
         np.testing.assert_array_equal(layer.weight, linear.weight.detach().numpy().T)
         np.testing.assert_array_equal(layer.bias, linear.bias.detach().numpy())
 
@@ -137,8 +168,14 @@ def _init(name: str, value: np.ndarray) -> onnx.TensorProto:
     return numpy_helper.from_array(np.asarray(value), name)
 
 
-def _model(nodes: list, initializers: list, n_in: int, n_out: int, dtype: int = TensorProto.DOUBLE,
-           inputs: list | None = None) -> onnx.ModelProto:
+def _model(
+    nodes: list,
+    initializers: list,
+    n_in: int,
+    n_out: int,
+    dtype: int = TensorProto.DOUBLE,
+    inputs: list | None = None,
+) -> onnx.ModelProto:
     graph = helper.make_graph(
         nodes,
         "net",
@@ -166,7 +203,8 @@ def test_gemm_with_transb_alpha_beta_in_float64() -> None:
             helper.make_node("Gemm", ["z", "W2", "B2"], ["y"]),
         ],
         [_init("W1t", W1.T), _init("B1", B1), _init("W2", W2), _init("B2", B2)],
-        3, 2,
+        3,
+        2,
     )
     network = adapt_onnx(model).network
     np.testing.assert_allclose(network.layers[0].weight, 0.5 * W1, rtol=1e-15)
@@ -186,13 +224,16 @@ def test_matmul_add_and_constant_nodes() -> None:
             helper.make_node("Add", ["y0", "B2"], ["y"]),
         ],
         [_init("B1", B1), _init("W2", W2), _init("B2", B2)],
-        3, 2,
+        3,
+        2,
     )
     adapted = adapt_onnx(model)
     # a Sigmoid inside the graph is an activation, not the link
     assert adapted.link is None
     assert adapted.network.activations == ("sigmoid", "linear")
-    np.testing.assert_allclose(adapted.network.forward(X), run_onnx(model, X), rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(
+        adapted.network.forward(X), run_onnx(model, X), rtol=1e-12, atol=1e-13
+    )
 
 
 def test_transposed_layout_with_transa() -> None:
@@ -204,7 +245,8 @@ def test_transposed_layout_with_transa() -> None:
             helper.make_node("Gemm", ["z", "W2", "B2"], ["y"], transA=1),
         ],
         [_init("W1", W1), _init("B1col", B1[:, None]), _init("W2", W2), _init("B2", B2)],
-        3, 2,
+        3,
+        2,
     )
     network = adapt_onnx(model).network
     np.testing.assert_allclose(network.forward(X), run_onnx(model, X), rtol=1e-12, atol=1e-13)
@@ -214,9 +256,19 @@ def test_batchnorm_and_transpose_round_trip() -> None:
     # float32: onnxruntime has no float64 Elu
     scale, offset = RNG.uniform(0.5, 1.5, 4), RNG.normal(size=4)
     mean, variance = RNG.normal(size=4), RNG.uniform(0.5, 2.0, 4)
-    f32 = {name: value.astype(np.float32) for name, value in
-           {"W1": W1, "B1": B1, "s": scale, "o": offset, "m": mean, "v": variance, "W2": W2,
-            "B2": B2}.items()}
+    f32 = {
+        name: value.astype(np.float32)
+        for name, value in {
+            "W1": W1,
+            "B1": B1,
+            "s": scale,
+            "o": offset,
+            "m": mean,
+            "v": variance,
+            "W2": W2,
+            "B2": B2,
+        }.items()
+    }
     model = _model(
         [
             helper.make_node("Gemm", ["x", "W1", "B1"], ["h"]),
@@ -227,7 +279,9 @@ def test_batchnorm_and_transpose_round_trip() -> None:
             helper.make_node("Gemm", ["z2", "W2", "B2"], ["y"]),
         ],
         [_init(name, value) for name, value in f32.items()],
-        3, 2, dtype=TensorProto.FLOAT,
+        3,
+        2,
+        dtype=TensorProto.FLOAT,
     )
     network = adapt_onnx(model).network
     assert network.activations == ("elu(alpha=0.7)", "linear")
@@ -244,17 +298,21 @@ def test_load_onnx_reads_a_file(tmp_path: Path) -> None:
 def test_corrupt_file_is_a_value_error(tmp_path: Path) -> None:
     path = tmp_path / "broken.onnx"
     path.write_bytes(b"\x00\x01 this is not a protobuf \xff\xff")
-    with pytest.raises(ValueError, match="broken.onnx"):
+    with pytest.raises(ValueError, match=r"broken.onnx"):
         load_onnx(path)
 
 
 # --------------------------------------------------------------------- errors
 def test_unknown_operator_is_named() -> None:
     model = _model(
-        [helper.make_node("Gemm", ["x", "W1", "B1"], ["h"]), helper.make_node("Cos", ["h"], ["z"]),
-         helper.make_node("Gemm", ["z", "W2", "B2"], ["y"])],
+        [
+            helper.make_node("Gemm", ["x", "W1", "B1"], ["h"]),
+            helper.make_node("Cos", ["h"], ["z"]),
+            helper.make_node("Gemm", ["z", "W2", "B2"], ["y"]),
+        ],
         [_init("W1", W1), _init("B1", B1), _init("W2", W2), _init("B2", B2)],
-        3, 2,
+        3,
+        2,
     )
     with pytest.raises(OnnxGraphError, match="Unsupported ONNX operator 'Cos'"):
         adapt_onnx(model)
@@ -262,10 +320,15 @@ def test_unknown_operator_is_named() -> None:
 
 def test_branches_are_refused() -> None:
     model = _model(
-        [helper.make_node("Gemm", ["x", "W1", "B1"], ["h"]), helper.make_node("Tanh", ["h"], ["z"]),
-         helper.make_node("Add", ["z", "h"], ["s"]), helper.make_node("Gemm", ["s", "W2", "B2"], ["y"])],
+        [
+            helper.make_node("Gemm", ["x", "W1", "B1"], ["h"]),
+            helper.make_node("Tanh", ["h"], ["z"]),
+            helper.make_node("Add", ["z", "h"], ["s"]),
+            helper.make_node("Gemm", ["s", "W2", "B2"], ["y"]),
+        ],
         [_init("W1", W1), _init("B1", B1), _init("W2", W2), _init("B2", B2)],
-        3, 2,
+        3,
+        2,
     )
     with pytest.raises(OnnxGraphError, match="without branches"):
         adapt_onnx(model)
@@ -273,10 +336,14 @@ def test_branches_are_refused() -> None:
 
 def test_softmax_before_the_end_is_refused() -> None:
     model = _model(
-        [helper.make_node("Gemm", ["x", "W1", "B1"], ["h"]), helper.make_node("Softmax", ["h"], ["z"]),
-         helper.make_node("Gemm", ["z", "W2", "B2"], ["y"])],
+        [
+            helper.make_node("Gemm", ["x", "W1", "B1"], ["h"]),
+            helper.make_node("Softmax", ["h"], ["z"]),
+            helper.make_node("Gemm", ["z", "W2", "B2"], ["y"]),
+        ],
         [_init("W1", W1), _init("B1", B1), _init("W2", W2), _init("B2", B2)],
-        3, 2,
+        3,
+        2,
     )
     with pytest.raises(OnnxGraphError, match="Softmax only as the final"):
         adapt_onnx(model)
@@ -285,8 +352,14 @@ def test_softmax_before_the_end_is_refused() -> None:
 def test_two_inputs_are_refused() -> None:
     inputs = [helper.make_tensor_value_info(name, TensorProto.DOUBLE, ["n", 3]) for name in "xw"]
     model = _model(
-        [helper.make_node("Add", ["x", "w"], ["s"]), helper.make_node("Gemm", ["s", "W1", "B1"], ["y"])],
-        [_init("W1", W1), _init("B1", B1)], 3, 4, inputs=inputs,
+        [
+            helper.make_node("Add", ["x", "w"], ["s"]),
+            helper.make_node("Gemm", ["s", "W1", "B1"], ["y"]),
+        ],
+        [_init("W1", W1), _init("B1", B1)],
+        3,
+        4,
+        inputs=inputs,
     )
     with pytest.raises(OnnxGraphError, match="2 data inputs"):
         adapt_onnx(model)
@@ -296,7 +369,8 @@ def test_samples_dependent_bias_is_refused() -> None:
     model = _model(
         [helper.make_node("Gemm", ["x", "W1", "Bn"], ["y"])],
         [_init("W1", W1), _init("Bn", RNG.normal(size=(5, 4)))],
-        3, 4,
+        3,
+        4,
         inputs=[helper.make_tensor_value_info("x", TensorProto.DOUBLE, [5, 3])],
     )
     with pytest.raises(OnnxGraphError, match=r"shape \(5, 4\)"):
@@ -304,5 +378,5 @@ def test_samples_dependent_bias_is_refused() -> None:
 
 
 def test_not_a_model_proto() -> None:
-    with pytest.raises(TypeError, match="onnx.ModelProto"):
+    with pytest.raises(TypeError, match=r"onnx.ModelProto"):
         adapt_onnx(object())

@@ -7,11 +7,11 @@ import pytest
 from scipy.special import expit, softmax
 
 pytest.importorskip("sklearn")
-from sklearn.neural_network import MLPClassifier, MLPRegressor  # noqa: E402
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 
-import nn2poly  # noqa: E402
-from nn2poly.adapters import adapt  # noqa: E402
-from nn2poly.adapters._sklearn import adapt_sklearn  # noqa: E402
+import nn2poly
+from nn2poly.adapters import adapt
+from nn2poly.adapters._sklearn import adapt_sklearn
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -34,7 +34,9 @@ def test_regressor_matches_predict(activation: str, expected: str) -> None:
     np.testing.assert_allclose(
         adapted.network.forward(X)[:, 0], model.predict(X), rtol=1e-12, atol=1e-13
     )
-    for layer, weight, bias in zip(adapted.network.layers, model.coefs_, model.intercepts_):
+    for layer, weight, bias in zip(
+        adapted.network.layers, model.coefs_, model.intercepts_, strict=True
+    ):
         np.testing.assert_array_equal(layer.weight, weight)
         np.testing.assert_array_equal(layer.bias, bias)
 
@@ -61,7 +63,9 @@ def test_binary_classifier_has_sigmoid_link() -> None:
 
 def test_multiclass_classifier_has_softmax_link_and_class_names() -> None:
     labels = np.digitize(X[:, 0] + 0.3 * X[:, 2], [-0.3, 0.3])
-    model = MLPClassifier(hidden_layer_sizes=(5,), activation="logistic", max_iter=30, random_state=0)
+    model = MLPClassifier(
+        hidden_layer_sizes=(5,), activation="logistic", max_iter=30, random_state=0
+    )
     model.fit(X, labels)
     adapted = adapt_sklearn(model)
     assert adapted.link == "softmax"
@@ -112,12 +116,12 @@ def test_feature_names_from_dataframe() -> None:
 
 @pytest.mark.parametrize("estimator", [MLPRegressor(), MLPClassifier()])
 def test_unfitted_model_is_refused(estimator: object) -> None:
-    with pytest.raises(ValueError, match="not fitted yet.*call fit"):
+    with pytest.raises(ValueError, match=r"not fitted yet.*call fit"):
         adapt_sklearn(estimator)
 
 
 def test_other_estimators_are_refused() -> None:
     from sklearn.linear_model import LinearRegression
 
-    with pytest.raises(TypeError, match="MLPRegressor or MLPClassifier; got .*LinearRegression"):
+    with pytest.raises(TypeError, match=r"MLPRegressor or MLPClassifier\. Got .*LinearRegression"):
         adapt_sklearn(LinearRegression())

@@ -41,8 +41,12 @@ def random_chain(seed: int, make_activation, depth: int) -> tuple[nn.Sequential,
     for index in range(depth + 1):
         linear = nn.Linear(widths[index], widths[index + 1], dtype=torch.float64)
         with torch.no_grad():
-            linear.weight.copy_(torch.randn(linear.weight.shape, generator=generator, dtype=torch.float64))
-            linear.bias.copy_(torch.randn(linear.bias.shape, generator=generator, dtype=torch.float64))
+            linear.weight.copy_(
+                torch.randn(linear.weight.shape, generator=generator, dtype=torch.float64)
+            )
+            linear.bias.copy_(
+                torch.randn(linear.bias.shape, generator=generator, dtype=torch.float64)
+            )
         modules.append(linear)
         if index < depth:
             modules.append(make_activation())
@@ -83,17 +87,26 @@ def test_weights_are_copied_exactly_from_float32() -> None:
 
 def test_converting_the_model_equals_converting_its_weights() -> None:
     torch.manual_seed(3)
-    model = nn.Sequential(nn.Linear(3, 5), nn.Softplus(beta=2.0), nn.Linear(5, 4), nn.Tanh(), nn.Linear(4, 2))
+    model = nn.Sequential(
+        nn.Linear(3, 5), nn.Softplus(beta=2.0), nn.Linear(5, 4), nn.Tanh(), nn.Linear(4, 2)
+    )
     with torch.no_grad():
         for layer in (model[0], model[2]):
             scale = layer.weight.abs().sum(1) + layer.bias.abs()
             layer.weight.div_(scale[:, None])
             layer.bias.div_(scale)
     weights = [
-        np.vstack([layer.bias.detach().double().numpy()[None, :], layer.weight.detach().double().numpy().T])
+        np.vstack(
+            [
+                layer.bias.detach().double().numpy()[None, :],
+                layer.weight.detach().double().numpy().T,
+            ]
+        )
         for layer in (model[0], model[2], model[4])
     ]
-    from_weights = nn2poly.to_polynomial((weights, ["softplus(beta=2)", "tanh", "linear"]), max_order=3)
+    from_weights = nn2poly.to_polynomial(
+        (weights, ["softplus(beta=2)", "tanh", "linear"]), max_order=3
+    )
     from_model = nn2poly.to_polynomial(model, max_order=3)
     assert np.array_equal(from_model.coef, from_weights.coef)
     assert from_model.labels == from_weights.labels
@@ -114,16 +127,20 @@ def make_batchnorm(n: int, seed: int, affine: bool = True) -> nn.BatchNorm1d:
 @pytest.mark.parametrize("affine", [True, False])
 def test_batchnorm_is_folded_in_every_position(affine) -> None:
     torch.manual_seed(0)
-    model = nn.Sequential(
-        make_batchnorm(3, 1, affine),  # before the first Linear
-        nn.Linear(3, 4),
-        make_batchnorm(4, 2, affine),  # between Linear and activation
-        nn.Tanh(),
-        make_batchnorm(4, 3, affine),  # after an activation, before a Linear
-        nn.Linear(4, 3),
-        nn.SiLU(),
-        make_batchnorm(3, 4, affine),  # after an activation at the end
-    ).double().eval()
+    model = (
+        nn.Sequential(
+            make_batchnorm(3, 1, affine),  # before the first Linear
+            nn.Linear(3, 4),
+            make_batchnorm(4, 2, affine),  # between Linear and activation
+            nn.Tanh(),
+            make_batchnorm(4, 3, affine),  # after an activation, before a Linear
+            nn.Linear(4, 3),
+            nn.SiLU(),
+            make_batchnorm(3, 4, affine),  # after an activation at the end
+        )
+        .double()
+        .eval()
+    )
     network = adapt_torch(model).network
     assert network.widths[:2] == (4, 3)
     X = np.random.default_rng(0).uniform(-1, 1, size=(50, 3))
@@ -132,9 +149,11 @@ def test_batchnorm_is_folded_in_every_position(affine) -> None:
 
 def test_batchnorm_in_training_mode_or_without_statistics_is_refused() -> None:
     model = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3), nn.Tanh(), nn.Linear(3, 1))
-    with pytest.raises(ValueError, match="model.eval"):
+    with pytest.raises(ValueError, match=r"model.eval"):
         adapt_torch(model)
-    model = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3, track_running_stats=False), nn.Linear(3, 1)).eval()
+    model = nn.Sequential(
+        nn.Linear(2, 3), nn.BatchNorm1d(3, track_running_stats=False), nn.Linear(3, 1)
+    ).eval()
     with pytest.raises(ValueError, match="running statistics"):
         adapt_torch(model)
 
@@ -142,8 +161,15 @@ def test_batchnorm_in_training_mode_or_without_statistics_is_refused() -> None:
 def test_dropout_flatten_identity_and_consecutive_activations() -> None:
     torch.manual_seed(1)
     model = nn.Sequential(
-        nn.Flatten(), nn.Linear(3, 4), nn.Tanh(), nn.Dropout(0.5), nn.Sigmoid(), nn.Linear(4, 4),
-        nn.Identity(), nn.Linear(4, 2), nn.AlphaDropout(0.1),
+        nn.Flatten(),
+        nn.Linear(3, 4),
+        nn.Tanh(),
+        nn.Dropout(0.5),
+        nn.Sigmoid(),
+        nn.Linear(4, 4),
+        nn.Identity(),
+        nn.Linear(4, 2),
+        nn.AlphaDropout(0.1),
     ).double()
     network = adapt_torch(model).network
     assert network.activations == ("tanh", "sigmoid", "linear", "linear")
@@ -154,15 +180,24 @@ def test_dropout_flatten_identity_and_consecutive_activations() -> None:
 @pytest.mark.filterwarnings("ignore::nn2poly.TaylorAccuracyWarning")
 @pytest.mark.parametrize(
     "last, link",
-    [(nn.Softmax(dim=-1), "softmax"), (nn.Softmax(dim=1), "softmax"), (nn.LogSoftmax(dim=1), "softmax"), (nn.Sigmoid(), "sigmoid")],
+    [
+        (nn.Softmax(dim=-1), "softmax"),
+        (nn.Softmax(dim=1), "softmax"),
+        (nn.LogSoftmax(dim=1), "softmax"),
+        (nn.Sigmoid(), "sigmoid"),
+    ],
 )
 def test_final_softmax_or_sigmoid_becomes_the_link(last, link) -> None:
     torch.manual_seed(2)
-    model = nn.Sequential(nn.Linear(2, 6), nn.Tanh(), nn.Linear(6, 3), last, nn.Dropout(0.1)).double()
+    model = nn.Sequential(
+        nn.Linear(2, 6), nn.Tanh(), nn.Linear(6, 3), last, nn.Dropout(0.1)
+    ).double()
     adapted = adapt_torch(model)
     assert adapted.link == link
     X = np.random.default_rng(2).uniform(-1, 1, size=(30, 2))
-    np.testing.assert_allclose(adapted.network.forward(X), torch_output(model[:3], X), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        adapted.network.forward(X), torch_output(model[:3], X), rtol=0, atol=1e-12
+    )
     poly = nn2poly.to_polynomial(model, max_order=2)
     assert poly.link == link
 
@@ -218,7 +253,10 @@ def test_custom_module_chain_is_read_through_its_forward() -> None:
     [
         (nn.Sequential(nn.Conv1d(1, 2, 3)), "Conv1d"),
         (nn.Sequential(nn.Linear(2, 3), nn.LSTM(3, 3)), "LSTM"),
-        (nn.Sequential(nn.Linear(2, 3), nn.Softmax(dim=-1), nn.Linear(3, 1)), "Softmax is only supported as the last"),
+        (
+            nn.Sequential(nn.Linear(2, 3), nn.Softmax(dim=-1), nn.Linear(3, 1)),
+            "Softmax is only supported as the last",
+        ),
         (FunctionalCall(), "tanh"),
         (Residual(), "Residual"),
     ],
@@ -243,12 +281,16 @@ def test_unsupported_settings_are_explained() -> None:
 def test_torchscript_and_pickled_files(tmp_path) -> None:
     torch.manual_seed(6)
     model = nn.Sequential(
-        nn.Linear(3, 4), make_batchnorm(4, 7).float(), nn.Softplus(beta=2.0), nn.Linear(4, 2), nn.Softmax(dim=-1)
+        nn.Linear(3, 4),
+        make_batchnorm(4, 7).float(),
+        nn.Softplus(beta=2.0),
+        nn.Linear(4, 2),
+        nn.Softmax(dim=-1),
     ).eval()
     expected = adapt_torch(model)
     scripted = tmp_path / "model.pt"
     torch.jit.save(torch.jit.script(model), str(scripted))
-    with pytest.raises(ValueError, match="TorchScript.*trust=True"):
+    with pytest.raises(ValueError, match=r"TorchScript.*trust=True"):
         load_torch(scripted)
     assert load_torch(scripted, trust=True) == expected
     assert nn2poly.load_network(scripted, trust=True) == expected.network
@@ -272,7 +314,7 @@ def test_traced_torchscript_is_read_when_no_setting_was_inlined() -> None:
     assert adapt_torch(traced) == adapt_torch(plain)
     with_setting = nn.Sequential(nn.Linear(2, 3), nn.LeakyReLU(0.3), nn.Linear(3, 1)).double()
     traced = torch.jit.trace(with_setting, torch.zeros(1, 2, dtype=torch.float64))
-    with pytest.raises(UnsupportedModuleError, match="torch.jit.script"):
+    with pytest.raises(UnsupportedModuleError, match=r"torch.jit.script"):
         adapt_torch(traced)
 
 

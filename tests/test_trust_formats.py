@@ -148,7 +148,7 @@ def test_legacy_h5_is_not_opened_without_trust(tmp_path: Path) -> None:
     model = _lambda_model(marker)
     model.save(path)
     marker.unlink(missing_ok=True)
-    with pytest.raises(UntrustedFormatError, match="HDF5.*trust=True"):
+    with pytest.raises(UntrustedFormatError, match=r"HDF5.*trust=True"):
         nn2poly.load_network(path)
     assert not marker.exists()
 
@@ -157,7 +157,7 @@ def test_garbage_h5_is_one_clear_error_even_with_trust(tmp_path: Path) -> None:
     pytest.importorskip("keras")
     path = tmp_path / "garbage.h5"
     path.write_bytes(b"not an hdf5 file" * 8)
-    with pytest.raises(ModelFileError, match="'garbage.h5' could not be read as a Keras model"):
+    with pytest.raises(ModelFileError, match=r"'garbage.h5' could not be read as a Keras model"):
         nn2poly.load_network(path, trust=True)
     result = runner.invoke(app, ["convert", os.fspath(path), "--trust"])
     assert result.exit_code != 0 and "garbage.h5" in result.output

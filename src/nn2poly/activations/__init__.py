@@ -26,11 +26,11 @@ __all__ = [
     "Activation",
     "ActivationSpec",
     "FrameworkName",
-    "activation_for",
-    "framework_names",
     "NotAnalyticError",
     "UnknownActivationError",
+    "activation_for",
     "available_activations",
+    "framework_names",
     "get_activation",
     "register_activation",
 ]

@@ -51,7 +51,9 @@ _BUILTIN = (
         np.tanh,
         _series.tanh_series,
         description="hyperbolic tangent",
-        frameworks=_names(("torch", "Tanh"), ("keras", "tanh"), ("onnx", "Tanh"), ("sklearn", "tanh")),
+        frameworks=_names(
+            ("torch", "Tanh"), ("keras", "tanh"), ("onnx", "Tanh"), ("sklearn", "tanh")
+        ),
         exact_taylor=_series.tanh_series_exact,
     ),
     ActivationSpec(
@@ -60,9 +62,7 @@ _BUILTIN = (
         _series.linear_series,
         aliases=("identity", "none"),
         is_linear=True,
-        frameworks=_names(
-            ("torch", "Identity"), ("keras", "linear"), ("sklearn", "identity")
-        ),
+        frameworks=_names(("torch", "Identity"), ("keras", "linear"), ("sklearn", "identity")),
         exact_taylor=_series.polynomial_series_exact((0, 1)),
         description="identity, g(x) = x",
     ),
@@ -83,7 +83,9 @@ _BUILTIN = (
         parameters={"beta": 1.0},
         description="log(1 + exp(beta x)) / beta",
         frameworks=_names(
-            FrameworkName("torch", "Softplus", {"beta": "beta"}), ("keras", "softplus"), ("onnx", "Softplus")
+            FrameworkName("torch", "Softplus", {"beta": "beta"}),
+            ("keras", "softplus"),
+            ("onnx", "Softplus"),
         ),
         ranges={"beta": BETA_RANGE},
     ),
@@ -126,7 +128,11 @@ _BUILTIN = (
         None,
         description="max(x, 0)",
         frameworks=_names(
-            ("torch", "ReLU"), ("keras", "relu"), ("keras", "ReLU"), ("onnx", "Relu"), ("sklearn", "relu")
+            ("torch", "ReLU"),
+            ("keras", "relu"),
+            ("keras", "ReLU"),
+            ("onnx", "Relu"),
+            ("sklearn", "relu"),
         ),
     ),
     ActivationSpec(

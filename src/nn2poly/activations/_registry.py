@@ -148,7 +148,7 @@ class ActivationSpec:
 
 
 _REGISTRY: dict[str, ActivationSpec] = {}
-_by_name: dict[str, "Activation"] = {}  # names already looked up
+_by_name: dict[str, Activation] = {}  # names already looked up
 _ALIASES: dict[str, str] = {}
 
 
@@ -173,7 +173,9 @@ def register_activation(spec: ActivationSpec, *, overwrite: bool = False) -> Non
     >>> _ = _REGISTRY.pop("cube_example")
     """
     check_param(
-        "spec", spec, [InstanceOf((ActivationSpec,), "an ActivationSpec")],
+        "spec",
+        spec,
+        [InstanceOf((ActivationSpec,), "an ActivationSpec")],
         caller="register_activation",
     )
     overwrite = check_param("overwrite", overwrite, [bool], caller="register_activation")
@@ -185,7 +187,9 @@ def register_activation(spec: ActivationSpec, *, overwrite: bool = False) -> Non
         )
     for alias in spec.frameworks:
         check_param(
-            "frameworks", alias, [InstanceOf((FrameworkName,), "FrameworkName objects")],
+            "frameworks",
+            alias,
+            [InstanceOf((FrameworkName,), "FrameworkName objects")],
             caller="ActivationSpec",
         )
         owner = _framework_owner(alias.framework, alias.name)
@@ -254,9 +258,7 @@ class Activation:
     def name(self) -> str:
         """Canonical name, parameters included where they differ from the defaults."""
         changed = {
-            key: value
-            for key, value in self.params.items()
-            if value != self.spec.parameters[key]
+            key: value for key, value in self.params.items() if value != self.spec.parameters[key]
         }
         if not changed:
             return self.spec.name
@@ -417,11 +419,12 @@ def get_activation(name: str | Activation, **params: float) -> Activation:
             return name
         name = name.name
     check_param(
-        "name", name, [InstanceOf((str, Activation), "a str or an Activation")],
+        "name",
+        name,
+        [InstanceOf((str, Activation), "a str or an Activation")],
         caller="get_activation",
         fix="Give a registered name such as 'tanh' or 'softplus(beta=2.0)'.",
     )
-    name = cast(str, name)
     if not params:
         cached = _by_name.get(name)
         if cached is not None and _REGISTRY.get(cached.spec.name) is cached.spec:

@@ -41,7 +41,7 @@ def tanh_series_exact(order: int) -> tuple[Fraction, ...]:
     if order >= 1:
         c[1] = Fraction(1)
     for n in range(1, order):
-        c[n + 1] = -sum(c[k] * c[n - k] for k in range(n + 1)) / (n + 1)
+        c[n + 1] = -sum((c[k] * c[n - k] for k in range(n + 1)), Fraction(0)) / (n + 1)
     return tuple(c)
 
 

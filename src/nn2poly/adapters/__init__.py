@@ -20,7 +20,7 @@ import numpy as np
 
 from .._network import Network
 from .._polynomial import LINKS
-from .._validation import check_param
+from .._validation import Options, check_param
 
 __all__ = ["AdaptedModel", "adapt", "as_network"]
 
@@ -45,8 +45,7 @@ class AdaptedModel:
     output_names: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
-        if self.link not in LINKS:
-            raise ValueError(f"link must be one of {LINKS}; got {self.link!r}.")
+        check_param("link", self.link, [Options(frozenset(LINKS[1:])), None], caller="AdaptedModel")
 
 
 def _framework_of(model: Any) -> str | None:
@@ -121,7 +120,7 @@ def adapt(model: Any, *, trust: bool = False, data: Any = None) -> AdaptedModel:
         isinstance(model, tuple)
         and len(model) == 2
         and (isinstance(model[0], (Sequence, np.ndarray)) or hasattr(model[0], "detach"))
-        and (isinstance(model[1], str) or isinstance(model[1], Sequence))
+        and isinstance(model[1], (str, Sequence))
     ):
         return AdaptedModel(Network.from_weights(_detached(model[0]), model[1]))
     data = _detached(data)
@@ -142,7 +141,7 @@ def adapt(model: Any, *, trust: bool = False, data: Any = None) -> AdaptedModel:
         from ._onnx import adapt_onnx
 
         return adapt_onnx(model, data=data)
-    if hasattr(model, "network_") and isinstance(getattr(model, "network_"), Network):
+    if hasattr(model, "network_") and isinstance(model.network_, Network):
         adapted = getattr(model, "adapted_model_", None)
         return adapted if isinstance(adapted, AdaptedModel) else AdaptedModel(model.network_)
     raise TypeError(

@@ -75,7 +75,9 @@ class ChainBuilder:
         if self._open is None:
             return
         self._layers.append(
-            Dense(self._open.weight, self._open.bias, activation, _name=f"layer {len(self._layers)}")
+            Dense(
+                self._open.weight, self._open.bias, activation, _name=f"layer {len(self._layers)}"
+            )
         )
         self._open = None
 
@@ -89,9 +91,7 @@ class ChainBuilder:
     def affine(self, weight: ArrayLike, bias: ArrayLike | None = None) -> None:
         """Append ``z @ weight + bias`` (weight of shape (n_in, n_out))."""
         matrix = np.array(weight, dtype=np.float64)
-        vector = (
-            np.zeros(matrix.shape[1]) if bias is None else np.array(bias, dtype=np.float64)
-        )
+        vector = np.zeros(matrix.shape[1]) if bias is None else np.array(bias, dtype=np.float64)
         self._check_width(matrix.shape[0], "An affine map")
         if self._open is not None:
             self._close("linear")

@@ -50,8 +50,9 @@ def probe_inputs(n_features: int, data: ArrayLike | None = None) -> FloatArray:
     rng = np.random.default_rng(20240611)
     points = [rng.uniform(-1.0, 1.0, size=(16, n_features))]
     alternating = np.where(np.arange(n_features) % 2 == 0, 1.0, -1.0)
-    points.append(np.stack([np.zeros(n_features), np.ones(n_features), -np.ones(n_features),
-                            alternating]))
+    points.append(
+        np.stack([np.zeros(n_features), np.ones(n_features), -np.ones(n_features), alternating])
+    )
     if data is not None:
         array = np.asarray(data, dtype=np.float64)
         if array.ndim == 2 and array.shape[1] == n_features:
@@ -72,9 +73,10 @@ def rtol_for(dtype: Any) -> float:
 def with_link(values: FloatArray, link: str | None, *, log: bool = False) -> FloatArray:
     """Apply a classifier's link (``log`` for a model ending in LogSoftmax)."""
     if link == "sigmoid":
-        return expit(values)
+        return np.asarray(expit(values), dtype=np.float64)
     if link == "softmax":
-        return log_softmax(values, axis=1) if log else softmax(values, axis=1)
+        result = log_softmax(values, axis=1) if log else softmax(values, axis=1)
+        return np.asarray(result, dtype=np.float64)
     return values
 
 
@@ -92,8 +94,9 @@ def disagreement(expected: ArrayLike, got: ArrayLike, rtol: float) -> float:
         other = other.reshape(reference.shape)
     if not (np.all(np.isfinite(reference)) and np.all(np.isfinite(other))):
         both = np.isfinite(reference) == np.isfinite(other)
-        if not np.all(both) or not np.array_equal(reference[~np.isfinite(reference)],
-                                                  other[~np.isfinite(other)]):
+        if not np.all(both) or not np.array_equal(
+            reference[~np.isfinite(reference)], other[~np.isfinite(other)]
+        ):
             return np.inf
         reference, other = np.nan_to_num(reference), np.nan_to_num(other)
     flat_ref = reference.reshape(reference.shape[0], -1) if reference.ndim else reference[None]
@@ -157,7 +160,7 @@ def check_agreement(
     >>> check_agreement(net, None, lambda X: 100 * X, what="f", rtol=1e-6)
     Traceback (most recent call last):
     ...
-    nn2poly.adapters._agreement.ModelMismatchError: The network read from f does not compute what f computes ...
+    nn2poly.adapters._agreement.ModelMismatchError: The network read from f does not ...
     """
     X = probe_inputs(network.n_inputs, data)
     expected = np.asarray(model_output(X), dtype=np.float64)

@@ -77,7 +77,7 @@ def check_model_file(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES) 
     >>> check_model_file("/dev/null")
     Traceback (most recent call last):
     ...
-    nn2poly.adapters._files.ModelFileError: '/dev/null' is not a regular file (a character device); expected a model file.
+    nn2poly.adapters._files.ModelFileError: '/dev/null' is not a regular file (a character ...
     """
     file = Path(path)
     shown = os.fspath(path)
@@ -95,10 +95,14 @@ def check_model_file(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES) 
         )
     if not stat.S_ISREG(info.st_mode):
         kind = (
-            "a character device" if stat.S_ISCHR(info.st_mode)
-            else "a block device" if stat.S_ISBLK(info.st_mode)
-            else "a pipe" if stat.S_ISFIFO(info.st_mode)
-            else "a socket" if stat.S_ISSOCK(info.st_mode)
+            "a character device"
+            if stat.S_ISCHR(info.st_mode)
+            else "a block device"
+            if stat.S_ISBLK(info.st_mode)
+            else "a pipe"
+            if stat.S_ISFIFO(info.st_mode)
+            else "a socket"
+            if stat.S_ISSOCK(info.st_mode)
             else "not a file"
         )
         raise ModelFileError(f"{shown!r} is not a regular file ({kind}); expected a model file.")

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .._validation import InstanceOf, check_param
 from ..activations import activation_for, framework_names
 from . import AdaptedModel
 from ._affine_chain import ChainBuilder
@@ -156,7 +157,7 @@ def _exact_layer(layer: Any, L: Any) -> str:
     """The Keras layer class a layer is read as, checked against its exact type."""
     cls = type(layer)
     if getattr(L, cls.__name__, None) is cls:
-        return cls.__name__
+        return str(cls.__name__)
     base = next(
         (parent for parent in cls.__mro__[1:] if getattr(L, parent.__name__, None) is parent),
         None,
@@ -171,7 +172,7 @@ def _exact_layer(layer: Any, L: Any) -> str:
             f"keras.layers.{base.__name__} overriding call) is not supported; nn2poly cannot "
             "know what its call computes."
         )
-    return base.__name__
+    return str(base.__name__)
 
 
 def _layer_activation(layer: Any, kind: str) -> str:
@@ -238,7 +239,9 @@ def _read_layers(layers: list[Any]) -> list[tuple[Any, list[tuple[str, Any, Any]
             name = _activation_name(layer.activation, _describe(layer))
             steps.append(("activation", name, layer))
         elif kind == "Activation":
-            steps.append(("activation", _activation_name(layer.activation, _describe(layer)), layer))
+            steps.append(
+                ("activation", _activation_name(layer.activation, _describe(layer)), layer)
+            )
         elif kind in ("ReLU", "LeakyReLU", "ELU"):
             steps.append(("activation", _layer_activation(layer, kind), layer))
         elif kind == "Softmax":
@@ -255,7 +258,7 @@ def _read_layers(layers: list[Any]) -> list[tuple[Any, list[tuple[str, Any, Any]
             raise KerasModelError(
                 f"Unsupported {_describe(layer)}; nn2poly reads Dense, Activation, ReLU, "
                 "LeakyReLU, ELU, Softmax, BatchNormalization and the inference identities "
-                f"{list(SKIPPED) + ['Flatten']}."
+                f"{[*SKIPPED, 'Flatten']}."
             )
     return read
 
@@ -306,8 +309,13 @@ def _check(model: Any, adapted: AdaptedModel, layers: list[Any], data: Any) -> N
         return None
 
     check_agreement(
-        adapted.network, adapted.link, lambda X: run(model, X),
-        what=f"the Keras model {model.name!r}", rtol=rtol, data=data, locate=locate,
+        adapted.network,
+        adapted.link,
+        lambda X: run(model, X),
+        what=f"the Keras model {model.name!r}",
+        rtol=rtol,
+        data=data,
+        locate=locate,
     )
 
 
@@ -347,10 +355,7 @@ def adapt_keras(model: Any, *, data: Any = None) -> AdaptedModel:
     Network(3 -> 4[tanh] -> 1[linear])
     """
     keras = _import_keras()
-    if not isinstance(model, keras.Model):
-        raise TypeError(
-            f"Expected a keras.Model; got {type(model).__module__}.{type(model).__qualname__}."
-        )
+    check_param("model", model, [InstanceOf((keras.Model,), "a keras.Model")], caller="adapt_keras")
     layers = chain_layers(model)
     _check_input_rank(model)
     steps = _steps(layers)

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .._validation import InstanceOf, check_param
 from . import AdaptedModel
 from ._affine_chain import ChainBuilder
 from ._agreement import RTOL_FLOAT32, RTOL_FLOAT64, check_agreement
@@ -73,7 +74,7 @@ def run_graph(model: Any, X: FloatArray) -> FloatArray:
     except ImportError:
         from onnx.reference import ReferenceEvaluator
 
-        outputs = ReferenceEvaluator(model).run(None, feeds)
+        outputs: Any = ReferenceEvaluator(model).run(None, feeds)
     else:
         session = onnxruntime.InferenceSession(
             model.SerializeToString(), providers=["CPUExecutionProvider"]
@@ -115,7 +116,8 @@ def adapt_onnx(model: Any, *, data: ArrayLike | None = None) -> AdaptedModel:
     >>> weight = numpy_helper.from_array(np.array([[0.5, -0.2], [0.1, 0.3]], np.float32), "W")
     >>> bias = numpy_helper.from_array(np.array([0.1, 0.0], np.float32), "b")
     >>> graph = helper.make_graph(
-    ...     [helper.make_node("Gemm", ["x", "W", "b"], ["u"]), helper.make_node("Tanh", ["u"], ["y"])],
+    ...     [helper.make_node("Gemm", ["x", "W", "b"], ["u"]),
+    ...      helper.make_node("Tanh", ["u"], ["y"])],
     ...     "net",
     ...     [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 2])],
     ...     [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 2])],
@@ -126,16 +128,19 @@ def adapt_onnx(model: Any, *, data: ArrayLike | None = None) -> AdaptedModel:
     """
     import onnx
 
-    if not isinstance(model, onnx.ModelProto):
-        raise TypeError(
-            f"Expected an onnx.ModelProto; got {type(model).__module__}.{type(model).__qualname__}. "
-            "Load a file with nn2poly.load_network('model.onnx')."
-        )
+    check_param(
+        "model",
+        model,
+        [InstanceOf((onnx.ModelProto,), "an onnx.ModelProto")],
+        caller="adapt_onnx",
+        fix="Load a file with nn2poly.load_network('model.onnx').",
+    )
     graph = model.graph
     if len(graph.output) != 1:
         raise OnnxGraphError(
-            f"The graph has {len(graph.output)} outputs ({[value.name for value in graph.output]!r}); "
-            "nn2poly reads graphs with exactly one output."
+            f"The graph has {len(graph.output)} outputs "
+            f"({[value.name for value in graph.output]!r}); nn2poly reads graphs with exactly one "
+            "output."
         )
     steps, reader = read_steps(model)
     if reader.current != graph.output[0].name:
@@ -167,8 +172,12 @@ def adapt_onnx(model: Any, *, data: ArrayLike | None = None) -> AdaptedModel:
             )
     adapted = AdaptedModel(chain.build(), link=link)
     check_agreement(
-        adapted.network, adapted.link, lambda X: run_graph(model, X),
-        what="the ONNX graph", rtol=graph_rtol(model), data=data,
+        adapted.network,
+        adapted.link,
+        lambda X: run_graph(model, X),
+        what="the ONNX graph",
+        rtol=graph_rtol(model),
+        data=data,
     )
     return adapted
 

@@ -48,7 +48,9 @@ class _Step:
 def _attributes(node: Any) -> dict[str, Any]:
     import onnx
 
-    return {attribute.name: onnx.helper.get_attribute_value(attribute) for attribute in node.attribute}
+    return {
+        attribute.name: onnx.helper.get_attribute_value(attribute) for attribute in node.attribute
+    }
 
 
 def _describe(node: Any) -> str:
@@ -209,7 +211,8 @@ class _GraphReader:
 
     def _add(self, node: Any) -> None:
         position, values = self._split_inputs(node)
-        if position < 0 or len(values) != 2 or values[1 - position] is None:
+        constant = values[1 - position] if position >= 0 and len(values) == 2 else None
+        if constant is None:
             raise OnnxGraphError(f"{_describe(node)} must add a constant to the running tensor.")
         width = self._width() if any(s.kind in ("affine", "scale") for s in self.steps) else None
         if width is None:
@@ -217,7 +220,7 @@ class _GraphReader:
                 f"{_describe(node)} comes before any matrix product; the graph must start with "
                 "a Gemm or MatMul."
             )
-        shift = self._bias(node, values[1 - position], width)
+        shift = self._bias(node, constant, width)
         self.steps.append(_Step("scale", (np.ones(width), shift), node.op_type))
 
     def _batch_norm(self, node: Any) -> None:
@@ -228,20 +231,26 @@ class _GraphReader:
                 f"{_describe(node)} must normalise the running tensor with constant statistics."
             )
         if values_.get("training_mode", 0):
-            raise OnnxGraphError(f"{_describe(node)} is in training mode; export in inference mode.")
+            raise OnnxGraphError(
+                f"{_describe(node)} is in training mode; export in inference mode."
+            )
         if self.transposed:
             raise OnnxGraphError(
                 f"{_describe(node)} normalises a tensor laid out as (features, samples); nn2poly "
                 "reads batch normalisation over the features of (samples, features) tensors."
             )
-        scale, offset, mean, variance = (np.asarray(v, dtype=np.float64).reshape(-1) for v in values[1:5])
+        scale, offset, mean, variance = (
+            np.asarray(v, dtype=np.float64).reshape(-1) for v in values[1:5]
+        )
         factor = scale / np.sqrt(variance + float(values_.get("epsilon", 1e-5)))
         self.steps.append(_Step("scale", (factor, offset - mean * factor), node.op_type))
 
     def _transpose(self, node: Any) -> None:
         perm = list(_attributes(node).get("perm", [1, 0]))
         if perm not in ([1, 0], [0, 1]):
-            raise OnnxGraphError(f"{_describe(node)} has perm={perm!r}; expected [1, 0] on a 2-D tensor.")
+            raise OnnxGraphError(
+                f"{_describe(node)} has perm={perm!r}; expected [1, 0] on a 2-D tensor."
+            )
         if perm == [1, 0]:
             self.transposed = not self.transposed
 
@@ -257,7 +266,9 @@ class _GraphReader:
 
     def _constant_equals(self, name: str, value: float) -> bool:
         constant = self.constants.get(name)
-        return constant is not None and constant.size == 1 and float(constant.reshape(-1)[0]) == value
+        return (
+            constant is not None and constant.size == 1 and float(constant.reshape(-1)[0]) == value
+        )
 
     def _match_decomposed(self, nodes: list[Any], start: int) -> tuple[str, int] | None:
         """A known activation written as several nodes, starting at ``nodes[start]``.
@@ -375,14 +386,14 @@ class _GraphReader:
             elif op in SKIPPED:
                 pass
             else:
-                name = _activation_name(node)
-                if name is None:
+                activation = _activation_name(node)
+                if activation is None:
                     raise OnnxGraphError(
                         f"Unsupported ONNX operator {op!r} ({_describe(node)}); nn2poly reads "
                         f"{supported_operators()}. Export the network as a chain of dense layers "
                         "and activations."
                     )
-                self.steps.append(_Step("activation", (name,), op))
+                self.steps.append(_Step("activation", (activation,), op))
             self.current = node.output[0]
         return self.steps
 

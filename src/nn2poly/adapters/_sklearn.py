@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .._network import Dense, Network
+from .._validation import InstanceOf, check_param
 from ..activations import activation_for, framework_names
 from . import AdaptedModel
 from ._agreement import check_agreement, rtol_for
@@ -31,7 +32,9 @@ OUTPUT_LINKS = {"identity": None, "logistic": "sigmoid", "softmax": "softmax"}
 
 
 def _check_fitted(model: Any) -> None:
-    missing = [name for name in ("coefs_", "intercepts_", "out_activation_") if not hasattr(model, name)]
+    missing = [
+        name for name in ("coefs_", "intercepts_", "out_activation_") if not hasattr(model, name)
+    ]
     if missing:
         raise ValueError(
             f"This {type(model).__name__} is not fitted yet (it has no {', '.join(missing)}); "
@@ -105,7 +108,8 @@ def adapt_sklearn(model: Any, *, data: Any = None) -> AdaptedModel:
     ):
         base = MLPClassifier if isinstance(model, MLPClassifier) else MLPRegressor
         overridden = [
-            name for name in ("predict", "predict_proba", "_forward_pass_fast", "_forward_pass")
+            name
+            for name in ("predict", "predict_proba", "_forward_pass_fast", "_forward_pass")
             if getattr(type(model), name, None) is not getattr(base, name, None)
         ]
         if overridden:
@@ -114,13 +118,16 @@ def adapt_sklearn(model: Any, *, data: Any = None) -> AdaptedModel:
                 f"overriding {', '.join(overridden)}) is not supported: nn2poly cannot know what "
                 "it computes. Convert a plain MLPRegressor or MLPClassifier."
             )
-    if not isinstance(model, (MLPRegressor, MLPClassifier)):
-        raise TypeError(
-            f"Expected a scikit-learn MLPRegressor or MLPClassifier; got "
-            f"{type(model).__module__}.{type(model).__qualname__}."
-        )
+    check_param(
+        "model",
+        model,
+        [InstanceOf((MLPRegressor, MLPClassifier), "a scikit-learn MLPRegressor or MLPClassifier")],
+        caller="adapt_sklearn",
+    )
     _check_fitted(model)
-    found = activation_for("sklearn", model.activation) if isinstance(model.activation, str) else None
+    found = (
+        activation_for("sklearn", model.activation) if isinstance(model.activation, str) else None
+    )
     if found is None:
         raise ValueError(
             f"{type(model).__name__}.activation is {model.activation!r}; nn2poly reads "
@@ -146,7 +153,7 @@ def adapt_sklearn(model: Any, *, data: Any = None) -> AdaptedModel:
             hidden if index < count - 1 else "linear",
             _name=f"layer {index}",
         )
-        for index, (weight, bias) in enumerate(zip(model.coefs_, model.intercepts_))
+        for index, (weight, bias) in enumerate(zip(model.coefs_, model.intercepts_, strict=True))
     )
     network = Network(layers)
     adapted = AdaptedModel(
@@ -156,8 +163,11 @@ def adapt_sklearn(model: Any, *, data: Any = None) -> AdaptedModel:
         output_names=_output_names(model, network.n_outputs, link),
     )
     check_agreement(
-        network, link, lambda X: _model_output(model, X, link, network.n_outputs),
-        what=f"the scikit-learn {type(model).__name__}", rtol=rtol_for(model.coefs_[0].dtype),
+        network,
+        link,
+        lambda X: _model_output(model, X, link, network.n_outputs),
+        what=f"the scikit-learn {type(model).__name__}",
+        rtol=rtol_for(model.coefs_[0].dtype),
         data=data,
     )
     return adapted
@@ -216,7 +226,7 @@ def load_pickled(path: str | os.PathLike[str], *, trust: bool = False) -> Adapte
     else:
         with open(file, "rb") as handle:
             try:
-                model = pickle.load(handle)  # noqa: S301 - explicit trust=True
+                model = pickle.load(handle)
             except (pickle.UnpicklingError, EOFError, ValueError, KeyError) as exc:
                 raise ModelFileError(
                     f"{file.name!r} could not be unpickled ({type(exc).__name__}: {exc}); "

@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .._validation import InstanceOf, check_param
 from ..activations import get_activation
 from . import AdaptedModel
 from ._affine_chain import ChainBuilder
@@ -221,8 +222,9 @@ def _locate(model: Any, read: list[tuple[str, Any, Any]], rtol: float, X: FloatA
     return None
 
 
-def _check(model: Any, adapted: AdaptedModel, read: list[tuple[str, Any, Any]],
-           data: ArrayLike | None) -> None:
+def _check(
+    model: Any, adapted: AdaptedModel, read: list[tuple[str, Any, Any]], data: ArrayLike | None
+) -> None:
     rtol = _rtol(model)
 
     def model_output(X: FloatArray) -> FloatArray:
@@ -231,8 +233,13 @@ def _check(model: Any, adapted: AdaptedModel, read: list[tuple[str, Any, Any]],
 
     log = any(isinstance(step, Link) and step.log for _, _, step in read)
     check_agreement(
-        adapted.network, adapted.link, model_output,
-        what=f"the PyTorch model {type(model).__name__!r}", rtol=rtol, data=data, log_link=log,
+        adapted.network,
+        adapted.link,
+        model_output,
+        what=f"the PyTorch model {type(model).__name__!r}",
+        rtol=rtol,
+        data=data,
+        log_link=log,
         locate=lambda X: _locate(model, read, rtol, X),
     )
 
@@ -274,8 +281,9 @@ def adapt_torch(model: Any, *, data: ArrayLike | None = None) -> AdaptedModel:
     """
     import torch
 
-    if not isinstance(model, torch.nn.Module):
-        raise TypeError(f"Expected a torch.nn.Module; got {type(model).__name__}.")
+    check_param(
+        "model", model, [InstanceOf((torch.nn.Module,), "a torch.nn.Module")], caller="adapt_torch"
+    )
     if "nn2poly.training._torch_mlp" in sys.modules:
         from ..training._torch_mlp import MLPModule
 
@@ -284,8 +292,10 @@ def adapt_torch(model: Any, *, data: ArrayLike | None = None) -> AdaptedModel:
     leaves = _leaves(model)
     kinds = [module_kind(module, f"module {where!r}") for where, module in leaves]
     read: list[tuple[str, Any, Any]] = []
-    for position, ((where, module), kind) in enumerate(zip(leaves, kinds)):
-        is_last = all(later in {"Dropout", "AlphaDropout", "Flatten"} for later in kinds[position + 1 :])
+    for position, ((where, module), kind) in enumerate(zip(leaves, kinds, strict=True)):
+        is_last = all(
+            later in {"Dropout", "AlphaDropout", "Flatten"} for later in kinds[position + 1 :]
+        )
         label = f"module {where!r} ({kind})"
         read.append((label, module, step_of(module, kind, label, is_last)))
     first = next((step for _, _, step in read if isinstance(step, Affine)), None)

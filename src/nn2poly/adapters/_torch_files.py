@@ -95,7 +95,7 @@ def load_torch(path: str | os.PathLike[str], *, trust: bool = False) -> AdaptedM
         if not trust:
             refuse_untrusted(file, "TorchScript archive (torch.jit.load runs code stored in it)")
         try:
-            model = torch.jit.load(str(file), map_location="cpu")
+            model = torch.jit.load(str(file), map_location="cpu")  # type: ignore[no-untyped-call]
         except (RuntimeError, ValueError, OSError) as exc:
             raise _torch_error(file, exc) from None
         return adapt_torch(model)

@@ -118,7 +118,7 @@ def module_kind(module: Any, where: str) -> str:
         return original if isinstance(original, str) else type(module).__name__
     cls = type(module)
     if _torch_class(cls.__name__) is cls:
-        return cls.__name__
+        return str(cls.__name__)
     base = next(
         (
             parent
@@ -134,7 +134,7 @@ def module_kind(module: Any, where: str) -> str:
                 f"module {cls.__name__!r} (subclass of torch.nn.{base.__name__} overriding "
                 "forward) is not supported: nn2poly cannot know what its forward computes",
             )
-        return base.__name__
+        return str(base.__name__)
     if _torch_class(cls.__name__) is None and activation_for("torch", cls.__name__) is not None:
         return cls.__name__  # a user activation registered under its class name
     if _torch_class(cls.__name__) is not None:

@@ -70,7 +70,7 @@ class PolynomialActivation:
         """Whether g(s t) = s^d g(t): true for identity and square."""
         return sum(1 for c in self.coefficients if c != 0) == 1
 
-    def evaluate(self, t):  # type: ignore[no-untyped-def]
+    def evaluate(self, t):
         """Evaluate g at a number or array ``t`` (Horner's rule, floats)."""
         result = 0.0 * t
         for coefficient in reversed(self.coefficients):

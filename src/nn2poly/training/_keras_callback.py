@@ -35,7 +35,7 @@ def _constraint_class() -> type:
 
     from ..adapters._keras import chain_layers
 
-    class L1NeuronConstraint(keras.callbacks.Callback):  # type: ignore[misc]
+    class L1NeuronConstraint(keras.callbacks.Callback):
         """Rescale each hidden neuron's ``[bias; weights]`` to l1 norm <= max_norm."""
 
         def __init__(self, max_norm: float) -> None:
@@ -44,7 +44,9 @@ def _constraint_class() -> type:
 
         def hidden_layers(self, model: Any) -> list[Any]:
             """The Dense layers constrained: every Dense layer but the last."""
-            dense = [layer for layer in chain_layers(model) if isinstance(layer, keras.layers.Dense)]
+            dense = [
+                layer for layer in chain_layers(model) if isinstance(layer, keras.layers.Dense)
+            ]
             return dense[:-1]
 
         def apply(self, model: Any) -> None:
@@ -118,7 +120,9 @@ def keras_l1_constraint(max_norm: float = 1.0) -> Any:
     True
     """
     max_norm = check_param(
-        "max_norm", max_norm, [Interval(float, 0, None, closed="neither")],
+        "max_norm",
+        max_norm,
+        [Interval(float, 0, None, closed="neither")],
         caller="keras_l1_constraint",
     )
     return _constraint_class()(float(max_norm))
