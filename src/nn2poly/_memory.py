@@ -11,14 +11,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from numbers import Integral, Real
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ._monomials import n_monomials, n_product_pairs
 from ._validation import Predicate, check_param
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ._approximation import LayerApproximation
-    from ._network import Network
+    from ._network import Dense, Network
 
 __all__ = [
     "MAX_TERMS",
@@ -145,6 +144,16 @@ def format_bytes(n_bytes: float) -> str:
     return f"{n_bytes / 1024 ** (power + 1):.3g} {units[power]}"
 
 
+class PlannedApproximation(Protocol):
+    """What the plan asks of an approximation (see :mod:`nn2poly._approximation`)."""
+
+    def is_identity(self, index: int, layer: Dense) -> bool: ...
+
+    def degree(self, index: int, layer: Dense) -> int: ...
+
+    def work_bytes(self, network: Network, basis_degree: int, n_terms: int) -> int: ...
+
+
 @dataclass(frozen=True)
 class Plan:
     """What a conversion will compute and allocate, worked out before it starts."""
@@ -162,7 +171,7 @@ MAX_TERMS = 2**31 - 1
 
 def plan_conversion(
     network: Network,
-    approximation: LayerApproximation,
+    approximation: PlannedApproximation,
     max_order: int,
     keep_layers: bool,
 ) -> Plan:
