@@ -69,3 +69,37 @@ def test_finite_or_refused(exponent, activation, max_order, center) -> None:  # 
         assert "layer" in str(error)
     else:
         assert np.all(np.isfinite(poly.coef))
+
+
+_ANY = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=6),
+    st.lists(st.integers(-3, 12), max_size=4),
+    st.tuples(st.floats(-1e300, 1e300), st.floats(-1e300, 1e300)),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    max_order=st.one_of(st.integers(-2, 6), _ANY),
+    taylor_orders=st.one_of(st.none(), st.integers(-2, 2000), _ANY),
+    taylor_center=st.one_of(st.sampled_from([0.0, "local", 1.5, -1e10]), _ANY),
+    approximation=st.one_of(st.sampled_from(["taylor", "fit"]), _ANY),
+    interval=st.one_of(st.none(), _ANY),
+    memory_limit=st.one_of(st.none(), st.integers(-5, 10**9), _ANY),
+    keep_layers=st.one_of(st.booleans(), _ANY),
+)
+def test_options_give_a_finite_result_or_a_clear_error(**options) -> None:  # type: ignore[no-untyped-def]
+    net = nn2poly.Network.from_weights(
+        [np.array([[0.1, -0.2], [0.5, 0.3], [-0.4, 0.5]]), np.array([[0.0], [1.0], [-1.0]])],
+        ["tanh", "linear"],
+    )
+    try:
+        poly = _quiet(nn2poly.to_polynomial, net, **options)
+    except (ValueError, TypeError) as error:
+        assert str(error)
+    else:
+        assert np.all(np.isfinite(poly.coef))
