@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._polynomial_protocol import PolynomialBase
 from ._validation import Interval, validate_params
 
 if TYPE_CHECKING:  # pragma: no cover
     from sklearn.pipeline import Pipeline
 
-    from ._polynomial_protocol import PolynomialLike
 
 __all__ = [
     "PolynomialExports",
@@ -78,7 +78,7 @@ def _number_format(spec: str | None, precision: int) -> str:
     return spec
 
 
-def _text_one(poly: PolynomialLike, column: int, max_terms: int, number: str) -> str:
+def _text_one(poly: PolynomialBase, column: int, max_terms: int, number: str) -> str:
     pieces: list[str] = []
     coef = poly.coef[:, column]
     shown = 0
@@ -105,7 +105,7 @@ def _text_one(poly: PolynomialLike, column: int, max_terms: int, number: str) ->
 
 
 def to_text(
-    poly: PolynomialLike, *, max_terms: int = _TEXT_TERMS, precision: int = 6, spec: str = ""
+    poly: PolynomialBase, *, max_terms: int = _TEXT_TERMS, precision: int = 6, spec: str = ""
 ) -> str:
     """One line per output, e.g. ``y1 = 0.5 + 2*x1 - x1*x2`` (what ``str`` shows).
 
@@ -165,7 +165,7 @@ def _latex_name(name: str) -> str:
     return f"{head}_{{{digits}}}" if digits and head else name
 
 
-def to_latex(poly: PolynomialLike, *, max_terms: int | None = 30, precision: int = 4) -> str:
+def to_latex(poly: PolynomialBase, *, max_terms: int | None = 30, precision: int = 4) -> str:
     """LaTeX source; several outputs are stacked in an ``aligned`` block.
 
     Examples
@@ -205,7 +205,7 @@ def to_latex(poly: PolynomialLike, *, max_terms: int | None = 30, precision: int
     return r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"
 
 
-def to_frame(poly: PolynomialLike) -> Any:
+def to_frame(poly: PolynomialBase) -> Any:
     """A pandas DataFrame: one row per term; columns ``term``, ``label``, ``degree``
     and one per output.
 
@@ -235,7 +235,7 @@ def to_frame(poly: PolynomialLike) -> Any:
     return frame
 
 
-def to_sympy(poly: PolynomialLike) -> Any:
+def to_sympy(poly: PolynomialBase) -> Any:
     """sympy expression(s) with Float coefficients carrying every bit of the float64.
 
     Examples
@@ -267,7 +267,7 @@ def to_sympy(poly: PolynomialLike) -> Any:
     return expressions[0] if len(expressions) == 1 else sympy.Matrix(expressions)
 
 
-def to_sklearn(poly: PolynomialLike) -> Pipeline:
+def to_sklearn(poly: PolynomialBase) -> Pipeline:
     """A fitted scikit-learn pipeline that computes the polynomial.
 
     The pipeline is ``PolynomialFeatures(degree=poly.degree,
@@ -335,19 +335,19 @@ def to_sklearn(poly: PolynomialLike) -> Pipeline:
     return Pipeline([("features", features), ("linear", linear)])
 
 
-class PolynomialExports:
+class PolynomialExports(PolynomialBase):
     """The export methods of :class:`~nn2poly.Polynomial` (a mixin over this module)."""
 
-    def __str__(self: PolynomialLike) -> str:
+    def __str__(self) -> str:
         return to_text(self)
 
-    def __format__(self: PolynomialLike, spec: str) -> str:
+    def __format__(self, spec: str) -> str:
         return to_text(self, spec=spec)
 
-    def _repr_latex_(self: PolynomialLike) -> str:
+    def _repr_latex_(self) -> str:
         return "$" + to_latex(self) + "$"
 
-    def to_latex(self: PolynomialLike, *, max_terms: int | None = 30, precision: int = 4) -> str:
+    def to_latex(self, *, max_terms: int | None = 30, precision: int = 4) -> str:
         """LaTeX of the polynomial (``aligned`` for several outputs).
 
         Examples
@@ -358,7 +358,7 @@ class PolynomialExports:
         """
         return to_latex(self, max_terms=max_terms, precision=precision)
 
-    def to_frame(self: PolynomialLike) -> Any:
+    def to_frame(self) -> Any:
         """A pandas DataFrame: one row per term; columns ``term``, ``label``,
         ``degree`` and one per output.
 
@@ -370,7 +370,7 @@ class PolynomialExports:
         """
         return to_frame(self)
 
-    def to_sympy(self: PolynomialLike) -> Any:
+    def to_sympy(self) -> Any:
         """A sympy expression (a column Matrix for several outputs), exact in the floats.
 
         Examples
@@ -381,7 +381,7 @@ class PolynomialExports:
         """
         return to_sympy(self)
 
-    def to_sklearn(self: PolynomialLike) -> Any:
+    def to_sklearn(self) -> Any:
         """A fitted scikit-learn ``Pipeline(PolynomialFeatures, LinearRegression)``
         whose ``predict`` equals :meth:`predict` (needs scikit-learn).
 

@@ -163,9 +163,7 @@ class MonomialBasis:
         rows = np.ascontiguousarray(variables, dtype=np.int32)
         if rows.ndim != 2:
             raise ValueError("variables must be a 2-D array of sorted variable indices.")
-        ranks: IntArray = rank_monomials(  # type: ignore[no-untyped-call]
-            rows, self._multichoose, self.degree_offsets
-        )
+        ranks: IntArray = rank_monomials(rows, self._multichoose, self.degree_offsets)
         return ranks
 
     @cached_property
@@ -198,7 +196,7 @@ class MonomialBasis:
     def _build_product_table(self) -> tuple[IntArray, NDArray[np.int32], NDArray[np.int32]]:
         from ._kernels import build_product_table
 
-        table: tuple[IntArray, NDArray[np.int32], NDArray[np.int32]] = build_product_table(  # type: ignore[no-untyped-call]
+        table: tuple[IntArray, NDArray[np.int32], NDArray[np.int32]] = build_product_table(
             self.variables, self.degrees, self._multichoose, self.degree_offsets
         )
         return table

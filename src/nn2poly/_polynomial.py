@@ -209,7 +209,7 @@ class Polynomial(PolynomialArithmetic, PolynomialExports, PolynomialIO):
 
     def _evaluate(self, X: FloatArray) -> FloatArray:
         out = np.empty((X.shape[0], self.n_outputs), dtype=np.float64)
-        evaluate_monomials(X, self._variables, np.ascontiguousarray(self.coef), out)  # type: ignore[no-untyped-call]
+        evaluate_monomials(X, self._variables, np.ascontiguousarray(self.coef), out)
         return out
 
     def decision_function(self, X: ArrayLike) -> FloatArray:

@@ -9,17 +9,17 @@ the same order) and, for ``+`` and ``-``, with as many outputs and the same link
 from __future__ import annotations
 
 from numbers import Real
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _powers_arithmetic
+from ._polynomial_protocol import PolynomialBase
 from ._validation import Interval, check_param, invalid_value
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._polynomial import Polynomial
-    from ._polynomial_protocol import PolynomialLike
 
 __all__ = ["PolynomialArithmetic"]
 
@@ -35,7 +35,7 @@ def _scalar(value: Any, caller: str) -> float:
     return number
 
 
-def _same_features(poly: PolynomialLike, other: PolynomialLike, caller: str) -> None:
+def _same_features(poly: PolynomialBase, other: PolynomialBase, caller: str) -> None:
     if other.feature_names != poly.feature_names:
         raise invalid_value(
             "other",
@@ -47,10 +47,10 @@ def _same_features(poly: PolynomialLike, other: PolynomialLike, caller: str) -> 
         )
 
 
-def _combine(poly: PolynomialLike, other: Any, sign: float, caller: str) -> Any:
+def _combine(poly: PolynomialBase, other: Any, sign: float, caller: str) -> Any:
     """``poly + sign * other`` for a Polynomial or a number; NotImplemented otherwise."""
     if isinstance(other, PolynomialArithmetic):
-        other_poly = cast("PolynomialLike", other)
+        other_poly = other
         _same_features(poly, other_poly, caller)
         if other_poly.n_outputs != poly.n_outputs or other_poly.link != poly.link:
             raise invalid_value(
@@ -74,7 +74,7 @@ def _combine(poly: PolynomialLike, other: Any, sign: float, caller: str) -> Any:
     return NotImplemented
 
 
-def _scale(poly: PolynomialLike, factor: float, caller: str) -> Polynomial:
+def _scale(poly: PolynomialBase, factor: float, caller: str) -> Polynomial:
     with np.errstate(over="ignore"):
         coef = poly.coef * factor
     if not np.all(np.isfinite(coef)):
@@ -91,10 +91,10 @@ def _scale(poly: PolynomialLike, factor: float, caller: str) -> Polynomial:
     return result
 
 
-class PolynomialArithmetic:
+class PolynomialArithmetic(PolynomialBase):
     """Operators and changes of variables of :class:`~nn2poly.Polynomial` (a mixin)."""
 
-    def __add__(self: PolynomialLike, other: Any) -> Polynomial:
+    def __add__(self, other: Any) -> Polynomial:
         """``self + other`` for a Polynomial in the same features or a number.
 
         Examples
@@ -108,7 +108,7 @@ class PolynomialArithmetic:
         """
         return _combine(self, other, 1.0, "Polynomial.__add__")  # type: ignore[no-any-return]
 
-    def __radd__(self: PolynomialLike, other: Any) -> Polynomial:
+    def __radd__(self, other: Any) -> Polynomial:
         """``other + self``.
 
         Examples
@@ -119,7 +119,7 @@ class PolynomialArithmetic:
         """
         return _combine(self, other, 1.0, "Polynomial.__radd__")  # type: ignore[no-any-return]
 
-    def __sub__(self: PolynomialLike, other: Any) -> Polynomial:
+    def __sub__(self, other: Any) -> Polynomial:
         """``self - other``, on the union of the terms (exact zeros are kept).
 
         Examples
@@ -131,7 +131,7 @@ class PolynomialArithmetic:
         """
         return _combine(self, other, -1.0, "Polynomial.__sub__")  # type: ignore[no-any-return]
 
-    def __rsub__(self: PolynomialLike, other: Any) -> Polynomial:
+    def __rsub__(self, other: Any) -> Polynomial:
         """``other - self``.
 
         Examples
@@ -143,7 +143,7 @@ class PolynomialArithmetic:
         result = _combine(self, other, -1.0, "Polynomial.__rsub__")
         return result if result is NotImplemented else _scale(result, -1.0, "Polynomial.__rsub__")
 
-    def __neg__(self: PolynomialLike) -> Polynomial:
+    def __neg__(self) -> Polynomial:
         """``-self``.
 
         Examples
@@ -154,7 +154,7 @@ class PolynomialArithmetic:
         """
         return _scale(self, -1.0, "Polynomial.__neg__")
 
-    def __pos__(self: PolynomialLike) -> Polynomial:
+    def __pos__(self) -> Polynomial:
         """``+self`` (a copy without the per-layer polynomials).
 
         Examples
@@ -166,7 +166,7 @@ class PolynomialArithmetic:
         """
         return _scale(self, 1.0, "Polynomial.__pos__")
 
-    def __mul__(self: PolynomialLike, other: Any) -> Polynomial:
+    def __mul__(self, other: Any) -> Polynomial:
         """``self * number``: every coefficient scaled (the terms stay as they are).
 
         Examples
@@ -179,7 +179,7 @@ class PolynomialArithmetic:
             return NotImplemented
         return _scale(self, _scalar(other, "Polynomial.__mul__"), "Polynomial.__mul__")
 
-    def __rmul__(self: PolynomialLike, other: Any) -> Polynomial:
+    def __rmul__(self, other: Any) -> Polynomial:
         """``number * self``.
 
         Examples
@@ -192,7 +192,7 @@ class PolynomialArithmetic:
             return NotImplemented
         return _scale(self, _scalar(other, "Polynomial.__rmul__"), "Polynomial.__rmul__")
 
-    def align(self: PolynomialLike, *others: Polynomial) -> tuple[Polynomial, ...]:
+    def align(self, *others: Polynomial) -> tuple[Polynomial, ...]:
         """This polynomial and ``others`` on the union of their terms, in graded order.
 
         Each keeps its own outputs; a term it lacks gets coefficient 0.
@@ -223,13 +223,13 @@ class PolynomialArithmetic:
                     caller="Polynomial.align",
                     type_error=True,
                 )
-            _same_features(self, cast("PolynomialLike", other), "Polynomial.align")
-        polys = (self, *cast("tuple[PolynomialLike, ...]", others))
+            _same_features(self, other, "Polynomial.align")
+        polys = (self, *others)
         union, coefs = _powers_arithmetic.align([p.powers for p in polys], [p.coef for p in polys])
         return tuple(p._new(union, coef) for p, coef in zip(polys, coefs, strict=True))
 
     def substitute(
-        self: PolynomialLike,
+        self,
         matrix: ArrayLike,
         shift: ArrayLike | None = None,
         *,

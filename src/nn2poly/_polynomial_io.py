@@ -18,11 +18,11 @@ from numpy.typing import NDArray
 
 from ._jsonio import read_json, write_json
 from ._memory import MemoryLimitError, format_bytes, get_memory_limit
+from ._polynomial_protocol import PolynomialBase
 from ._powers import labels_to_variables
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._polynomial import Polynomial
-    from ._polynomial_protocol import PolynomialLike
 
 __all__ = [
     "FORMAT_NAME",
@@ -40,7 +40,7 @@ FORMAT_VERSION = 1
 MAX_DEFAULT_FEATURES = 100_000
 
 
-def to_dict(poly: PolynomialLike) -> dict[str, Any]:
+def to_dict(poly: PolynomialBase) -> dict[str, Any]:
     """The JSON-ready dictionary of a polynomial (exact float round trip).
 
     Examples
@@ -153,10 +153,10 @@ def from_dict(cls: type[Polynomial], data: Any) -> Polynomial:
     )
 
 
-class PolynomialIO:
+class PolynomialIO(PolynomialBase):
     """``to_dict``/``from_dict``/``save``/``load`` of :class:`~nn2poly.Polynomial` (a mixin)."""
 
-    def to_dict(self: PolynomialLike) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary (exact float round trip).
 
         Examples
@@ -180,7 +180,7 @@ class PolynomialIO:
         """
         return from_dict(cls, data)  # type: ignore[arg-type]
 
-    def save(self: PolynomialLike, path: str | os.PathLike[str]) -> None:
+    def save(self, path: str | os.PathLike[str]) -> None:
         """Write the polynomial as JSON; :meth:`load` reads it back exactly.
 
         Examples

@@ -1,8 +1,14 @@
-"""What the mixins of :class:`~nn2poly.Polynomial` read from it (for type checking only)."""
+"""The common base of the Polynomial mixins: what they read from the class.
+
+:class:`~nn2poly.Polynomial` is assembled from mixins kept in the modules of
+their job (:mod:`nn2poly._polynomial_algebra`, :mod:`nn2poly._export`,
+:mod:`nn2poly._polynomial_io`).  This base only declares, for type checkers,
+the attributes and helpers those mixins use; at run time it is empty.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -10,39 +16,44 @@ from numpy.typing import NDArray
 if TYPE_CHECKING:  # pragma: no cover
     from ._polynomial import Polynomial
 
-__all__ = ["PolynomialLike"]
+__all__ = ["PolynomialBase"]
 
 
-class PolynomialLike(Protocol):
-    """The attributes of a Polynomial its export, I/O and arithmetic mixins use."""
+class PolynomialBase:
+    """Declarations shared by the mixins of :class:`~nn2poly.Polynomial` (no behaviour)."""
 
-    coef: NDArray[np.float64]
-    n_features: int
-    feature_names: tuple[str, ...]
-    output_names: tuple[str, ...]
-    link: str | None
+    __slots__ = ()
 
-    @property
-    def n_terms(self) -> int: ...
+    if TYPE_CHECKING:  # pragma: no cover
+        coef: NDArray[np.float64]
+        n_features: int
+        feature_names: tuple[str, ...]
+        output_names: tuple[str, ...]
+        link: str | None
 
-    @property
-    def n_outputs(self) -> int: ...
+        @property
+        def n_terms(self) -> int: ...
 
-    @property
-    def degree(self) -> int: ...
+        @property
+        def n_outputs(self) -> int: ...
 
-    @property
-    def degrees(self) -> NDArray[np.int64]: ...
+        @property
+        def degree(self) -> int: ...
 
-    @property
-    def powers(self) -> NDArray[np.int64]: ...
+        @property
+        def degrees(self) -> NDArray[np.int64]: ...
 
-    @property
-    def labels(self) -> list[tuple[int, ...]]: ...
+        @property
+        def powers(self) -> NDArray[np.int64]: ...
 
-    @property
-    def term_names(self) -> list[str]: ...
+        @property
+        def labels(self) -> list[tuple[int, ...]]: ...
 
-    def _new(self, powers: NDArray[np.int64], coef: Any, **changes: Any) -> Polynomial: ...
+        @property
+        def term_names(self) -> list[str]: ...
 
-    def _subset(self, rows: Any) -> Polynomial: ...
+        def _new(
+            self, powers: NDArray[np.int64], coef: NDArray[np.float64], **changes: Any
+        ) -> Polynomial: ...
+
+        def _subset(self, rows: Any) -> Polynomial: ...

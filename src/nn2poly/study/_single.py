@@ -140,7 +140,8 @@ def run_one(
         "r2_network": _r2(y_test, y_network),
         "train_seconds": train_seconds,
     }
-    rows, coefficient_rows = [], []
+    rows: list[dict[str, Any]] = []
+    coefficient_rows: list[dict[str, Any]] = []
     true_degree = int(spec.setting["data"]["degree"])
     for index, conversion in enumerate(spec.conversions):
         start = time.perf_counter()
