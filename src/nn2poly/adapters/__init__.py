@@ -5,7 +5,8 @@ that framework is given.  Dispatch is explicit: a framework's types are only
 checked when the framework is already imported (a model of it cannot exist
 otherwise).
 
-Every adapter module exposes ``adapt_<framework>(model) -> AdaptedModel``.
+Every adapter module exposes ``adapt_<framework>(model, *, data=None) -> AdaptedModel``,
+which checks its reading against the model's own inference (see ``_agreement``).
 """
 
 from __future__ import annotations
