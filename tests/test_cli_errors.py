@@ -335,3 +335,43 @@ def test_a_real_process_prints_one_line(tmp_path: Path) -> None:
     lines = completed.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: "), completed.stderr
     assert json.dumps(completed.stdout) == '""'
+
+
+# ------------------------------------------------------------------ --trust
+class _WritesAMarker:
+    """Unpickling this runs ``Path.touch`` on the marker: code from the file."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (Path.touch, (self.marker,))
+
+
+def test_code_in_a_pickle_runs_only_with_trust(tmp_path: Path) -> None:
+    import pickle
+
+    marker = tmp_path / "marker"
+    path = tmp_path / "model.pkl"
+    path.write_bytes(pickle.dumps(_WritesAMarker(marker)))
+    assert_one_line_error(runner.invoke(app, ["convert", str(path)]), "--trust")
+    assert not marker.exists()
+    result = runner.invoke(app, ["convert", str(path), "--trust"])
+    assert marker.exists()  # trusted: the file was unpickled (and is not a model)
+    assert_one_line_error(result)
+
+
+def test_trust_reaches_the_loader(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    from nn2poly.training import L1Constraint
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1))
+    L1Constraint("l1")(model)
+    path = tmp_path / "whole.pt"
+    torch.save(model, str(path))  # a whole pickled model
+    assert_one_line_error(runner.invoke(app, ["convert", str(path)]), "--trust")
+    result = runner.invoke(app, ["convert", str(path), "--trust", "-q", "2", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    poly = nn2poly.Polynomial.from_dict(json.loads(result.stdout))
+    np.testing.assert_array_equal(poly.coef, nn2poly.to_polynomial(model, max_order=2).coef)

@@ -1,4 +1,4 @@
-"""Simulated data: scaling, the true polynomial on scaled data, sparse polynomials, configurations."""
+"""Simulated data: scaling, the true polynomial on scaled data, sparse polynomials, configs."""
 
 from __future__ import annotations
 

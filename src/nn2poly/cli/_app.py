@@ -112,9 +112,10 @@ class OneLineErrors(TyperGroup):
                 if type(error).__name__ == "NoArgsIsHelpError":
                     raise  # shows the help
                 if _is_usage_error(error):
-                    context = getattr(error, "ctx", None)
+                    usage: Any = error  # click's or typer's usage error
+                    context = getattr(usage, "ctx", None)
                     hint = f" (see '{context.command_path} --help')" if context else ""
-                    fail(f"{error.format_message()}{hint}", code=error.exit_code)  # type: ignore[attr-defined]
+                    fail(f"{usage.format_message()}{hint}", code=usage.exit_code)
                 if os.environ.get(TRACEBACK_VARIABLE) and not isinstance(error, KeyboardInterrupt):
                     raise
                 message, code = describe(error)

@@ -45,7 +45,7 @@ def read_data(path: Path) -> Any:
     >>> read_data(path.parent)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    nn2poly._validation.InvalidParameterError: --data must be a .npy or .csv file. Got ... a folder...
+    nn2poly._validation.InvalidParameterError: --data must be a .npy or .csv file...
     """
     import numpy as np
 
@@ -99,7 +99,7 @@ def parse_interval(text: str | None) -> tuple[float, float] | None:
     >>> parse_interval("0,inf")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    nn2poly._validation.InvalidParameterError: --interval must be two numbers 'LOW,HIGH'. Got '0,inf'...
+    nn2poly._validation.InvalidParameterError: --interval must be two numbers 'LOW,HIGH'...
     """
     if text is None:
         return None
@@ -201,8 +201,7 @@ def _convert(
     data: Path | None,
     interval: tuple[float, float] | None,
 ) -> Any:
-    from .._convert import to_polynomial
-    from ..adapters._files import load_adapted
+    from .. import to_polynomial
 
     if approximation is Approximation.taylor and (data is not None or interval is not None):
         given = "--data" if data is not None else "--interval"
@@ -213,17 +212,17 @@ def _convert(
             subject="--approximation",
             fix=f"Add --approximation fit, or leave out {given}.",
         )
-    model = load_adapted(file, trust=trust)
     if approximation is Approximation.fit:
         return to_polynomial(
-            model,
+            file,
             max_order,
             taylor_orders=orders,
             approximation="fit",
             data=None if data is None else read_data(data),
             interval=interval,
+            trust=trust,
         )
-    return to_polynomial(model, max_order, taylor_orders=orders, taylor_center=center)
+    return to_polynomial(file, max_order, taylor_orders=orders, taylor_center=center, trust=trust)
 
 
 @app.command()

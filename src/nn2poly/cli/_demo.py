@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from .._polynomial import Polynomial
+from .._powers import labels_to_powers
 from ._app import app, fail
 
 #: The known sparse polynomial, on inputs in [-1, 1]: R-style label -> coefficient.
@@ -52,10 +53,7 @@ def true_polynomial() -> Polynomial:
     >>> print(true_polynomial())
     y = 0.5 + 2*x1 - 1.5*x2 + x3 + 1.5*x1*x2 - x3*x4
     """
-    powers = [
-        [label.count(variable) for variable in range(1, N_FEATURES + 1)]
-        for label in TRUE_COEFFICIENTS
-    ]
+    powers = labels_to_powers(list(TRUE_COEFFICIENTS), N_FEATURES)
     return Polynomial(powers, list(TRUE_COEFFICIENTS.values()), output_names=["y"])
 
 

@@ -1,4 +1,4 @@
-"""``nn2poly solve-gates``: fit logic gates with polynomial networks by solving for critical points."""
+"""``nn2poly solve-gates``: critical points of polynomial networks fitted to logic gates."""
 
 from __future__ import annotations
 

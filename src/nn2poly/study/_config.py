@@ -6,12 +6,15 @@ import dataclasses
 import itertools
 import json
 import os
+import sys
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .._validation import Interval, Predicate, invalid_value, validate_params
 
 __all__ = ["DATA_DEFAULTS", "NETWORK_DEFAULTS", "StudyConfig", "load_config"]
 
@@ -50,6 +53,9 @@ CONVERSION_DEFAULTS: dict[str, Any] = {"approximation": "taylor", "max_order": 3
 
 _NONE_WORDS = ("none", "null")
 
+#: Bytes of a TOML configuration read at most.
+MAX_CONFIG_BYTES = 1 << 20
+
 
 def _normalise(value: Any) -> Any:
     """TOML has no null: the strings 'none'/'null' stand for None; lists stay JSON-like."""
@@ -64,6 +70,48 @@ def _normalise(value: Any) -> Any:
 
 def _stable_hash(values: dict[str, Any]) -> int:
     return zlib.crc32(json.dumps(values, sort_keys=True).encode())
+
+
+def _non_empty_list_of_dicts(value: Any) -> bool:
+    return (
+        isinstance(value, (list, tuple))
+        and bool(value)
+        and all(isinstance(item, dict) for item in value)
+    )
+
+
+_CONFIG_PARAMETERS: dict[str, list[Any]] = {
+    "name": [
+        Predicate(
+            lambda value: isinstance(value, str) and bool(value),
+            "a non-empty str",
+            type_test=lambda value: isinstance(value, str),
+        )
+    ],
+    "data": [dict],
+    "network": [dict],
+    "grid": [dict],
+    "conversions": [
+        Predicate(_non_empty_list_of_dicts, "a non-empty list of tables, e.g. [{max_order = 3}]")
+    ],
+    "repetitions": [Interval(int, 1, None)],
+    "seed": [Interval(int, 0, None)],
+    "same_data": [bool],
+    "record_coefficients": [bool],
+}
+
+
+def _check_keys(part: str, values: dict[str, Any], known: dict[str, Any], what: str) -> None:
+    """Refuse keys of ``values`` that are not in ``known``, listing the known ones."""
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise invalid_value(
+            part,
+            unknown,
+            f"keys that are each {what}",
+            caller="StudyConfig",
+            fix=f"Unknown keys {unknown}; the known ones are {sorted(known)}.",
+        )
 
 
 @dataclass(frozen=True)
@@ -112,41 +160,24 @@ class StudyConfig:
     record_coefficients: bool = True
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name:
-            raise ValueError(f"A study needs a non-empty name; got {self.name!r}.")
+        caller = "StudyConfig"
+        validate_params(
+            {field.name: getattr(self, field.name) for field in dataclasses.fields(self)},
+            _CONFIG_PARAMETERS,
+            caller=caller,
+        )
         for part, defaults in (("data", DATA_DEFAULTS), ("network", NETWORK_DEFAULTS)):
-            unknown = set(getattr(self, part)) - set(defaults)
-            if unknown:
-                raise ValueError(
-                    f"Unknown {part} settings {sorted(unknown)}; the known ones are {sorted(defaults)}."
-                )
-        unknown = set(self.grid) - set(DATA_DEFAULTS) - set(NETWORK_DEFAULTS)
-        if unknown:
-            raise ValueError(
-                f"Unknown grid keys {sorted(unknown)}; a grid key must be a data setting "
-                f"{sorted(DATA_DEFAULTS)} or a network setting {sorted(NETWORK_DEFAULTS)}."
-            )
+            _check_keys(part, getattr(self, part), defaults, f"a {part} setting")
+        _check_keys(
+            "grid", self.grid, {**DATA_DEFAULTS, **NETWORK_DEFAULTS}, "a data or network setting"
+        )
         for key, values in self.grid.items():
             if not isinstance(values, (list, tuple)) or not values:
-                raise ValueError(
-                    f"grid[{key!r}] must be a non-empty list of values; got {values!r}."
+                raise invalid_value(
+                    f"grid[{key!r}]", values, "a non-empty list of values", caller=caller
                 )
-        if not self.conversions:
-            raise ValueError(
-                "conversions must hold at least one conversion, e.g. [{max_order = 3}]."
-            )
         for conversion in self.conversions:
-            unknown = set(conversion) - set(CONVERSION_DEFAULTS)
-            if unknown:
-                raise ValueError(
-                    f"Unknown conversion settings {sorted(unknown)}; use {sorted(CONVERSION_DEFAULTS)}."
-                )
-        if (
-            isinstance(self.repetitions, bool)
-            or not isinstance(self.repetitions, int)
-            or self.repetitions < 1
-        ):
-            raise ValueError(f"repetitions must be an int >= 1; got {self.repetitions!r}.")
+            _check_keys("conversions", conversion, CONVERSION_DEFAULTS, "a conversion setting")
 
     # ------------------------------------------------------------------ settings
     def settings(self) -> list[dict[str, Any]]:
@@ -215,9 +246,9 @@ def load_config(path: str | os.PathLike[str]) -> StudyConfig:
     >>> load_config(path).settings()[1]["network"]["activation"]
     'softplus'
     """
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ImportError:  # Python 3.10
+    else:  # pragma: no cover - Python 3.10
         try:
             import tomli as tomllib
         except ImportError:
@@ -230,9 +261,14 @@ def load_config(path: str | os.PathLike[str]) -> StudyConfig:
         raise ValueError(
             f"No study configuration at {str(path)!r}; give a TOML file or a preset name."
         )
+    if path.stat().st_size > MAX_CONFIG_BYTES:
+        raise ValueError(
+            f"{str(path)!r} holds {path.stat().st_size} bytes, more than a study configuration "
+            f"({MAX_CONFIG_BYTES} at most); give the TOML file of a study."
+        )
     try:
-        raw = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as error:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ValueError(f"{str(path)!r} is not valid TOML: {error}.") from None
     known = {f.name for f in dataclasses.fields(StudyConfig)}
     unknown = set(raw) - known

@@ -5,11 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations_with_replacement
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from .._polynomial import Polynomial
+from .._powers import labels_to_powers
+from .._validation import (
+    Finite,
+    Interval,
+    Options,
+    Predicate,
+    invalid_value,
+    validate_params,
+)
 from ._scaling import MinMaxScaling, affine_substitute
 
 __all__ = ["SimulatedData", "random_polynomial", "simulate"]
@@ -18,12 +28,32 @@ FloatArray = NDArray[np.float64]
 DISTRIBUTIONS = ("uniform", "normal", "correlated_normal")
 
 
-def _label_powers(label: tuple[int, ...], n_features: int) -> NDArray[np.int64]:
-    powers = np.zeros(n_features, dtype=np.int64)
-    for variable in label:
-        if variable:  # (0,) is the intercept
-            powers[variable - 1] += 1
-    return powers
+def _count_list(value: Any) -> bool:
+    """A sequence of terms_per_degree entries: each None or an int >= 0."""
+    return isinstance(value, (list, tuple)) and all(
+        item is None
+        or (isinstance(item, (int, np.integer)) and not isinstance(item, bool) and item >= 0)
+        for item in value
+    )
+
+
+def _range_pair(value: Any) -> bool:
+    """(low, high): two finite numbers with low <= high."""
+    low, high = (float(item) for item in value)
+    return bool(np.isfinite(low) and np.isfinite(high) and low <= high)
+
+
+_POLYNOMIAL_PARAMETERS: dict[str, list[Any]] = {
+    "n_features": [Interval(int, 1, None)],
+    "degree": [Interval(int, 1, None)],
+    "terms_per_degree": [
+        None,
+        Interval(int, 0, None),
+        Predicate(_count_list, "a list with an int >= 0 or None per degree"),
+    ],
+    "coef_range": [Predicate(_range_pair, "two finite numbers (low, high) with low <= high")],
+    "intercept": [bool],
+}
 
 
 def random_polynomial(
@@ -66,24 +96,29 @@ def random_polynomial(
     >>> random_polynomial(5, 2, terms_per_degree=[None, 5], intercept=False, rng=1).n_terms
     10
     """
-    if (
-        isinstance(n_features, bool)
-        or not isinstance(n_features, (int, np.integer))
-        or n_features < 1
-    ):
-        raise ValueError(f"n_features must be an int >= 1; got {n_features!r}.")
-    if isinstance(degree, bool) or not isinstance(degree, (int, np.integer)) or degree < 1:
-        raise ValueError(f"degree must be an int >= 1; got {degree!r}.")
+    checked = validate_params(
+        {
+            "n_features": n_features,
+            "degree": degree,
+            "terms_per_degree": terms_per_degree,
+            "coef_range": coef_range,
+            "intercept": intercept,
+        },
+        _POLYNOMIAL_PARAMETERS,
+        caller="random_polynomial",
+    )
+    n_features, degree = checked["n_features"], checked["degree"]
     low, high = (float(value) for value in coef_range)
-    if not low <= high:
-        raise ValueError(f"coef_range must be (low, high) with low <= high; got {coef_range!r}.")
     if terms_per_degree is None or isinstance(terms_per_degree, (int, np.integer)):
-        counts: list[int | None] = [terms_per_degree] * degree  # type: ignore[list-item]
+        counts: list[int | None] = [terms_per_degree] * degree
     else:
         counts = list(terms_per_degree)
         if len(counts) != degree:
-            raise ValueError(
-                f"terms_per_degree must have one entry per degree 1..{degree}; got {terms_per_degree!r}."
+            raise invalid_value(
+                "terms_per_degree",
+                terms_per_degree,
+                f"one entry per degree 1..{degree}",
+                caller="random_polynomial",
             )
     generator = np.random.default_rng(rng)
     labels: list[tuple[int, ...]] = [(0,)] if intercept else []
@@ -92,15 +127,18 @@ def random_polynomial(
         if count is None:
             labels.extend(candidates)
             continue
-        if not 0 <= int(count) <= len(candidates):
-            raise ValueError(
-                f"terms_per_degree asks for {count} terms of degree {order}, but p={n_features} "
-                f"variables have only {len(candidates)}; lower it."
+        if int(count) > len(candidates):
+            raise invalid_value(
+                "terms_per_degree",
+                terms_per_degree,
+                f"at most {len(candidates)} terms of degree {order} (all there are in "
+                f"p={n_features} variables)",
+                caller="random_polynomial",
+                fix="lower it.",
             )
         chosen = sorted(generator.choice(len(candidates), size=int(count), replace=False))
         labels.extend(candidates[index] for index in chosen)
-    powers = np.array([_label_powers(label, n_features) for label in labels], dtype=np.int64)
-    powers = powers.reshape(len(labels), n_features)
+    powers = labels_to_powers(labels, n_features).reshape(len(labels), n_features)
     coef = generator.uniform(low, high, size=len(labels))
     return Polynomial(powers, coef)
 
@@ -126,6 +164,12 @@ class SimulatedData:
         ``true_scaled.predict(X_scaled) == y_scaling.transform(y_noiseless)``.
     train, test : ndarray of int
         Row indices of the split.
+
+    Examples
+    --------
+    >>> data = simulate(random_polynomial(2, 1, rng=0), 40, rng=0)
+    >>> isinstance(data, SimulatedData), data.X.shape, data.train.size + data.test.size
+    (True, (40, 2), 40)
     """
 
     X: FloatArray
@@ -159,14 +203,29 @@ def _inputs(
     if distribution == "normal":
         return mean + generator.standard_normal((n, n_features))
     if not -1.0 / max(n_features - 1, 1) < correlation < 1.0:
-        raise ValueError(
-            f"correlation must lie in (-1/(p-1), 1) for an equicorrelated normal with p={n_features}; "
-            f"got {correlation!r}."
+        raise invalid_value(
+            "correlation",
+            correlation,
+            f"in (-1/(p-1), 1) for an equicorrelated normal with p={n_features}",
+            caller="simulate",
         )
     covariance = np.full((n_features, n_features), correlation) + (1.0 - correlation) * np.eye(
         n_features
     )
     return generator.multivariate_normal(mean, covariance, size=n, method="cholesky")
+
+
+_SIMULATE_PARAMETERS: dict[str, list[Any]] = {
+    "polynomial": [Polynomial],
+    "n": [Interval(int, 4, None)],
+    "distribution": [Options(DISTRIBUTIONS)],
+    "mean_range": [None, Predicate(_range_pair, "two finite numbers (low, high) with low <= high")],
+    "correlation": [Finite()],
+    "noise_sd": [Interval(float, 0, None)],
+    "test_fraction": [Interval(float, 0, 1, closed="neither")],
+    "scale_x": [bool],
+    "scale_y": [bool],
+}
 
 
 def simulate(
@@ -217,18 +276,26 @@ def simulate(
     >>> bool(np.allclose(data.true_scaled.predict(data.X_scaled), data.y_scaled))
     True
     """
-    if distribution not in DISTRIBUTIONS:
-        raise ValueError(f"distribution must be one of {DISTRIBUTIONS}; got {distribution!r}.")
+    checked = validate_params(
+        {
+            "polynomial": polynomial,
+            "n": n,
+            "distribution": distribution,
+            "mean_range": mean_range,
+            "correlation": correlation,
+            "noise_sd": noise_sd,
+            "test_fraction": test_fraction,
+            "scale_x": scale_x,
+            "scale_y": scale_y,
+        },
+        _SIMULATE_PARAMETERS,
+        caller="simulate",
+    )
+    n, noise_sd, test_fraction = checked["n"], checked["noise_sd"], checked["test_fraction"]
     if polynomial.n_outputs != 1:
-        raise ValueError(
-            f"simulate expects a polynomial with one output; got {polynomial.n_outputs}."
+        raise invalid_value(
+            "polynomial", polynomial, "a polynomial with one output", caller="simulate"
         )
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 4:
-        raise ValueError(f"n must be an int >= 4; got {n!r}.")
-    if not 0.0 < test_fraction < 1.0:
-        raise ValueError(f"test_fraction must lie in (0, 1); got {test_fraction!r}.")
-    if noise_sd < 0:
-        raise ValueError(f"noise_sd must be >= 0; got {noise_sd!r}.")
     generator = np.random.default_rng(rng)
     n_features = polynomial.powers.shape[1]
     X = _inputs(generator, int(n), n_features, distribution, mean_range, float(correlation))

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._polynomial import Polynomial
+from .._validation import Finite, Interval, check_param, invalid_value
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -94,6 +95,7 @@ def plot_mse_distribution(
     >>> len(figure.axes)
     2
     """
+    check_param("threshold", threshold, [Finite(), None], caller="plot_mse_distribution")
     _check_columns(results, [metric, *by, panel])
     groups = _panels(results, panel)
     figure, axes = _grid(len(groups), 5.0, 4.2)
@@ -165,6 +167,9 @@ def plot_coefficient_recovery(
     >>> len(plot_coefficient_recovery(frame, panel="constraint").axes)
     2
     """
+    max_points = check_param(
+        "max_points", max_points, [Interval(int, 1, None)], caller="plot_coefficient_recovery"
+    )
     _check_columns(coefficients, ["true", "recovered", "term", panel])
     groups = _panels(coefficients, panel)
     figure, axes = _grid(len(groups), 4.5, 4.2)
@@ -218,6 +223,7 @@ def plot_coefficient_intervals(
     >>> len(plot_coefficient_intervals(coefficient_spread(polys)).axes)
     1
     """
+    n = check_param("n", n, [Interval(int, 1, None)], caller="plot_coefficient_intervals")
     order = np.argsort(-np.abs(spread.mean), kind="stable")
     if not include_intercept:
         order = np.array([i for i in order if spread.labels[i] != (0,)], dtype=int)
@@ -241,18 +247,23 @@ def plot_coefficient_intervals(
     ax.axvline(0.0, color="black", linewidth=0.8)
     ax.set_yticks(positions, [spread.terms[i] for i in order])
     ax.set_xlabel(
-        f"coefficient: mean and {100 * spread.level:.0f}% interval over {spread.values.shape[0]} networks"
+        f"coefficient: mean and {100 * spread.level:.0f}% interval "
+        f"over {spread.values.shape[0]} networks"
     )
     return figure
 
 
-def _evaluator(model: Any) -> Callable[[np.ndarray], np.ndarray]:
+def _evaluator(model: Any, name: str) -> Callable[[np.ndarray], np.ndarray]:
     if isinstance(model, Polynomial) or hasattr(model, "predict"):
         return lambda X: np.asarray(model.predict(X), dtype=float).reshape(len(X))
     if callable(model):
         return lambda X: np.asarray(model(X), dtype=float).reshape(len(X))
-    raise TypeError(
-        f"Expected a Polynomial, a fitted model with .predict or a callable; got {type(model).__name__}."
+    raise invalid_value(
+        name,
+        model,
+        "a Polynomial, a fitted model with .predict or a callable",
+        caller="plot_surfaces",
+        type_error=True,
     )
 
 
@@ -285,7 +296,15 @@ def plot_surfaces(
     >>> len(figure.axes)
     6
     """
-    models = [_evaluator(model) for model in (truth, network, polynomial)]
+    resolution = check_param(
+        "resolution", resolution, [Interval(int, 2, None)], caller="plot_surfaces"
+    )
+    models = [
+        _evaluator(model, name)
+        for model, name in zip(
+            (truth, network, polynomial), ("truth", "network", "polynomial"), strict=True
+        )
+    ]
     pyplot = _pyplot()
     figure = pyplot.figure(figsize=(13.0, 4.0 * len(ranges)), layout="constrained")
     for row, (low, high) in enumerate(ranges):

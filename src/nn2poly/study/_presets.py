@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ._config import StudyConfig
 
 __all__ = ["PRESETS", "preset"]
@@ -36,7 +38,7 @@ def _morala2021(quick: bool) -> StudyConfig:
         "epochs": 3 if quick else 300,
         "batch_size": 50,
     }
-    grid = {
+    grid: dict[str, list[Any]] = {
         "activation": ["softplus", "tanh", "sigmoid"],
         "width": [4, 10],
         "constraint": ["none", "l1"],
@@ -81,7 +83,7 @@ def _tnnls2023(quick: bool) -> StudyConfig:
         "epochs": 2 if quick else 700,
         "batch_size": 100,
     }
-    grid = {
+    grid: dict[str, list[Any]] = {
         "activation": ["tanh", "softplus", "sigmoid"],
         "depth": [1, 3] if quick else [1, 3, 5, 7],
         "width": [8] if quick else [50, 100],
