@@ -23,9 +23,7 @@ def _pyplot() -> Any:
     try:
         import matplotlib.pyplot as pyplot
     except ImportError:
-        raise ImportError(
-            "Plotting needs matplotlib: pip install 'nn2poly[plot]'."
-        ) from None
+        raise ImportError("Plotting needs matplotlib: pip install 'nn2poly[plot]'.") from None
     return pyplot
 
 
@@ -66,7 +64,8 @@ def plot_top_coefficients(poly: Polynomial, n: int = 15, ax: Any = None) -> Figu
     >>> import numpy as np
     >>> import nn2poly
     >>> from nn2poly.plotting import plot_top_coefficients
-    >>> poly = nn2poly.Polynomial(np.array([[0, 0], [1, 0], [1, 1]]), np.array([[0.5], [-1.0], [2.0]]))
+    >>> powers = np.array([[0, 0], [1, 0], [1, 1]])
+    >>> poly = nn2poly.Polynomial(powers, np.array([[0.5], [-1.0], [2.0]]))
     >>> figure = plot_top_coefficients(poly, n=2)
     >>> [label.get_text() for label in figure.axes[0].get_yticklabels()]
     ['x1', 'x1*x2']

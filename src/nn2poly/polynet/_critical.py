@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -66,7 +66,8 @@ def _descends_nearby(
     seed: int,
     gradient_norm: float,
 ) -> bool:
-    """Whether points at distance ``5 radius``, ``radius`` or ``radius/10`` along the flat subspace lower the loss.
+    """Whether points at ``5 radius``, ``radius`` or ``radius/10`` along the flat subspace
+    lower the loss.
 
     ``flat_directions`` (P, k) holds an orthonormal basis of the Hessian's
     (near-)null space: along other directions the loss rises at second order.

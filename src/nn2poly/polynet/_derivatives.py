@@ -67,7 +67,7 @@ def output_jets(
                 u[:, j] += weight * values[:, i]
                 du[:, j] += weight * gradients[:, i]
                 du[:, j, position] += values[:, i]
-                if hessian:
+                if ddu is not None and hessians is not None:
                     ddu[:, j] += weight * hessians[:, i]
                     ddu[:, j, position, :] += gradients[:, i]
                     ddu[:, j, :, position] += gradients[:, i]
@@ -76,10 +76,10 @@ def output_jets(
             g, g1, g2 = _activation_derivatives(network, u)
             values = g
             gradients = g1[:, :, None] * du
-            if hessian:
+            if ddu is not None:
                 hessians = g1[:, :, None, None] * ddu + g2[:, :, None, None] * (
                     du[:, :, :, None] * du[:, :, None, :]
                 )
         else:
             values, gradients, hessians = u, du, ddu
-    return values[:, 0], gradients[:, 0], (hessians[:, 0] if hessian else None)
+    return values[:, 0], gradients[:, 0], (hessians[:, 0] if hessians is not None else None)

@@ -46,7 +46,7 @@ def gate_interpolant(gate: str) -> dict[Support, float]:
     return {(): f00, (1,): f10 - f00, (2,): f01 - f00, (1, 2): f11 - f10 - f01 + f00}
 
 
-def boolean_reduction(polynomial: "Polynomial", output: int = 0) -> dict[Support, float]:
+def boolean_reduction(polynomial: Polynomial, output: int = 0) -> dict[Support, float]:
     """Reduce a polynomial in x1, x2 with ``x^k -> x``: its values on {0, 1}^2.
 
     Examples
@@ -62,7 +62,7 @@ def boolean_reduction(polynomial: "Polynomial", output: int = 0) -> dict[Support
             f"boolean_reduction expects a polynomial in 2 inputs; got {polynomial.powers.shape[1]}."
         )
     reduced = {(): 0.0, (1,): 0.0, (2,): 0.0, (1, 2): 0.0}
-    for powers, coefficient in zip(polynomial.powers, polynomial.coef[:, output]):
+    for powers, coefficient in zip(polynomial.powers, polynomial.coef[:, output], strict=True):
         support = tuple(i + 1 for i, p in enumerate(powers) if p > 0)
         reduced[support] += float(coefficient)
     return reduced
@@ -91,7 +91,7 @@ class GateExplanation:
     gate: str
     activation: str
     loss: float
-    polynomial: "Polynomial"
+    polynomial: Polynomial
     degree: int
     reduction: dict[Support, float]
     interpolant: dict[Support, float]

@@ -24,10 +24,7 @@ def _torch_loss(loss: LossPolynomial, theta: Any, X: Any, y: Any) -> Any:
     for index, block in enumerate(network.layer_slices()):
         n_in, n_out = sizes[index], sizes[index + 1]
         matrix = theta[block].reshape(n_out, n_in + int(network.use_bias))
-        if network.use_bias:
-            hidden = hidden @ matrix[:, 1:].T + matrix[:, 0]
-        else:
-            hidden = hidden @ matrix.T
+        hidden = hidden @ matrix[:, 1:].T + matrix[:, 0] if network.use_bias else hidden @ matrix.T
         if index < network.n_layers - 1:
             result = 0.0 * hidden
             for coefficient in reversed(coefficients):
@@ -94,7 +91,8 @@ def solve_gradient_descent(
             value = _torch_loss(loss, theta, X, y)
             value.backward()
             current = value.item()
-            gradient_norm = theta.grad.norm().item()
+            grad = theta.grad
+            gradient_norm = float("nan") if grad is None else grad.norm().item()
             if not (np.isfinite(current) and np.isfinite(gradient_norm)) or current > 1e12:
                 diverged = True
                 break

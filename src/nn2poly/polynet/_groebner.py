@@ -25,7 +25,7 @@ from ._critical import classify_point, deduplicate
 from ._loss import LossPolynomial
 from ._results import SolverResult
 
-__all__ = ["solve_groebner", "ideal_dimension"]
+__all__ = ["ideal_dimension", "solve_groebner"]
 
 Terms = list[tuple[tuple[int, ...], int, int]]
 
@@ -107,7 +107,7 @@ def _worker(names: list[str], residuals: list[Terms], n_slices: int, seed: int, 
         for _ in range(dimension):
             weights = rng.integers(-3, 4, size=len(symbols))
             offset = int(rng.integers(-3, 4))
-            cuts.append(sum(int(w) * s for w, s in zip(weights, symbols)) - offset)
+            cuts.append(sum(int(w) * s for w, s in zip(weights, symbols, strict=True)) - offset)
         out.put(("points", _real_points(expressions + cuts, symbols)))
     out.put(("done",))
 

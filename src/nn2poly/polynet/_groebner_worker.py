@@ -28,7 +28,9 @@ def main() -> None:
     """Run the request read from stdin."""
     request = json.load(sys.stdin)
     residuals = [[(tuple(m), p, q) for m, p, q in terms] for terms in request["residuals"]]
-    _worker(request["names"], residuals, request["n_slices"], request["seed"], _LineWriter(sys.stdout))
+    _worker(
+        request["names"], residuals, request["n_slices"], request["seed"], _LineWriter(sys.stdout)
+    )
 
 
 if __name__ == "__main__":

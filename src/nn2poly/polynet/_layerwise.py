@@ -22,7 +22,7 @@ from ._loss import LossPolynomial
 from ._newton import random_starts
 from ._results import SolverResult
 
-__all__ = ["solve_layerwise", "linear_layers"]
+__all__ = ["linear_layers", "solve_layerwise"]
 
 
 def linear_layers(loss: LossPolynomial) -> list[bool]:
@@ -54,17 +54,24 @@ def _sweep(loss: LossPolynomial, theta: np.ndarray, linear: list[bool]) -> np.nd
             theta = theta.copy()
             theta[block] = solution
         else:
-            def block_loss(values: np.ndarray, block: slice = block) -> float:
+
+            def block_loss(
+                values: np.ndarray, block: slice = block, theta: np.ndarray = theta
+            ) -> float:
                 trial = theta.copy()
                 trial[block] = values
                 return loss.value(loss.from_canonical(trial))
 
-            def block_gradient(values: np.ndarray, block: slice = block) -> np.ndarray:
+            def block_gradient(
+                values: np.ndarray, block: slice = block, theta: np.ndarray = theta
+            ) -> np.ndarray:
                 trial = theta.copy()
                 trial[block] = values
                 return loss.to_canonical(loss.gradient(loss.from_canonical(trial)))[block]
 
-            def block_hessian(values: np.ndarray, block: slice = block) -> np.ndarray:
+            def block_hessian(
+                values: np.ndarray, block: slice = block, theta: np.ndarray = theta
+            ) -> np.ndarray:
                 trial = theta.copy()
                 trial[block] = values
                 order = np.argsort(loss.variable_order)  # canonical -> position
@@ -72,8 +79,12 @@ def _sweep(loss: LossPolynomial, theta: np.ndarray, linear: list[bool]) -> np.nd
                 return full[block, block]
 
             fit = minimize(
-                block_loss, theta[block], jac=block_gradient, hess=block_hessian,
-                method="trust-exact", options={"maxiter": 20, "gtol": 1e-12},
+                block_loss,
+                theta[block],
+                jac=block_gradient,
+                hess=block_hessian,
+                method="trust-exact",
+                options={"maxiter": 20, "gtol": 1e-12},
             )
             if fit.fun <= block_loss(theta[block]):
                 theta = theta.copy()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -54,12 +55,17 @@ class PolynomialNetwork:
     use_bias: bool = True
 
     def __post_init__(self) -> None:
-        if isinstance(self.n_inputs, bool) or not isinstance(self.n_inputs, int) or self.n_inputs < 1:
+        if (
+            isinstance(self.n_inputs, bool)
+            or not isinstance(self.n_inputs, int)
+            or self.n_inputs < 1
+        ):
             raise ValueError(f"n_inputs must be an int >= 1; got {self.n_inputs!r}.")
         sizes = tuple(self.hidden_sizes)
         if any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in sizes):
             raise ValueError(
-                f"hidden_sizes must be a tuple of ints >= 1, e.g. (2, 2); got {self.hidden_sizes!r}."
+                "hidden_sizes must be a tuple of ints >= 1, e.g. (2, 2); got "
+                f"{self.hidden_sizes!r}."
             )
         object.__setattr__(self, "hidden_sizes", sizes)
         object.__setattr__(self, "activation", polynomial_activation(self.activation).name)
@@ -112,7 +118,8 @@ class PolynomialNetwork:
         theta = np.asarray(parameters, dtype=float)
         if theta.shape != (self.n_parameters,):
             raise ValueError(
-                f"parameters must have shape ({self.n_parameters},) for {self!r}; got {theta.shape}."
+                f"parameters must have shape ({self.n_parameters},) for {self!r}; "
+                f"got {theta.shape}."
             )
         sizes = self.layer_sizes
         layers = []
@@ -130,9 +137,7 @@ class PolynomialNetwork:
         """Network output at inputs ``X`` of shape (n_samples, n_inputs); returns (n_samples,)."""
         hidden = np.asarray(X, dtype=float)
         if hidden.ndim != 2 or hidden.shape[1] != self.n_inputs:
-            raise ValueError(
-                f"X must have shape (n_samples, {self.n_inputs}); got {hidden.shape}."
-            )
+            raise ValueError(f"X must have shape (n_samples, {self.n_inputs}); got {hidden.shape}.")
         act = self.polynomial_activation
         layers = self.unpack(parameters)
         for index, (weight, bias) in enumerate(layers):
@@ -141,7 +146,7 @@ class PolynomialNetwork:
                 hidden = act.evaluate(hidden)
         return hidden[:, 0]
 
-    def to_network(self, parameters: ArrayLike) -> "Network":
+    def to_network(self, parameters: ArrayLike) -> Network:
         """The equivalent :class:`nn2poly.Network` at the given parameters.
 
         Use ``taylor_orders=self.taylor_orders()`` when converting it so that
@@ -208,7 +213,11 @@ def _apply_polynomial(coefficients: Sequence[Any], value: Any) -> Any:
         if k > 0:
             power = power * value
         if coefficient != 0:
-            term = power if coefficient == 1 else sympy.Rational(coefficient.numerator, coefficient.denominator) * power
+            term = (
+                power
+                if coefficient == 1
+                else sympy.Rational(coefficient.numerator, coefficient.denominator) * power
+            )
             result = term if result == 0 else result + term
     return result
 

@@ -11,10 +11,12 @@ from ._critical import classify_point, deduplicate
 from ._loss import LossPolynomial
 from ._results import SolverResult
 
-__all__ = ["solve_newton", "random_starts"]
+__all__ = ["random_starts", "solve_newton"]
 
 
-def random_starts(n_variables: int, n_starts: int, *, seed: int = 0, scale: float = 1.0) -> np.ndarray:
+def random_starts(
+    n_variables: int, n_starts: int, *, seed: int = 0, scale: float = 1.0
+) -> np.ndarray:
     """Starting points, shape (n_starts, n_variables), normal with std ``scale``.
 
     Examples

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -151,7 +151,9 @@ def solve_gates(
 
     Examples
     --------
-    >>> rows = solve_gates(gates=["or"], hidden_sizes=(), use_bias=[True], solvers=["newton"], n_seeds=2)
+    >>> rows = solve_gates(
+    ...     gates=["or"], hidden_sizes=(), use_bias=[True], solvers=["newton"], n_seeds=2
+    ... )
     >>> [(row.solver, round(row.best_loss, 6), row.share_global) for row in rows]
     [('newton', 0.25, 1.0)]
     """
@@ -164,7 +166,9 @@ def solve_gates(
                 network = PolynomialNetwork(2, tuple(hidden_sizes), activation, bool(bias))
                 loss = LossPolynomial.build(network, *gate_data(gate))
                 results = [
-                    run_solver(loss, s, n_seeds=n_seeds, seed=seed, scale=scale, time_limit=time_limit)
+                    run_solver(
+                        loss, s, n_seeds=n_seeds, seed=seed, scale=scale, time_limit=time_limit
+                    )
                     for s in solvers
                 ]
                 finite = [r.best_loss for r in results if np.isfinite(r.best_loss)]
