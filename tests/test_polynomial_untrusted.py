@@ -180,6 +180,10 @@ def test_old_files_still_load(tmp_path) -> None:  # type: ignore[no-untyped-def]
         ({"coef": {"a": 1}}, "coefficient lists"),
         ({"version": 2}, "version 2"),
         ({"feature_names": ["a"]}, "1 entries for 2 features"),
+        ({"feature_names": {"a": 1, "b": 2}}, "list of strings"),
+        ({"feature_names": ["a", 2]}, "list of strings"),
+        ({"output_names": "y"}, "list of strings"),
+        ({"link": "probit"}, "'link' parameter"),
     ],
 )
 def test_loose_dictionaries_are_refused(changes, message) -> None:  # type: ignore[no-untyped-def]

@@ -71,6 +71,15 @@ def _exact_int(value: Any, what: str) -> int:
     return int(value)
 
 
+def _names_entry(data: dict[str, Any], key: str) -> list[str] | None:
+    names = data.get(key)
+    if names is not None and (
+        not isinstance(names, list) or not all(isinstance(name, str) for name in names)
+    ):
+        raise _malformed(f"{key!r} must be a list of strings; got {names!r:.80}.")
+    return names
+
+
 def _coefficients(raw: Any, n_terms: int) -> NDArray[np.float64]:
     if not isinstance(raw, list) or not all(isinstance(column, list) for column in raw):
         raise _malformed("'coef' must be a list of coefficient lists, one per output.")
@@ -123,13 +132,14 @@ def from_dict(cls: type[Polynomial], data: Any) -> Polynomial:
     labels = data["labels"]
     if not isinstance(labels, list):
         raise _malformed("'labels' must be a list of labels such as [0] or [1, 2].")
-    names = data.get("feature_names")
+    names = _names_entry(data, "feature_names")
+    output_names = _names_entry(data, "output_names")
     if names is None and n_features > MAX_DEFAULT_FEATURES:
         raise _malformed(
             f"'n_features' is {n_features} but the file names no features; a file without "
             f"'feature_names' may declare at most {MAX_DEFAULT_FEATURES} features."
         )
-    if isinstance(names, list) and len(names) != n_features:
+    if names is not None and len(names) != n_features:
         raise _malformed(f"'feature_names' has {len(names)} entries for {n_features} features.")
     dense = n_features * max(len(labels), 1) * 8
     if dense > get_memory_limit():
@@ -148,7 +158,7 @@ def from_dict(cls: type[Polynomial], data: Any) -> Polynomial:
         coef,
         n_features,
         feature_names=names,
-        output_names=data.get("output_names"),
+        output_names=output_names,
         link=data.get("link"),
     )
 
