@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import nn2poly
 from nn2poly import Polynomial
 from nn2poly._polynomial_io import MAX_DEFAULT_FEATURES
 
@@ -134,18 +133,23 @@ def test_small_file_with_huge_n_features_allocates_nothing_large(tmp_path) -> No
     assert peak < 10 * 2**20
 
 
-def test_many_features_with_names_are_bounded_by_the_memory_limit(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_many_named_features_load_sparsely(tmp_path) -> None:  # type: ignore[no-untyped-def]
     n = MAX_DEFAULT_FEATURES + 1
-    data = json.loads(polynomial_json(n_features=n, labels=[[1]], coef=[[1.0]]))
+    labels = [[0]] + [[i] for i in range(1, 2001, 2)] + [[1, n]]
+    data = json.loads(polynomial_json(n_features=n, labels=labels, coef=[[1.0] * len(labels)]))
     data["feature_names"] = [f"f{i}" for i in range(n)]
-    poly = Polynomial.from_dict(data)
-    assert poly.n_features == n and poly.n_terms == 1 and poly._variables.nbytes == 4
-    nn2poly.set_memory_limit(100_000)
+    path = tmp_path / "wide.json"
+    path.write_text(json.dumps(data))
+    tracemalloc.start()
     try:
-        with pytest.raises(nn2poly.MemoryLimitError, match="memory limit"):
-            Polynomial.from_dict(data)
+        poly = Polynomial.load(path)
+        peak = tracemalloc.get_traced_memory()[1]
     finally:
-        nn2poly.set_memory_limit(None)
+        tracemalloc.stop()
+    assert poly.n_features == n and poly.n_terms == len(labels)
+    # dense powers would be n * n_terms * 8 bytes = 800 MB; the file is about 1 MB
+    assert peak < 40 * path.stat().st_size
+    assert poly.coefficient((1, n)) == 1.0 and poly.degree == 2
 
 
 def test_old_files_still_load(tmp_path) -> None:  # type: ignore[no-untyped-def]

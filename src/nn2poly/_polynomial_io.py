@@ -1,10 +1,14 @@
 """A polynomial as a JSON-ready dictionary and back: the ``save``/``load`` format.
 
 The format (``"format": "nn2poly.polynomial"``, version 1) stores the terms
-sparsely, as R-style labels, so a file never makes the reader build more than
-its contents justify: every number read is checked for its type (exact
-integers for labels and ``n_features``, finite floats for coefficients) before
-anything is allocated from it.
+sparsely, as R-style labels, and :class:`~nn2poly.Polynomial` keeps them
+sparse (the sorted variables of each term), so a file never makes the reader
+build more than its contents justify: memory grows with the labels, the
+coefficients and the names written in the file, never with ``n_features``
+alone (a file without names may declare at most :data:`MAX_DEFAULT_FEATURES`
+features).  Every number read is checked for its type (exact integers for
+labels and ``n_features``, finite floats for coefficients) before anything is
+allocated from it.
 """
 
 from __future__ import annotations
@@ -17,7 +21,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._jsonio import read_json, write_json
-from ._memory import MemoryLimitError, format_bytes, get_memory_limit
 from ._polynomial_protocol import PolynomialBase
 from ._powers import labels_to_variables
 
@@ -141,13 +144,6 @@ def from_dict(cls: type[Polynomial], data: Any) -> Polynomial:
         )
     if names is not None and len(names) != n_features:
         raise _malformed(f"'feature_names' has {len(names)} entries for {n_features} features.")
-    dense = n_features * max(len(labels), 1) * 8
-    if dense > get_memory_limit():
-        raise MemoryLimitError(
-            f"The polynomial has {len(labels)} terms in {n_features} features: its powers "
-            f"would take {format_bytes(dense)}, above the memory limit of "
-            f"{format_bytes(get_memory_limit())}. Raise it with nn2poly.set_memory_limit."
-        )
     try:
         variables = labels_to_variables(labels, n_features)
     except (TypeError, ValueError) as exc:
