@@ -9,18 +9,62 @@ entries is then found like a built-in one.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .._validation import Options, check_param
-from ._registry import _REGISTRY, FRAMEWORKS, Activation, FrameworkName, get_activation
 
-__all__ = ["activation_for", "framework_names"]
+if TYPE_CHECKING:
+    from ._registry import Activation
+
+__all__ = ["FRAMEWORKS", "FrameworkName", "activation_for", "framework_names"]
+
+#: The frameworks whose names an activation can carry.
+FRAMEWORKS = ("keras", "onnx", "sklearn", "torch")
 
 #: ``read(attribute) -> value`` of a framework object, or None when it has no such setting.
 SettingReader = Callable[[str], float | None]
 
 
+@dataclass(frozen=True)
+class FrameworkName:
+    """How a framework names an activation, and its parameters.
+
+    Parameters
+    ----------
+    framework : {"keras", "onnx", "sklearn", "torch"}
+    name : str
+        The framework's name, case-sensitive: a ``torch.nn`` module class
+        (``"Tanh"``), a Keras activation function (``"tanh"``) or layer class
+        (``"ELU"``), an ONNX operator (``"Tanh"``) or a scikit-learn
+        ``activation`` string (``"logistic"``).
+    parameters : mapping of str to str
+        nn2poly parameter -> the framework's attribute or argument name
+        (``{"negative_slope": "alpha"}`` for ONNX ``LeakyRelu``).
+    defaults : mapping of str to float
+        The framework's defaults where they differ from nn2poly's (Keras's
+        ``leaky_relu`` has ``negative_slope=0.2``).
+
+    Examples
+    --------
+    >>> FrameworkName("onnx", "LeakyRelu", {"negative_slope": "alpha"}).name
+    'LeakyRelu'
+    """
+
+    framework: str
+    name: str
+    parameters: Mapping[str, str] = field(default_factory=dict)
+    defaults: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_param("framework", self.framework, [Options(set(FRAMEWORKS))], caller="FrameworkName")
+        check_param("name", self.name, [str], caller="FrameworkName")
+
+
 def _entry(framework: str, name: str) -> tuple[str, FrameworkName] | None:
+    from ._registry import _REGISTRY
+
     for key, spec in _REGISTRY.items():
         for alias in spec.frameworks:
             if alias.framework == framework and alias.name == name:
@@ -48,6 +92,8 @@ def framework_names(framework: str) -> tuple[str, ...]:
     >>> framework_names("sklearn")
     ('tanh', 'identity', 'logistic', 'relu')
     """
+    from ._registry import _REGISTRY
+
     framework = _check_framework(framework, "framework_names")
     return tuple(
         alias.name
@@ -89,6 +135,8 @@ def activation_for(
     >>> activation_for("torch", "Softmax") is None
     True
     """
+    from ._registry import _REGISTRY, get_activation
+
     framework = _check_framework(framework, "activation_for")
     check_param("name", name, [str], caller="activation_for")
     found = _entry(framework, name)

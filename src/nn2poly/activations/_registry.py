@@ -23,7 +23,8 @@ from typing import Any, cast
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._validation import Constraint, Finite, InstanceOf, Interval, Options, check_param
+from .._validation import Constraint, Finite, InstanceOf, Interval, check_param
+from ._frameworks import FRAMEWORKS, FrameworkName
 
 __all__ = [
     "FRAMEWORKS",
@@ -44,51 +45,31 @@ EvaluateFunction = Callable[..., FloatArray]
 #: ``exact(order) -> (c_0, ..., c_order)``: rational Taylor coefficients at 0.
 ExactFunction = Callable[[int], tuple[Fraction, ...]]
 
-#: The frameworks whose names an activation can carry.
-FRAMEWORKS = ("keras", "onnx", "sklearn", "torch")
-
 
 class UnknownActivationError(ValueError):
-    """Raised for an activation name that is not registered."""
-
-
-class NotAnalyticError(ValueError):
-    """Raised when a Taylor expansion is requested for a non-analytic activation."""
-
-
-@dataclass(frozen=True)
-class FrameworkName:
-    """How a framework names an activation, and its parameters.
-
-    Parameters
-    ----------
-    framework : {"keras", "onnx", "sklearn", "torch"}
-    name : str
-        The framework's name, case-sensitive: a ``torch.nn`` module class
-        (``"Tanh"``), a Keras activation function (``"tanh"``) or layer class
-        (``"ELU"``), an ONNX operator (``"Tanh"``) or a scikit-learn
-        ``activation`` string (``"logistic"``).
-    parameters : mapping of str to str
-        nn2poly parameter -> the framework's attribute or argument name
-        (``{"negative_slope": "alpha"}`` for ONNX ``LeakyRelu``).
-    defaults : mapping of str to float
-        The framework's defaults where they differ from nn2poly's (Keras's
-        ``leaky_relu`` has ``negative_slope=0.2``).
+    """Raised for an activation name that is not registered.
 
     Examples
     --------
-    >>> FrameworkName("onnx", "LeakyRelu", {"negative_slope": "alpha"}).name
-    'LeakyRelu'
+    >>> try:
+    ...     get_activation("swishy")
+    ... except UnknownActivationError as error:
+    ...     print(str(error)[:34])
+    Unknown activation 'swishy'. Known
     """
 
-    framework: str
-    name: str
-    parameters: Mapping[str, str] = field(default_factory=dict)
-    defaults: Mapping[str, float] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        check_param("framework", self.framework, [Options(set(FRAMEWORKS))], caller="FrameworkName")
-        check_param("name", self.name, [str], caller="FrameworkName")
+class NotAnalyticError(ValueError):
+    """Raised when a Taylor expansion is requested for a non-analytic activation.
+
+    Examples
+    --------
+    >>> try:
+    ...     get_activation("relu").taylor_coefficients(0.0, 3)
+    ... except NotAnalyticError as error:
+    ...     print(str(error)[:34])
+    The activation 'relu' is not analy
+    """
 
 
 @dataclass(frozen=True)
