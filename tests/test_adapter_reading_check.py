@@ -189,3 +189,50 @@ def test_sklearn_reading_is_checked_against_predict() -> None:
     model.coefs_[0] = model.coefs_[0].copy()
     model.activation = "relu"  # changed after fitting: the reading follows the estimator
     assert adapt(model).network.activations == ("relu", "linear")
+
+
+# ------------------------------------------- a misreading is caught and located
+def test_keras_misreading_is_refused_naming_the_layer(monkeypatch: pytest.MonkeyPatch) -> None:
+    keras = pytest.importorskip("keras")
+    from nn2poly.adapters import _keras
+
+    model = keras.Sequential(
+        [
+            keras.Input((2,)),
+            keras.layers.Dense(3, activation="tanh"),
+            keras.layers.BatchNormalization(name="norm"),
+            keras.layers.Dense(1),
+        ]
+    )
+    assert adapt(model).network.n_inputs == 2
+    read = _keras._batch_norm
+    monkeypatch.setattr(_keras, "_batch_norm", lambda layer: tuple(2 * v for v in read(layer)))
+    with pytest.raises(
+        ModelMismatchError, match=r"first part at layer 'norm' \(BatchNormalization\)"
+    ):
+        adapt(model)
+
+
+def test_onnx_misreading_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+
+    from nn2poly.adapters import _onnx_graph
+
+    weight = numpy_helper.from_array(np.array([[0.5, -0.2], [0.1, 0.3]], np.float32), "W")
+    graph = helper.make_graph(
+        [
+            helper.make_node("Gemm", ["x", "W"], ["u"]),
+            helper.make_node("LeakyRelu", ["u"], ["y"], alpha=0.1),
+        ],
+        "net",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 2])],
+        initializer=[weight],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    assert adapt(model).network.activations == ("leaky_relu(negative_slope=0.1)",)
+    monkeypatch.setattr(_onnx_graph, "_float32_value", lambda value: 0.5)
+    with pytest.raises(ModelMismatchError, match="the ONNX graph"):
+        adapt(model)
