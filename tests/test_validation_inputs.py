@@ -106,3 +106,15 @@ def test_estimators_accept_tensors_that_require_grad() -> None:
     classifier = nn2poly.MLPClassifier((3,), epochs=2, random_state=0)
     classifier.fit(torch.tensor(X, requires_grad=True), torch.tensor(labels))
     assert classifier.predict(X).shape == (40,)
+
+
+def test_diagnose_reports_on_data_far_outside_the_expansion() -> None:
+    report = nn2poly.diagnose(_network(), X * 1e200, max_order=3)
+    assert report.layers[0].share_off == 1.0
+    assert not report.r2 > 0.5  # nan or very poor, never a fit
+
+
+def test_fit_approximation_objects_compare_by_identity() -> None:
+    fit = nn2poly.FitApproximation(data=X)
+    assert fit == fit and fit != nn2poly.FitApproximation(data=X)
+    assert isinstance(hash(fit), int)

@@ -114,7 +114,7 @@ def check_interval(interval: Any, n_layers: int) -> tuple[tuple[float, float], .
     return (pair,) * n_layers
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FitApproximation:
     """Replace each activation by a polynomial fitted where the potentials are.
 

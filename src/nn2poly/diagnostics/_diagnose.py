@@ -366,13 +366,13 @@ def diagnose(
         centers, coefficients = polynomials
         top = min(coefficients.shape[1] - 1, degree)
         effective = taylor_shift(coefficients, constants - centers, top)
-        values = np.column_stack(
-            [
-                np.polynomial.polynomial.polyval(u[:, j] - constants[j], effective[j])
-                for j in range(layer.n_out)
-            ]
-        )
-        with np.errstate(invalid="ignore", over="ignore"):
+        with np.errstate(invalid="ignore", over="ignore"):  # far potentials: inf errors
+            values = np.column_stack(
+                [
+                    np.polynomial.polynomial.polyval(u[:, j] - constants[j], effective[j])
+                    for j in range(layer.n_out)
+                ]
+            )
             error = np.abs(values - activation.evaluate(u))
         error = np.where(np.isfinite(error), error, np.inf)
         off = error > tolerance
@@ -395,12 +395,13 @@ def diagnose(
                 u,
             )
         )
-    truth = network.forward(X)
-    prediction = polynomial.decision_function(X)
     with np.errstate(over="ignore", invalid="ignore"):
+        truth = network.forward(X)
+        prediction = polynomial.decision_function(X)
         difference = prediction - truth
         mse = float(np.mean(difference**2))
         max_abs = float(np.max(np.abs(difference)))
+        r2 = _r2(truth, prediction)
     agreement = None
     if polynomial.link is not None:
         agreement = float(
@@ -408,7 +409,7 @@ def diagnose(
         )
     return Diagnosis(
         tuple(layers),
-        _r2(truth, prediction),
+        r2,
         mse,
         max_abs,
         agreement,
