@@ -236,3 +236,19 @@ def test_onnx_misreading_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_onnx_graph, "_float32_value", lambda value: 0.5)
     with pytest.raises(ModelMismatchError, match="the ONNX graph"):
         adapt(model)
+
+
+def test_a_model_that_cannot_run_on_2d_inputs_is_refused_with_a_value_error() -> None:
+    class NeedsThreeDims(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.first = nn.Linear(2, 3)
+            self.act = nn.Tanh()
+
+        def forward(self, x):  # type: ignore[no-untyped-def]
+            return self.act(self.first(x))
+
+    model = NeedsThreeDims()
+    model.first.register_forward_pre_hook(lambda module, args: args[0].unsqueeze(0)[0][:, :1])
+    with pytest.raises(ModelMismatchError, match="Could not run the PyTorch model"):
+        adapt(model)

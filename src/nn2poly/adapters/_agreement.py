@@ -156,7 +156,17 @@ def check_agreement(
     nn2poly.adapters._agreement.ModelMismatchError: The network read from f does not ...
     """
     X = probe_inputs(network.n_inputs, data)
-    expected = np.asarray(model_output(X), dtype=np.float64)
+    try:
+        expected = np.asarray(model_output(X), dtype=np.float64)
+    except ModelMismatchError:
+        raise
+    except (RuntimeError, TypeError, ValueError) as exc:
+        reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        raise ModelMismatchError(
+            f"Could not run {what} on inputs of shape (n_samples, {network.n_inputs}) to check "
+            f"the network read from it ({type(exc).__name__}: {reason}); nn2poly converts models "
+            "that map a 2-D float input (samples by features) to their outputs."
+        ) from None
     got = with_link(network.forward(X), link, log=log_link)
     gap = disagreement(expected, got, rtol)
     if gap <= 1.0:
