@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 import nn2poly
+from nn2poly._approximation import MAX_TAYLOR_ORDER
 
 # these networks are not l1-constrained; the warning is tested where it is the subject
 pytestmark = pytest.mark.filterwarnings("ignore::nn2poly.TaylorAccuracyWarning")
-from nn2poly._approximation import MAX_TAYLOR_ORDER
 
 
 def _network(seed: int = 0, scale: float = 0.3, activation: str = "tanh") -> nn2poly.Network:
@@ -45,8 +45,9 @@ X = np.random.default_rng(5).uniform(-1, 1, (300, 3))
 def test_objects_and_shorthand_agree(shorthand, obj) -> None:  # type: ignore[no-untyped-def]
     net = _network()
     expected = nn2poly.to_polynomial(net, 3, **shorthand)
-    np.testing.assert_array_equal(nn2poly.to_polynomial(net, 3, approximation=obj).coef,
-                                  expected.coef)
+    np.testing.assert_array_equal(
+        nn2poly.to_polynomial(net, 3, approximation=obj).coef, expected.coef
+    )
 
 
 def test_diagnose_takes_the_same_path() -> None:
@@ -70,7 +71,7 @@ def test_diagnose_honours_memory_limit() -> None:
 
 def test_shorthand_options_conflict_with_an_object() -> None:
     net = _network()
-    with pytest.raises(ValueError, match="'taylor_orders' parameter of to_polynomial.*Pass"):
+    with pytest.raises(ValueError, match=r"'taylor_orders' parameter of to_polynomial.*Pass"):
         nn2poly.to_polynomial(net, 2, approximation=nn2poly.TaylorApproximation(), taylor_orders=3)
     with pytest.raises(ValueError, match="'data' parameter"):
         nn2poly.to_polynomial(net, 2, approximation=nn2poly.FitApproximation(data=X), data=X)
@@ -99,13 +100,16 @@ def test_object_orders_are_checked_against_the_network() -> None:
 
 def test_absurd_taylor_orders_are_refused_at_once() -> None:
     net = _network()
-    with pytest.raises(nn2poly.MemoryLimitError, match=f"largest supported order {MAX_TAYLOR_ORDER}"):
+    with pytest.raises(
+        nn2poly.MemoryLimitError, match=f"largest supported order {MAX_TAYLOR_ORDER}"
+    ):
         nn2poly.to_polynomial(net, 2, taylor_orders=10**5)
     with pytest.raises(nn2poly.MemoryLimitError, match="taylor_orders\\[0\\]"):
         nn2poly.to_polynomial(net, 2, taylor_orders=[10**5, 3, 1])
     # the largest supported order converts
-    single = nn2poly.Network.from_weights([np.array([[0.0], [0.3]]), np.ones((2, 1))],
-                                          ["tanh", "linear"])
+    single = nn2poly.Network.from_weights(
+        [np.array([[0.0], [0.3]]), np.ones((2, 1))], ["tanh", "linear"]
+    )
     assert nn2poly.to_polynomial(single, 2, taylor_orders=MAX_TAYLOR_ORDER).degree == 2
 
 
@@ -134,7 +138,7 @@ def test_potential_ranges_bound_the_potentials() -> None:
 
     net = _network(scale=1.0)
     grid = np.random.default_rng(2).uniform(-1, 1, (2000, 3))
-    for bounds, u in zip(potential_ranges(net), net.pre_activations(grid)):
+    for bounds, u in zip(potential_ranges(net), net.pre_activations(grid), strict=True):
         assert np.all(u >= bounds[:, 0] - 1e-12) and np.all(u <= bounds[:, 1] + 1e-12)
 
 

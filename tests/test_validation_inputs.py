@@ -74,11 +74,19 @@ def test_distill_and_memory_limit_options() -> None:
 @pytest.mark.parametrize(
     ("params", "error", "pattern"),
     [
-        ({"hidden_layer_sizes": (4, 0)}, ValueError, "'hidden_layer_sizes' parameter of MLPRegressor"),
+        (
+            {"hidden_layer_sizes": (4, 0)},
+            ValueError,
+            "'hidden_layer_sizes' parameter of MLPRegressor",
+        ),
         ({"hidden_layer_sizes": "4"}, TypeError, "'hidden_layer_sizes' parameter of MLPRegressor"),
         ({"learning_rate": np.nan}, ValueError, "'learning_rate' parameter of MLPRegressor"),
         ({"epochs": 2.5}, TypeError, "'epochs' parameter of MLPRegressor"),
-        ({"dropout": 1.0}, ValueError, r"'dropout' parameter of MLPRegressor must be a finite float in the range \[0, 1\)"),
+        (
+            {"dropout": 1.0},
+            ValueError,
+            r"'dropout' parameter of MLPRegressor must be a finite float in the range \[0, 1\)",
+        ),
         ({"gradient_clip": 0.0}, ValueError, "largest gradient norm"),
         ({"constraint": "l2"}, ValueError, "'constraint' parameter of MLPRegressor must be one of"),
         ({"activation": 3}, TypeError, "'activation' parameter of MLPRegressor"),
@@ -100,8 +108,9 @@ def test_estimators_accept_tensors_that_require_grad() -> None:
     model = nn2poly.MLPRegressor((3,), epochs=2, random_state=0).fit(
         torch.tensor(X, requires_grad=True), torch.tensor(y, requires_grad=True)
     )
-    np.testing.assert_array_equal(model.predict(torch.tensor(X, requires_grad=True)),
-                                  expected.predict(X))
+    np.testing.assert_array_equal(
+        model.predict(torch.tensor(X, requires_grad=True)), expected.predict(X)
+    )
     labels = (y > 0).astype(int)
     classifier = nn2poly.MLPClassifier((3,), epochs=2, random_state=0)
     classifier.fit(torch.tensor(X, requires_grad=True), torch.tensor(labels))
