@@ -52,7 +52,12 @@ def test_binary_probabilities_follow_the_logit(circles) -> None:
 
 
 def test_multiclass_softmax_with_string_labels() -> None:
-    X, labels = make_blobs(n_samples=300, centers=[[-0.6, -0.5], [0.6, -0.5], [0.0, 0.6]], cluster_std=0.15, random_state=1)
+    X, labels = make_blobs(
+        n_samples=300,
+        centers=[[-0.6, -0.5], [0.6, -0.5], [0.0, 0.6]],
+        cluster_std=0.15,
+        random_state=1,
+    )
     X = np.clip(X, -1, 1)
     y = np.array(["ash", "birch", "cedar"])[labels]
     model = MLPClassifier((8,), learning_rate=0.05, epochs=30, random_state=0).fit(X, y)

@@ -109,8 +109,10 @@ def test_diagnose_potentials_and_fidelity_match_independent_computations():
     assert report.max_abs_error == pytest.approx(np.max(np.abs(prediction - truth)), rel=1e-9)
     assert report.r2 == pytest.approx(r2_score(truth, prediction), rel=1e-9)
     assert report.class_agreement is None
-    for layer, u in zip(report.layers, net.pre_activations(X)):
-        np.testing.assert_allclose(layer.quantiles, np.quantile(u, [0, .01, .05, .25, .5, .75, .95, .99, 1]))
+    for layer, u in zip(report.layers, net.pre_activations(X), strict=True):
+        np.testing.assert_allclose(
+            layer.quantiles, np.quantile(u, [0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1])
+        )
         np.testing.assert_allclose(layer.neuron_ranges[:, 0], u.min(axis=0))
 
 
@@ -122,8 +124,10 @@ def test_diagnose_measures_the_fitted_polynomials_against_the_activation():
     u = net.pre_activations(X)[0]
     # first layer: the fitted cubic of each neuron is numpy's least-squares cubic
     errors = np.column_stack(
-        [np.abs(np.polyval(np.polyfit(u[:, j], np.tanh(u[:, j]), 3), u[:, j]) - np.tanh(u[:, j]))
-         for j in range(u.shape[1])]
+        [
+            np.abs(np.polyval(np.polyfit(u[:, j], np.tanh(u[:, j]), 3), u[:, j]) - np.tanh(u[:, j]))
+            for j in range(u.shape[1])
+        ]
     )
     np.testing.assert_allclose(report.layers[0].neuron_max_error, errors.max(axis=0), rtol=1e-6)
     np.testing.assert_allclose(report.layers[0].neuron_share_off, (errors > 0.05).mean(axis=0))

@@ -8,15 +8,17 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracles import network_taylor_coefficients, truncated_composition
 
 import nn2poly
-from oracles import network_taylor_coefficients, truncated_composition
 
 ANALYTIC = ["tanh", "sigmoid", "softplus", "arctan", "silu", "gelu", "isru", "linear"]
 
 
 @st.composite
-def small_networks(draw, max_inputs: int = 3, max_layers: int = 2, max_width: int = 3, activations_from=ANALYTIC):  # type: ignore[no-untyped-def]
+def small_networks(
+    draw, max_inputs: int = 3, max_layers: int = 2, max_width: int = 3, activations_from=ANALYTIC
+):  # type: ignore[no-untyped-def]
     seed = draw(st.integers(0, 2**31 - 1))
     rng = np.random.default_rng(seed)
     p = draw(st.integers(1, max_inputs))
@@ -35,11 +37,13 @@ def small_networks(draw, max_inputs: int = 3, max_layers: int = 2, max_width: in
 
 
 def _compare(poly: nn2poly.Polynomial, expected: dict, tolerance: float) -> None:
-    ours = {tuple(row): coef for row, coef in zip(poly.powers.tolist(), poly.coef)}
+    ours = {tuple(row): coef for row, coef in zip(poly.powers.tolist(), poly.coef, strict=True)}
     scale = max(1e-300, max(abs(v) for values in expected.values() for v in values))
     for exponents, values in expected.items():
         value = ours.get(exponents, np.zeros(poly.n_outputs))
-        np.testing.assert_allclose(value, values, rtol=0, atol=tolerance * scale, err_msg=str(exponents))
+        np.testing.assert_allclose(
+            value, values, rtol=0, atol=tolerance * scale, err_msg=str(exponents)
+        )
     for exponents, value in ours.items():
         if exponents not in expected:
             assert np.all(np.abs(value) <= tolerance * scale), exponents
@@ -91,7 +95,9 @@ WIDE_RADIUS = ["tanh", "sigmoid", "softplus", "silu", "gelu", "linear"]
 
 
 @settings(max_examples=10)
-@given(network=small_networks(max_inputs=3, max_layers=3, max_width=4, activations_from=WIDE_RADIUS))
+@given(
+    network=small_networks(max_inputs=3, max_layers=3, max_width=4, activations_from=WIDE_RADIUS)
+)
 def test_l1_regime_converges_to_network(network) -> None:  # type: ignore[no-untyped-def]
     weights, activations = network
     net = nn2poly.Network.from_weights(weights, activations)

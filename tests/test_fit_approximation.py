@@ -74,9 +74,7 @@ def test_first_layer_fit_is_the_least_squares_fit_of_each_neuron(activation):
     np.testing.assert_allclose(poly.predict(X), expected, rtol=1e-7, atol=1e-9)
 
 
-@pytest.mark.parametrize(
-    ("widths", "max_order"), [((4,), 2), ((3, 2), 4)]
-)
+@pytest.mark.parametrize(("widths", "max_order"), [((4,), 2), ((3, 2), 4)])
 def test_polynomial_activations_are_reproduced_exactly(widths, max_order):
     rng = np.random.default_rng(2)
     net = _random_network(rng, 2, list(widths), "square", 0.7)
@@ -145,7 +143,9 @@ def test_fit_beats_taylor_on_an_unconstrained_deep_network():
 def test_interval_per_layer_and_degree_cap():
     rng = np.random.default_rng(6)
     net = _random_network(rng, 2, [3, 3], "tanh", 0.5)
-    fit = nn2poly.FitApproximation(interval=[(-1, 1), (-2, 2), (0, 1)], orders=(5, 1, 1)).bind(net, 2)
+    fit = nn2poly.FitApproximation(interval=[(-1, 1), (-2, 2), (0, 1)], orders=(5, 1, 1)).bind(
+        net, 2
+    )
     assert fit.degrees == (2, 1, 1)
     assert fit.identity == (False, False, True)
     np.testing.assert_allclose(fit.ranges[1], np.tile([-2.0, 2.0], (3, 1)))

@@ -7,7 +7,6 @@ import json
 import numpy as np
 import pytest
 
-import nn2poly
 from nn2poly import Dense, Network
 
 
@@ -24,7 +23,7 @@ def test_from_weights_layout_and_forward() -> None:
     hidden = np.tanh(weights[0][0] + X @ weights[0][1:])
     expected = weights[1][0] + hidden @ weights[1][1:]
     np.testing.assert_allclose(net.forward(X), expected, rtol=1e-15)
-    for original, back in zip(weights, net.to_weights()):
+    for original, back in zip(weights, net.to_weights(), strict=True):
         np.testing.assert_array_equal(original, back)
 
 
@@ -47,7 +46,12 @@ def test_json_round_trip_is_exact(tmp_path) -> None:  # type: ignore[no-untyped-
 
 
 def test_reads_reference_case_layout(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    data = {"input": {"weights": [[[0.1, 0.2], [0.3, 0.4]], [[0.0], [1.0], [1.0]]], "activations": ["tanh", "linear"]}}
+    data = {
+        "input": {
+            "weights": [[[0.1, 0.2], [0.3, 0.4]], [[0.0], [1.0], [1.0]]],
+            "activations": ["tanh", "linear"],
+        }
+    }
     path = tmp_path / "case.json"
     path.write_text(json.dumps(data))
     net = Network.load(path)
@@ -59,7 +63,9 @@ def test_reads_reference_case_layout(tmp_path) -> None:  # type: ignore[no-untyp
 def test_non_finite_weights_are_refused(bad: float) -> None:
     weights = [np.ones((3, 2)), np.ones((3, 1))]
     weights[1][2, 0] = bad
-    with pytest.raises(ValueError, match=r"layer 1 weights must be finite.*non-finite value .* index \(2, 0\)"):
+    with pytest.raises(
+        ValueError, match=r"layer 1 weights must be finite.*non-finite value .* index \(2, 0\)"
+    ):
         Network.from_weights(weights, ["tanh", "linear"])
 
 
@@ -71,7 +77,9 @@ def test_inconsistent_shapes_name_layer_and_both_shapes() -> None:
 
 
 def test_bias_shape_mismatch() -> None:
-    with pytest.raises(ValueError, match=r"bias must be an array of shape \(3,\)\. Got an array of shape \(2,\)"):
+    with pytest.raises(
+        ValueError, match=r"bias must be an array of shape \(3,\)\. Got an array of shape \(2,\)"
+    ):
         Dense(np.ones((2, 3)), np.ones(2), "tanh")
 
 

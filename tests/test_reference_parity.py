@@ -6,9 +6,9 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import load_reference_cases
 
 import nn2poly
-from conftest import load_reference_cases
 
 CASES = load_reference_cases()
 
@@ -37,7 +37,7 @@ def test_coefficients_match_reference(name: str, case: dict) -> None:
     _, poly = _convert(case)
     reference_labels = [tuple(label) for label in case["nn2poly"]["labels"]]
     reference = np.array(case["nn2poly"]["values"], dtype=float).T  # (n_terms, n_outputs)
-    ours = dict(zip(poly.labels, poly.coef))
+    ours = dict(zip(poly.labels, poly.coef, strict=True))
     scale = np.abs(reference).max(axis=0)
     for row, label in enumerate(reference_labels):
         # terms above the result's degree are absent on our side: they count as 0
@@ -63,13 +63,13 @@ def test_predictions_match_reference_points(name: str, case: dict) -> None:
 
 @pytest.mark.parametrize("name,case", CASES, ids=[name for name, _ in CASES])
 def test_result_degree_follows_orders(name: str, case: dict) -> None:
-    network, poly = _convert(case)
+    _, poly = _convert(case)
     spec = case["input"]
     orders = spec["taylor_orders"]
     if orders is None:
         orders = [1 if a == "linear" else 8 for a in spec["activations"]]
     product = 1
-    for activation, order in zip(spec["activations"], orders):
+    for activation, order in zip(spec["activations"], orders, strict=True):
         if activation != "linear":
             product *= order
     assert poly.degree == min(spec["max_order"], product)

@@ -44,7 +44,7 @@ def test_l1_project_is_the_euclidean_projection(seed) -> None:
     np.testing.assert_allclose(projected, expected, atol=1e-12)
     assert np.all(np.abs(projected).sum(axis=1) <= 1 + 1e-12)
     # no point of the ball is closer: compare with random points on the sphere near it
-    for v, p in zip(vectors, projected):
+    for v, p in zip(vectors, projected, strict=True):
         candidates = rng.normal(size=(200, v.size))
         candidates /= np.abs(candidates).sum(axis=1, keepdims=True)
         assert np.linalg.norm(v - p) <= np.linalg.norm(v - candidates, axis=1).min() + 1e-12
@@ -55,14 +55,20 @@ def test_l1_rescale_matches_the_reference_formula() -> None:
     vectors = rng.normal(size=(10, 4)) * rng.uniform(0.05, 3, size=(10, 1))
     norms = np.abs(vectors).sum(axis=1, keepdims=True)
     expected = vectors * np.minimum(norms, 1.0) / (norms + 1e-7)
-    np.testing.assert_allclose(l1_rescale(torch.tensor(vectors)).numpy(), expected, rtol=1e-15, atol=0)
+    np.testing.assert_allclose(
+        l1_rescale(torch.tensor(vectors)).numpy(), expected, rtol=1e-15, atol=0
+    )
 
 
 @pytest.mark.parametrize("mode", ["l1", "l1-project"])
 def test_constraint_skips_the_output_layer(mode) -> None:
     torch.manual_seed(0)
     model = torch.nn.Sequential(
-        torch.nn.Linear(3, 5), torch.nn.Tanh(), torch.nn.Linear(5, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2)
+        torch.nn.Linear(3, 5),
+        torch.nn.Tanh(),
+        torch.nn.Linear(5, 4),
+        torch.nn.Tanh(),
+        torch.nn.Linear(4, 2),
     ).double()
     with torch.no_grad():
         for parameter in model.parameters():
@@ -101,7 +107,9 @@ def test_trained_hidden_norms_stay_in_the_ball(constraint) -> None:
 
 def test_the_trainer_fits_a_quadratic_and_its_polynomial_recovers_it() -> None:
     X, y = quadratic_data(400)
-    model = MLPRegressor((16,), "softplus(beta=2)", learning_rate=0.02, epochs=60, batch_size=16, random_state=0)
+    model = MLPRegressor(
+        (16,), "softplus(beta=2)", learning_rate=0.02, epochs=60, batch_size=16, random_state=0
+    )
     model.fit(X, y)
     X_test, y_test = quadratic_data(200, seed=1)
     assert model.score(X_test, y_test) > 0.97
@@ -115,7 +123,9 @@ def test_the_trainer_fits_xor() -> None:
     corners = np.array([[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]])
     xor = np.array([0.0, 1.0, 1.0, 0.0])
     X, y = np.tile(corners, (32, 1)), np.tile(xor, 32)
-    model = MLPRegressor((16,), "softplus(beta=2)", learning_rate=0.02, epochs=100, random_state=0).fit(X, y)
+    model = MLPRegressor(
+        (16,), "softplus(beta=2)", learning_rate=0.02, epochs=100, random_state=0
+    ).fit(X, y)
     np.testing.assert_allclose(model.predict(corners), xor, atol=0.1)
     poly = model.to_polynomial(max_order=2)
     # XOR = 0.5 - 0.5 * x1 * x2 on the corners of [-1, 1]^2
@@ -147,13 +157,17 @@ def test_fixed_seed_is_bit_for_bit_deterministic() -> None:
 
 def test_early_stopping_restores_the_best_weights() -> None:
     X, y = quadratic_data(200)
-    params = dict(learning_rate=0.1, optimizer="adam", batch_size=20, validation_fraction=0.3, random_state=3)
+    params = dict(
+        learning_rate=0.1, optimizer="adam", batch_size=20, validation_fraction=0.3, random_state=3
+    )
     model = MLPRegressor((8,), epochs=200, n_iter_no_change=3, **params).fit(X, y)
     assert model.stopped_early_
     assert model.best_epoch_ == int(np.argmin(model.validation_loss_curve_))
     assert model.best_epoch_ < model.n_epochs_ - 1
     # the same run cut at the best epoch ends on the restored weights
-    cut = MLPRegressor((8,), epochs=model.best_epoch_ + 1, n_iter_no_change=1000, **params).fit(X, y)
+    cut = MLPRegressor((8,), epochs=model.best_epoch_ + 1, n_iter_no_change=1000, **params).fit(
+        X, y
+    )
     assert cut.network_ == model.network_
 
 
@@ -162,8 +176,13 @@ def test_every_optimizer_reduces_the_loss(optimizer) -> None:
     X, y = quadratic_data(200)
     learning_rate = {"sgd": 0.1, "momentum": 0.05, "adam": 0.01, "rmsprop": 0.01}[optimizer]
     model = MLPRegressor(
-        (8,), optimizer=optimizer, learning_rate=learning_rate, epochs=10, weight_decay=1e-4,
-        gradient_clip=1.0, random_state=0,
+        (8,),
+        optimizer=optimizer,
+        learning_rate=learning_rate,
+        epochs=10,
+        weight_decay=1e-4,
+        gradient_clip=1.0,
+        random_state=0,
     ).fit(X, y)
     assert model.loss_curve_[-1] < 0.7 * model.loss_curve_[0]
 
@@ -178,7 +197,9 @@ def test_multi_output_regression() -> None:
 
 def test_unconstrained_network_gets_the_accuracy_warning() -> None:
     X, y = quadratic_data(200)
-    model = MLPRegressor((8,), constraint=None, learning_rate=0.1, epochs=20, random_state=0).fit(X, y)
+    model = MLPRegressor((8,), constraint=None, learning_rate=0.1, epochs=20, random_state=0).fit(
+        X, y
+    )
     assert max(n.max() for n in nn2poly.hidden_l1_norms(model.network_)) > 1
     with pytest.warns(nn2poly.TaylorAccuracyWarning):
         model.to_polynomial(max_order=2)
