@@ -8,6 +8,7 @@ import numpy as np
 
 from ._convert import check_max_order
 from ._data import FitDataError, check_data
+from ._finite import check_finite
 from ._fit import monomial_values
 from ._memory import MemoryLimitError, check_limit, format_bytes, get_memory_limit
 from ._monomials import MonomialBasis, n_monomials
@@ -117,6 +118,7 @@ def distill(
             "Scale the inputs (e.g. to [-1, 1])."
         ) from None
     coef /= scale[:, None]
+    check_finite(coef, where="the fitted coefficients", cause="Scale the inputs (e.g. to [-1, 1]).")
     return Polynomial._from_basis(
         basis,
         coef,
