@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from .._validation import Interval, check_param
+from .._validation import Interval, check_param, invalid_value
 from ..activations import get_activation
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -83,15 +83,16 @@ def plot_activation_fit(
     """
     import matplotlib.pyplot as plt
 
-    layer = check_param("layer", layer, [Interval(int, None, None)], caller="plot_activation_fit")
-    max_neurons = check_param(
-        "max_neurons", max_neurons, [Interval(int, 0, None)], caller="plot_activation_fit"
-    )
+    caller = "plot_activation_fit"
     n_layers = len(diagnosis.layers)
-    if not -n_layers <= layer < n_layers:
-        raise ValueError(
-            f"layer={layer} is out of range: the network has {n_layers} layers (0..{n_layers - 1})."
-        )
+    layer = check_param(
+        "layer",
+        layer,
+        [Interval(int, -n_layers, n_layers - 1)],
+        caller=caller,
+        fix=f"It is out of range: the network has {n_layers} layers (0..{n_layers - 1}).",
+    )
+    max_neurons = check_param("max_neurons", max_neurons, [Interval(int, 0, None)], caller=caller)
     info = diagnosis.layers[layer]
     n_neurons = info.potentials.shape[1]
     if neurons is None:
@@ -101,9 +102,12 @@ def plot_activation_fit(
         neurons = [int(j) for j in neurons]
         bad = [j for j in neurons if not 0 <= j < n_neurons]
         if bad:
-            raise ValueError(
-                f"neurons {bad} do not exist: layer {info.index} has {n_neurons} neurons "
-                f"(0..{n_neurons - 1})."
+            raise invalid_value(
+                "neurons",
+                neurons,
+                f"neuron indices in 0..{n_neurons - 1}",
+                caller=caller,
+                fix=f"Neurons {bad} do not exist: layer {info.index} has {n_neurons} neurons.",
             )
     if ax is None:
         figure, ax = plt.subplots(figsize=(7.0, 4.5))
