@@ -54,6 +54,8 @@ def describe(error: BaseException) -> tuple[str, int]:
     ("Error: No such file or directory: '/nowhere/x.json'", 2)
     >>> describe(RecursionError("maximum recursion depth exceeded"))[0]
     'Error: the input is nested too deeply to read (maximum recursion depth exceeded).'
+    >>> describe(RuntimeError("bad archive\\n  File 'x.py', line 3"))[0][:43]
+    'Error: unexpected RuntimeError: bad archive'
     """
     if isinstance(error, KeyboardInterrupt):
         return "Error: interrupted.", INTERRUPTED
@@ -69,7 +71,8 @@ def describe(error: BaseException) -> tuple[str, int]:
         return "Error: the input ended before it was complete (an empty or cut file?).", USER_ERROR
     if isinstance(error, (ValueError, TypeError, OSError, ImportError)):
         return f"Error: {one_line(str(error)) or type(error).__name__}", USER_ERROR
-    text = one_line(f"{type(error).__name__}: {error}")
+    first = (str(error).strip().splitlines() or [""])[0]  # not a framework's trace below it
+    text = one_line(f"{type(error).__name__}: {first}")[:300]
     return (
         f"Error: unexpected {text} (an internal error of nn2poly; please report it, "
         f"and set {TRACEBACK_VARIABLE}=1 to see the traceback).",
