@@ -375,3 +375,15 @@ def test_trust_reaches_the_loader(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     poly = nn2poly.Polynomial.from_dict(json.loads(result.stdout))
     np.testing.assert_array_equal(poly.coef, nn2poly.to_polynomial(model, max_order=2).coef)
+
+
+def test_plot_creates_no_output_folder_when_the_results_are_wrong(tmp_path: Path) -> None:
+    (tmp_path / "results.csv").write_text("a,b\n1,2\n")
+    out = tmp_path / "figures"
+    assert_one_line_error(runner.invoke(app, ["plot", str(tmp_path), "-o", str(out)]))
+    assert not out.exists()
+    target = tmp_path / "file.png"
+    target.write_text("x")
+    assert_one_line_error(
+        runner.invoke(app, ["plot", str(tmp_path), "-o", str(target)]), "--output must be a folder"
+    )

@@ -137,7 +137,7 @@ def plot_command(
     from ..study._storage import make_folder
 
     threshold = check_option("--threshold", threshold, [Finite()])
-    if output is not None:
-        output = make_folder(output, name="output", caller="nn2poly plot", subject="--output")
+    if output is not None and output.exists():  # refuse a file; plot_study creates the folder
+        make_folder(output, name="output", caller="nn2poly plot", subject="--output")
     for path in plot_study(results, output, threshold=threshold):
         typer.echo(f"wrote {path}")
