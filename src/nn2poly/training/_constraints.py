@@ -21,6 +21,8 @@ from typing import Any
 
 import torch
 
+from .._validation import Options, check_param
+
 __all__ = ["CONSTRAINTS", "L1Constraint", "l1_project", "l1_rescale"]
 
 CONSTRAINTS = ("l1", "l1-project")
@@ -112,12 +114,13 @@ class L1Constraint:
     """
 
     def __init__(self, mode: str = "l1") -> None:
-        if mode not in CONSTRAINTS:
-            raise ValueError(
-                f"The constraint mode must be one of {CONSTRAINTS}; got {mode!r}. Use 'l1' "
-                "(radial rescaling, as the R package) or 'l1-project' (projection)."
-            )
-        self.mode = mode
+        self.mode = check_param(
+            "mode",
+            mode,
+            [Options(set(CONSTRAINTS))],
+            caller="L1Constraint",
+            fix="Use 'l1' (radial rescaling, as the R package) or 'l1-project' (projection).",
+        )
 
     def __repr__(self) -> str:
         return f"L1Constraint({self.mode!r})"

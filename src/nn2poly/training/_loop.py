@@ -10,6 +10,7 @@ from typing import Any
 
 import torch
 
+from .._validation import invalid_value
 from ._constraints import L1Constraint
 
 __all__ = ["OPTIMIZERS", "TrainingHistory", "make_optimizer", "train"]
@@ -32,7 +33,7 @@ def make_optimizer(
         return torch.optim.Adam(parameters, lr=learning_rate, weight_decay=weight_decay)
     if name == "rmsprop":
         return torch.optim.RMSprop(parameters, lr=learning_rate, weight_decay=weight_decay)
-    raise ValueError(f"optimizer must be one of {OPTIMIZERS}; got {name!r}.")
+    raise invalid_value("optimizer", name, f"one of {OPTIMIZERS}", caller="make_optimizer")
 
 
 @dataclass
