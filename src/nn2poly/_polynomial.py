@@ -17,9 +17,15 @@ from ._export import PolynomialExports
 from ._kernels import evaluate_monomials
 from ._monomials import MonomialBasis
 from ._polynomial_algebra import PolynomialArithmetic
-from ._polynomial_input import check_coef, check_names, check_samples
+from ._polynomial_input import (
+    NON_NEGATIVE_INT,
+    POSITIVE_INT,
+    check_coef,
+    check_names,
+    check_samples,
+)
 from ._polynomial_io import PolynomialIO
-from ._validation import Interval, Options, Predicate, check_param
+from ._validation import Interval, Options, check_param
 
 __all__ = ["LayerPolynomials", "Polynomial"]
 
@@ -29,7 +35,22 @@ MAX_DEGREE = _powers.MAX_DEGREE
 
 
 class LayerPolynomials(NamedTuple):
-    """One layer's polynomials: ``input`` (pre-activations) and ``output``."""
+    """One layer's polynomials: ``input`` (pre-activations) and ``output``.
+
+    Conversions with ``keep_layers=True`` give one per layer as ``poly.layers``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import nn2poly
+    >>> weights = [np.array([[0.0], [0.5]]), np.array([[0.0], [2.0]])]
+    >>> poly = nn2poly.to_polynomial((weights, ["tanh", "linear"]), 3, keep_layers=True)
+    >>> first = poly.layers[0]
+    >>> print(first.input)
+    y1 = 0.5*x1
+    >>> print(first.output)
+    y1 = 0.5*x1 - 0.0416667*x1^3
+    """
 
     input: Polynomial
     output: Polynomial
@@ -334,7 +355,7 @@ class Polynomial(PolynomialArithmetic, PolynomialExports, PolynomialIO):
         >>> print(Polynomial([[0], [1], [2]], [1.0, 2.0, 3.0]).truncate(1))
         y1 = 1 + 2*x1
         """
-        degree = check_param("degree", degree, [_COUNT_FROM_0], caller="Polynomial.truncate")
+        degree = check_param("degree", degree, [NON_NEGATIVE_INT], caller="Polynomial.truncate")
         keep = self.degrees <= degree
         result = self._subset(keep)
         width = max(min(degree, self._variables.shape[1]), 1)
@@ -359,7 +380,7 @@ class Polynomial(PolynomialArithmetic, PolynomialExports, PolynomialIO):
         >>> print(Polynomial([[0], [1], [2]], [1.0, -5.0, 3.0]).top(2))
         y1 = -5*x1 + 3*x1^2
         """
-        n = check_param("n", n, [_COUNT_FROM_1], caller="Polynomial.top")
+        n = check_param("n", n, [POSITIVE_INT], caller="Polynomial.top")
         include_intercept = check_param(
             "include_intercept", include_intercept, [bool], caller="Polynomial.top"
         )
@@ -434,17 +455,3 @@ class Polynomial(PolynomialArithmetic, PolynomialExports, PolynomialIO):
         out = np.full((rows.shape[0], width), -1, dtype=np.int32)
         out[:, : rows.shape[1]] = rows
         return out
-
-
-def _exact_int_at_least(low: int, description: str) -> Predicate:
-    """Ints from ``low`` on; any other value (1.5, True) is a ValueError, as for ``low - 1``."""
-    return Predicate(
-        lambda value: bool(
-            isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= low
-        ),
-        description,
-    )
-
-
-_COUNT_FROM_0 = _exact_int_at_least(0, "a non-negative int")
-_COUNT_FROM_1 = _exact_int_at_least(1, "a positive int")

@@ -11,7 +11,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["check_coef", "check_names", "check_samples"]
+from ._validation import Predicate
+
+__all__ = ["NON_NEGATIVE_INT", "POSITIVE_INT", "check_coef", "check_names", "check_samples"]
 
 
 def check_names(value: Any, count: int, prefix: str, what: str) -> tuple[str, ...]:
@@ -144,3 +146,17 @@ def check_samples(X: Any, feature_names: tuple[str, ...]) -> NDArray[np.float64]
     if not np.all(np.isfinite(array)):
         raise ValueError("X contains NaN or infinite values; remove or impute them first.")
     return np.ascontiguousarray(array)
+
+
+def _exact_int_at_least(low: int, description: str) -> Predicate:
+    """Ints from ``low`` on; any other value (1.5, True) is a ValueError, as for ``low - 1``."""
+    return Predicate(
+        lambda value: bool(
+            isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= low
+        ),
+        description,
+    )
+
+
+NON_NEGATIVE_INT = _exact_int_at_least(0, "a non-negative int")
+POSITIVE_INT = _exact_int_at_least(1, "a positive int")

@@ -12,6 +12,7 @@ equation per dimension, and returns the real points of each slice.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import subprocess
@@ -172,6 +173,11 @@ def solve_groebner(
         timed_out = True
         process.kill()
         output, errors = process.communicate()  # what was written before the kill
+    finally:
+        for stream in (process.stdin, process.stdout, process.stderr):
+            if stream is not None and not stream.closed:
+                with contextlib.suppress(OSError):  # a pipe broken by the kill
+                    stream.close()
     basis_size, dimension, raw_points, finished = None, None, [], False
     for line in output.splitlines():
         try:
