@@ -145,3 +145,14 @@ def test_repair_leaves_a_whole_file_as_it_is(reference: Path, tmp_path: Path) ->
     before = {path.name: path.read_bytes() for path in directory.iterdir()}
     repair(directory)
     assert {path.name: path.read_bytes() for path in directory.iterdir()} == before
+
+
+def test_a_folder_with_a_foreign_or_huge_configuration_is_refused(tmp_path: Path) -> None:
+    from nn2poly.study._storage import read_config
+
+    (tmp_path / "config.json").write_text('{"name": "s"' + " " * (1 << 20) + "}")
+    with pytest.raises(ValueError, match="not the configuration of a study"):
+        read_config(tmp_path)
+    (tmp_path / "config.json").write_text("[1, 2]")
+    with pytest.raises(ValueError, match="not the configuration of a study"):
+        run_study(three_conversions(1), tmp_path, backend="serial")

@@ -47,6 +47,8 @@ CONFIG_FILE = "config.json"
 #: Columns every results file has; they say which rows make up a run.
 RUN_COLUMNS = ("run_id", "conversion", "n_conversions")
 COEFFICIENT_COLUMNS = ("run_id", "conversion", "term", "true", "recovered")
+#: Bytes of a ``config.json`` read at most (a study's configuration is a few kB).
+MAX_CONFIG_BYTES = 1 << 20
 
 
 def make_folder(
@@ -307,10 +309,12 @@ def read_config(directory: str | os.PathLike[str]) -> dict[str, Any] | None:
     path = Path(directory) / CONFIG_FILE
     if not path.is_file():
         return None
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, RecursionError):
-        value = None
+    value = None
+    if path.stat().st_size <= MAX_CONFIG_BYTES:
+        try:
+            value = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, RecursionError):
+            value = None
     if not isinstance(value, dict):
         raise ValueError(
             f"{str(path)!r} is not the configuration of a study (a JSON object is expected); "
