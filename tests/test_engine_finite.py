@@ -103,3 +103,23 @@ def test_options_give_a_finite_result_or_a_clear_error(**options) -> None:  # ty
         assert str(error)
     else:
         assert np.all(np.isfinite(poly.coef))
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    weight_exponent=st.integers(-3, 200),
+    data_exponent=st.integers(-200, 200),
+    activation=st.sampled_from(["tanh", "relu", "softplus", "elu"]),
+    max_order=st.integers(1, 5),
+)
+def test_fit_is_finite_or_refused(weight_exponent, data_exponent, activation, max_order) -> None:  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(weight_exponent + 3)
+    weights = [rng.normal(size=(3, 4)) * 10.0**weight_exponent, rng.normal(size=(5, 1))]
+    net = nn2poly.Network.from_weights(weights, [activation, "linear"])
+    data = rng.uniform(-1, 1, (60, 2)) * 10.0**data_exponent
+    try:
+        poly = nn2poly.to_polynomial(net, max_order, approximation="fit", data=data)
+    except ValueError as error:
+        assert str(error)
+    else:
+        assert np.all(np.isfinite(poly.coef))
