@@ -49,8 +49,9 @@ def test_top_coefficients_on_given_axes_and_bad_input() -> None:
     assert plot_top_coefficients(poly, n=2, ax=axes) is figure
     with pytest.raises(ValueError, match="Expected 2 axes"):
         plot_top_coefficients(poly, ax=axes[0])
-    with pytest.raises(ValueError, match="positive int"):
-        plot_top_coefficients(poly, n=0)
+    for bad in (0, 2.5, True):
+        with pytest.raises(ValueError, match="'n' parameter of plot_top_coefficients"):
+            plot_top_coefficients(poly, n=bad)
     with pytest.raises(TypeError, match="Polynomial"):
         plot_top_coefficients(np.zeros(3))
 

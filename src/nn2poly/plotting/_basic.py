@@ -8,6 +8,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .._polynomial import Polynomial
+from .._polynomial_input import POSITIVE_INT
+from .._validation import InstanceOf, validate_params
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -70,10 +72,12 @@ def plot_top_coefficients(poly: Polynomial, n: int = 15, ax: Any = None) -> Figu
     >>> [label.get_text() for label in figure.axes[0].get_yticklabels()]
     ['x1', 'x1*x2']
     """
-    if not isinstance(poly, Polynomial):
-        raise TypeError(f"poly must be an nn2poly.Polynomial; got {type(poly).__name__}.")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive int; got {n!r}.")
+    checked = validate_params(
+        {"poly": poly, "n": n},
+        {"poly": [InstanceOf((Polynomial,), "an nn2poly.Polynomial")], "n": [POSITIVE_INT]},
+        caller="plot_top_coefficients",
+    )
+    n = checked["n"]
     figure, axes = _axes_list(ax, poly.n_outputs)
     for output, axes_ in enumerate(axes):
         top = poly.top(int(n), output=output, include_intercept=False)

@@ -12,6 +12,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._norms import TaylorAccuracyWarning
 from .._polynomial import Polynomial
+from .._validation import Interval, check_param
 
 __all__ = ["CoefficientSpread", "coefficient_spread", "same_data_networks"]
 
@@ -103,8 +104,9 @@ def coefficient_spread(
         raise ValueError(
             f"coefficient_spread needs at least 2 polynomials; got {len(polynomials)}."
         )
-    if not 0 < level < 1:
-        raise ValueError(f"level must lie in (0, 1); got {level!r}.")
+    level = check_param(
+        "level", level, [Interval(float, 0, 1, closed="neither")], caller="coefficient_spread"
+    )
     for poly in polynomials:
         if isinstance(poly, Polynomial) and poly.n_features != polynomials[0].n_features:
             raise ValueError(
@@ -175,8 +177,7 @@ def same_data_networks(
     """
     from ..training import MLPRegressor
 
-    if isinstance(k, bool) or not isinstance(k, int) or k < 2:
-        raise ValueError(f"k must be an int >= 2; got {k!r}.")
+    k = check_param("k", k, [Interval(int, 2, None)], caller="same_data_networks")
     seed_list = list(range(k)) if seeds is None else [int(s) for s in seeds]
     if len(seed_list) != k:
         raise ValueError(f"seeds must hold k={k} entries; got {len(seed_list)}.")
