@@ -8,6 +8,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._polynomial import Polynomial
+from .._validation import InstanceOf, check_param
 
 __all__ = ["MinMaxScaling", "affine_substitute"]
 
@@ -124,8 +125,12 @@ def affine_substitute(
     >>> q.labels, q.coef.ravel().tolist()
     ([(0,), (1,), (1, 1)], [4.0, 12.0, 12.0])
     """
-    if not isinstance(poly, Polynomial):
-        raise TypeError(f"poly must be an nn2poly.Polynomial; got {type(poly).__name__}.")
+    check_param(
+        "poly",
+        poly,
+        [InstanceOf((Polynomial,), "an nn2poly.Polynomial")],
+        caller="affine_substitute",
+    )
     n_features = poly.n_features
     scale_array = np.broadcast_to(np.asarray(scale, dtype=np.float64), (n_features,))
     shift_array = np.broadcast_to(np.asarray(shift, dtype=np.float64), (n_features,))
