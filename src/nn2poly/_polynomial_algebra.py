@@ -60,35 +60,52 @@ def _combine(poly: PolynomialBase, other: Any, sign: float, caller: str) -> Any:
                 caller=caller,
                 fix=f"It has {other_poly.n_outputs} output(s) and link={other_poly.link!r}.",
             )
-        powers, coef = _powers_arithmetic.add(
-            poly.powers, poly.coef, other_poly.powers, sign * other_poly.coef
-        )
+        with np.errstate(over="ignore"):
+            if _same_terms(poly, other_poly):  # e.g. two conversions with the same settings
+                return _with_coef(poly, poly.coef + sign * other_poly.coef, other, caller)
+            powers, coef = _powers_arithmetic.add(
+                poly.powers, poly.coef, other_poly.powers, sign * other_poly.coef
+            )
         return poly._new(powers, coef)
     if _is_number(other):
         constant = _scalar(other, caller) * sign
         zero = np.zeros((1, poly.n_features), dtype=np.int64)
-        powers, coef = _powers_arithmetic.add(
-            poly.powers, poly.coef, zero, np.full((1, poly.n_outputs), constant)
-        )
+        with np.errstate(over="ignore"):
+            powers, coef = _powers_arithmetic.add(
+                poly.powers, poly.coef, zero, np.full((1, poly.n_outputs), constant)
+            )
         return poly._new(powers, coef)
     return NotImplemented
 
 
-def _scale(poly: PolynomialBase, factor: float, caller: str) -> Polynomial:
-    with np.errstate(over="ignore"):
-        coef = poly.coef * factor
+def _same_terms(poly: PolynomialBase, other: PolynomialBase) -> bool:
+    """Whether both hold the same monomials in the same order (compared sparsely)."""
+    if poly.n_terms != other.n_terms:
+        return False
+    width = max(poly.degree, other.degree, 1)
+    return bool(np.array_equal(poly._padded(width), other._padded(width)))
+
+
+def _with_coef(poly: PolynomialBase, coef: Any, operand: Any, caller: str) -> Polynomial:
+    """``poly`` with new coefficients for the same terms; refused if they overflowed."""
     if not np.all(np.isfinite(coef)):
         raise invalid_value(
             "other",
-            factor,
-            "a factor that keeps the coefficients finite",
+            operand,
+            "an operand that keeps the coefficients finite",
             caller=caller,
-            fix="The product overflows float64.",
+            fix="The result overflows float64.",
         )
     result = poly._subset(np.arange(poly.n_terms))
     coef.setflags(write=False)
     object.__setattr__(result, "coef", coef)
     return result
+
+
+def _scale(poly: PolynomialBase, factor: float, caller: str) -> Polynomial:
+    with np.errstate(over="ignore"):
+        coef = poly.coef * factor
+    return _with_coef(poly, coef, factor, caller)
 
 
 class PolynomialArithmetic(PolynomialBase):

@@ -30,6 +30,7 @@ class PolynomialBase:
         feature_names: tuple[str, ...]
         output_names: tuple[str, ...]
         link: str | None
+        _variables: NDArray[np.int32]
 
         @property
         def n_terms(self) -> int: ...
@@ -57,3 +58,5 @@ class PolynomialBase:
         ) -> Polynomial: ...
 
         def _subset(self, rows: Any) -> Polynomial: ...
+
+        def _padded(self, width: int) -> NDArray[np.int32]: ...
