@@ -31,7 +31,6 @@ __all__ = ["LayerPolynomials", "Polynomial"]
 
 FloatArray = NDArray[np.float64]
 LINKS = (None, "sigmoid", "softmax")
-MAX_DEGREE = _powers.MAX_DEGREE
 
 
 class LayerPolynomials(NamedTuple):
