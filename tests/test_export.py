@@ -101,3 +101,8 @@ def test_polynomial_methods_have_examples() -> None:
         and "Examples" not in (getattr(Polynomial, name).__doc__ or "")
     ]
     assert missing == []
+
+
+def test_exact_zeros_of_either_sign_are_left_out_of_the_text() -> None:
+    assert str(Polynomial([[0], [1], [2]], [1.0, -0.0, 0.0])) == "y1 = 1"
+    assert str(Polynomial([[1]], [-0.0])) == "y1 = 0"
