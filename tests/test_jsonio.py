@@ -6,6 +6,8 @@ import json
 import os
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import nn2poly
 from nn2poly._jsonio import MAX_JSON_BYTES, JSONFileError, read_json, write_json
@@ -87,3 +89,24 @@ def test_bad_content_is_one_value_error(tmp_path, content: bytes, reason: str) -
 def test_missing_file_is_an_os_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(FileNotFoundError, match="No such file"):
         read_json(tmp_path / "absent.json")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.one_of(
+        st.binary(max_size=200),
+        st.text(max_size=200).map(lambda text: text.encode("utf-8")),
+        st.sampled_from([b"[" * 5000, b'{"format": "nn2poly.polynomial"}', b"1e999", b"NaN"]),
+    )
+)
+def test_polynomial_load_of_any_bytes_is_a_polynomial_or_a_clear_error(content: bytes) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "p.json")
+        with open(path, "wb") as handle:
+            handle.write(content)
+        try:
+            nn2poly.Polynomial.load(path)
+        except (ValueError, TypeError) as exc:
+            assert str(exc) and "\n" not in str(exc)
