@@ -19,10 +19,12 @@ Examples
 3
 >>> check_param("approximation", "taylor", [Options({"taylor", "fit"})], caller="to_polynomial")
 'taylor'
->>> check_param("max_order", 0, [Interval(int, 1, None)], caller="to_polynomial")
+>>> check_param("max_order", 0, [Interval(int, 1, None)],
+...             caller="to_polynomial")  # doctest: +NORMALIZE_WHITESPACE
 Traceback (most recent call last):
 ...
-nn2poly._validation.InvalidParameterError: The 'max_order' parameter of to_polynomial must be an int in the range [1, inf). Got 0 instead.
+nn2poly._validation.InvalidParameterError: The 'max_order' parameter of to_polynomial
+must be an int in the range [1, inf). Got 0 instead.
 """
 
 from __future__ import annotations
@@ -261,8 +263,9 @@ def invalid_value(
     Examples
     --------
     >>> print(invalid_value("data", (3, 2), "an array with 4 columns", caller="diagnose",
-    ...                     fix="Pass the training inputs."))
-    The 'data' parameter of diagnose must be an array with 4 columns. Got (3, 2) instead. Pass the training inputs.
+    ...                     fix="Pass the training inputs."))  # doctest: +NORMALIZE_WHITESPACE
+    The 'data' parameter of diagnose must be an array with 4 columns. Got (3, 2) instead.
+    Pass the training inputs.
     """
     where = f"The {name!r} parameter of {caller}" if caller else f"The {name!r} parameter"
     if subject is not None:
@@ -327,10 +330,12 @@ def check_param(
     Examples
     --------
     >>> check_param("memory_limit", None, [Interval(int, 1, None), None])
-    >>> check_param("keep_layers", 1, [bool], caller="to_polynomial")
+    >>> check_param("keep_layers", 1, [bool],
+    ...             caller="to_polynomial")  # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
-    nn2poly._validation.InvalidParameterTypeError: The 'keep_layers' parameter of to_polynomial must be True or False. Got 1 instead.
+    nn2poly._validation.InvalidParameterTypeError: The 'keep_layers' parameter of
+    to_polynomial must be True or False. Got 1 instead.
     """
     normalised = [_normalise(constraint) for constraint in constraints]
     for constraint in normalised:
