@@ -9,7 +9,7 @@ the same order) and, for ``+`` and ``-``, with as many outputs and the same link
 from __future__ import annotations
 
 from numbers import Real
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -19,9 +19,11 @@ from ._polynomial_protocol import PolynomialBase
 from ._validation import Interval, check_param, invalid_value
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ._polynomial import Polynomial
+    from typing_extensions import Self
 
 __all__ = ["PolynomialArithmetic"]
+
+_P = TypeVar("_P", bound=PolynomialBase)
 
 
 def _is_number(value: Any) -> bool:
@@ -86,7 +88,7 @@ def _same_terms(poly: PolynomialBase, other: PolynomialBase) -> bool:
     return bool(np.array_equal(poly._padded(width), other._padded(width)))
 
 
-def _with_coef(poly: PolynomialBase, coef: Any, operand: Any, caller: str) -> Polynomial:
+def _with_coef(poly: _P, coef: Any, operand: Any, caller: str) -> _P:
     """``poly`` with new coefficients for the same terms; refused if they overflowed."""
     if not np.all(np.isfinite(coef)):
         raise invalid_value(
@@ -102,7 +104,7 @@ def _with_coef(poly: PolynomialBase, coef: Any, operand: Any, caller: str) -> Po
     return result
 
 
-def _scale(poly: PolynomialBase, factor: float, caller: str) -> Polynomial:
+def _scale(poly: _P, factor: float, caller: str) -> _P:
     with np.errstate(over="ignore"):
         coef = poly.coef * factor
     return _with_coef(poly, coef, factor, caller)
@@ -111,7 +113,7 @@ def _scale(poly: PolynomialBase, factor: float, caller: str) -> Polynomial:
 class PolynomialArithmetic(PolynomialBase):
     """Operators and changes of variables of :class:`~nn2poly.Polynomial` (a mixin)."""
 
-    def __add__(self, other: Any) -> Polynomial:
+    def __add__(self, other: Any) -> Self:
         """``self + other`` for a Polynomial in the same features or a number.
 
         Examples
@@ -125,7 +127,7 @@ class PolynomialArithmetic(PolynomialBase):
         """
         return _combine(self, other, 1.0, "Polynomial.__add__")  # type: ignore[no-any-return]
 
-    def __radd__(self, other: Any) -> Polynomial:
+    def __radd__(self, other: Any) -> Self:
         """``other + self``.
 
         Examples
@@ -136,7 +138,7 @@ class PolynomialArithmetic(PolynomialBase):
         """
         return _combine(self, other, 1.0, "Polynomial.__radd__")  # type: ignore[no-any-return]
 
-    def __sub__(self, other: Any) -> Polynomial:
+    def __sub__(self, other: Any) -> Self:
         """``self - other``, on the union of the terms (exact zeros are kept).
 
         Examples
@@ -148,7 +150,7 @@ class PolynomialArithmetic(PolynomialBase):
         """
         return _combine(self, other, -1.0, "Polynomial.__sub__")  # type: ignore[no-any-return]
 
-    def __rsub__(self, other: Any) -> Polynomial:
+    def __rsub__(self, other: Any) -> Self:
         """``other - self``.
 
         Examples
@@ -160,7 +162,7 @@ class PolynomialArithmetic(PolynomialBase):
         result = _combine(self, other, -1.0, "Polynomial.__rsub__")
         return result if result is NotImplemented else _scale(result, -1.0, "Polynomial.__rsub__")
 
-    def __neg__(self) -> Polynomial:
+    def __neg__(self) -> Self:
         """``-self``.
 
         Examples
@@ -171,7 +173,7 @@ class PolynomialArithmetic(PolynomialBase):
         """
         return _scale(self, -1.0, "Polynomial.__neg__")
 
-    def __pos__(self) -> Polynomial:
+    def __pos__(self) -> Self:
         """``+self`` (a copy without the per-layer polynomials).
 
         Examples
@@ -183,7 +185,7 @@ class PolynomialArithmetic(PolynomialBase):
         """
         return _scale(self, 1.0, "Polynomial.__pos__")
 
-    def __mul__(self, other: Any) -> Polynomial:
+    def __mul__(self, other: Any) -> Self:
         """``self * number``: every coefficient scaled (the terms stay as they are).
 
         Examples
@@ -196,7 +198,7 @@ class PolynomialArithmetic(PolynomialBase):
             return NotImplemented
         return _scale(self, _scalar(other, "Polynomial.__mul__"), "Polynomial.__mul__")
 
-    def __rmul__(self, other: Any) -> Polynomial:
+    def __rmul__(self, other: Any) -> Self:
         """``number * self``.
 
         Examples
@@ -209,7 +211,7 @@ class PolynomialArithmetic(PolynomialBase):
             return NotImplemented
         return _scale(self, _scalar(other, "Polynomial.__rmul__"), "Polynomial.__rmul__")
 
-    def align(self, *others: Polynomial) -> tuple[Polynomial, ...]:
+    def align(self, *others: Self) -> tuple[Self, ...]:
         """This polynomial and ``others`` on the union of their terms, in graded order.
 
         Each keeps its own outputs; a term it lacks gets coefficient 0.
@@ -252,7 +254,7 @@ class PolynomialArithmetic(PolynomialBase):
         *,
         max_degree: int | None = None,
         feature_names: Any = None,
-    ) -> Polynomial:
+    ) -> Self:
         """The polynomial in new variables ``z`` where ``x = matrix @ z + shift``.
 
         The change of variables is expanded exactly; ``Q(z) = P(matrix @ z + shift)``.

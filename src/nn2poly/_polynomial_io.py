@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from numbers import Integral, Real
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,7 +25,7 @@ from ._polynomial_protocol import PolynomialBase
 from ._powers import labels_to_variables
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ._polynomial import Polynomial
+    from typing_extensions import Self
 
 __all__ = [
     "FORMAT_NAME",
@@ -35,6 +35,8 @@ __all__ = [
     "from_dict",
     "to_dict",
 ]
+
+_P = TypeVar("_P", bound=PolynomialBase)
 
 FORMAT_NAME = "nn2poly.polynomial"
 FORMAT_VERSION = 1
@@ -105,7 +107,7 @@ def _coefficients(raw: Any, n_terms: int) -> NDArray[np.float64]:
     return np.ascontiguousarray(coef)
 
 
-def from_dict(cls: type[Polynomial], data: Any) -> Polynomial:
+def from_dict(cls: type[_P], data: Any) -> _P:
     """Build a polynomial from :func:`to_dict`'s dictionary, checking every entry.
 
     Examples
@@ -174,7 +176,7 @@ class PolynomialIO(PolynomialBase):
         return to_dict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Polynomial:
+    def from_dict(cls, data: dict[str, Any]) -> Self:
         """Inverse of :meth:`to_dict`; every entry is checked.
 
         Examples
@@ -184,7 +186,7 @@ class PolynomialIO(PolynomialBase):
         >>> nn2poly.Polynomial.from_dict(poly.to_dict()) == poly
         True
         """
-        return from_dict(cls, data)  # type: ignore[arg-type]
+        return from_dict(cls, data)
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the polynomial as JSON; :meth:`load` reads it back exactly.
@@ -200,7 +202,7 @@ class PolynomialIO(PolynomialBase):
         write_json(path, to_dict(self))
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> Polynomial:
+    def load(cls, path: str | os.PathLike[str]) -> Self:
         """Read a polynomial written by :meth:`save`, checked as untrusted input.
 
         Only a regular file of at most :data:`nn2poly._jsonio.MAX_JSON_BYTES`
@@ -214,4 +216,4 @@ class PolynomialIO(PolynomialBase):
         >>> nn2poly.Polynomial.load(path).coef.ravel().tolist()
         [1.0, -2.0]
         """
-        return from_dict(cls, read_json(path))  # type: ignore[arg-type]
+        return from_dict(cls, read_json(path))

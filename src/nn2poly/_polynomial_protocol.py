@@ -3,7 +3,8 @@
 :class:`~nn2poly.Polynomial` is assembled from mixins kept in the modules of
 their job (:mod:`nn2poly._polynomial_algebra`, :mod:`nn2poly._export`,
 :mod:`nn2poly._polynomial_io`).  This base only declares, for type checkers,
-the attributes and helpers those mixins use; at run time it is empty.
+the attributes and helpers those mixins use; at run time it is empty.  The
+mixins return ``Self``, so none of them imports the class it is mixed into.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ._polynomial import Polynomial
+    from numpy.typing import ArrayLike
+    from typing_extensions import Self
 
 __all__ = ["PolynomialBase"]
 
@@ -53,10 +55,15 @@ class PolynomialBase:
         @property
         def term_names(self) -> list[str]: ...
 
+        @classmethod
+        def _from_variables(
+            cls, variables: NDArray[np.int32], coef: ArrayLike, n_features: int, **fields: Any
+        ) -> Self: ...
+
         def _new(
             self, powers: NDArray[np.int64], coef: NDArray[np.float64], **changes: Any
-        ) -> Polynomial: ...
+        ) -> Self: ...
 
-        def _subset(self, rows: Any) -> Polynomial: ...
+        def _subset(self, rows: Any) -> Self: ...
 
         def _padded(self, width: int) -> NDArray[np.int32]: ...
