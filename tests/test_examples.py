@@ -1,8 +1,9 @@
-"""The scripts in examples/ run and find what they claim."""
+"""The scripts in examples/ run, find what they claim and draw their figure."""
 
 from __future__ import annotations
 
 import runpy
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -10,13 +11,26 @@ import pytest
 
 pytest.importorskip("torch")
 pytest.importorskip("sklearn")
+plt = pytest.importorskip("matplotlib.pyplot")
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
+@pytest.fixture(autouse=True)
+def _close_figures() -> Iterator[None]:
+    yield
+    plt.close("all")
+
+
 def run_example(name: str) -> dict:
     namespace = runpy.run_path(str(EXAMPLES / name), run_name="nn2poly_example")
-    return namespace["main"]()
+    found = namespace["main"]()
+    figure = found["figure"]
+    # the gallery shows what the script leaves open: the figure, with something drawn
+    assert plt.fignum_exists(figure.number)
+    assert figure.axes
+    assert all(axes.has_data() for axes in figure.axes if axes.get_label() != "<colorbar>")
+    return found
 
 
 def test_xor_gate(capsys) -> None:
@@ -28,6 +42,10 @@ def test_xor_gate(capsys) -> None:
     assert multilinear["x1"] == pytest.approx(1.0, abs=0.1)
     assert multilinear["x2"] == pytest.approx(1.0, abs=0.1)
     assert "s1*s2 coefficient -" in capsys.readouterr().out
+    surface, bars = found["figure"].axes[:2]
+    # the bar chart's largest coefficient (drawn on top) is the interaction
+    assert bars.get_yticklabels()[-1].get_text() == "s1*s2"
+    assert surface.get_xlabel() == "s1"
 
 
 def test_circles(capsys) -> None:
@@ -36,6 +54,10 @@ def test_circles(capsys) -> None:
     assert found["agreement"] >= 0.95
     assert found["radial_r2"] > 0.8
     assert "x1^2 -" in capsys.readouterr().out
+    (axes,) = found["figure"].axes
+    assert len(axes.collections) >= 3  # the points and the two boundaries
+    labels = [text.get_text() for text in axes.get_legend().get_texts()]
+    assert labels == ["network (p = 0.5)", "polynomial (logit = 0)"]
 
 
 def test_diabetes_top_terms_are_the_most_correlated_inputs(capsys) -> None:
@@ -50,3 +72,7 @@ def test_diabetes_top_terms_are_the_most_correlated_inputs(capsys) -> None:
     # the network's two largest terms are the two inputs most correlated with the target
     assert set(found["top"][:2]) == strongest
     assert "Top terms" in capsys.readouterr().out
+    fidelity_axes, bars = found["figure"].axes
+    assert fidelity_axes.get_xlabel() == "network"
+    shown = [label.get_text() for label in bars.get_yticklabels()]
+    assert shown[::-1] == list(found["top"])
