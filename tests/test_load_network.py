@@ -12,7 +12,7 @@ from scipy.special import softmax
 from typer.testing import CliRunner
 
 import nn2poly
-from nn2poly.adapters._files import load_adapted
+from nn2poly.adapters._loading import load_adapted
 from nn2poly.cli import app
 
 pytestmark = pytest.mark.filterwarnings(

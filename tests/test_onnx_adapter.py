@@ -17,7 +17,8 @@ ort = pytest.importorskip("onnxruntime")
 torch = pytest.importorskip("torch")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
-from nn2poly.adapters._onnx import OnnxGraphError, adapt_onnx, load_onnx  # noqa: E402
+from nn2poly.adapters._onnx import OnnxGraphError, adapt_onnx  # noqa: E402
+from nn2poly.adapters._onnx_files import load_onnx  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:You are using the legacy TorchScript-based ONNX export:DeprecationWarning"

@@ -9,7 +9,8 @@ torch = pytest.importorskip("torch")
 nn = torch.nn
 
 import nn2poly  # noqa: E402
-from nn2poly.adapters._torch import UnsupportedModuleError, adapt_torch, load_torch  # noqa: E402
+from nn2poly.adapters._torch import UnsupportedModuleError, adapt_torch  # noqa: E402
+from nn2poly.adapters._torch_files import load_torch  # noqa: E402
 
 ACTIVATIONS = [
     (nn.Tanh, "tanh"),

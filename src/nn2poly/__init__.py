@@ -37,7 +37,7 @@ from .activations import (
     register_activation,
 )
 from .adapters import as_network
-from .adapters._files import load_network
+from .adapters._loading import load_network
 
 __version__ = "0.1.0"
 

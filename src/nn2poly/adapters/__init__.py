@@ -14,39 +14,15 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .._network import Network
-from .._polynomial import LINKS
-from .._validation import Options, check_param
+from .._validation import check_param
+from ._adapted import AdaptedModel
 
 __all__ = ["AdaptedModel", "adapt", "as_network"]
-
-
-@dataclass(frozen=True)
-class AdaptedModel:
-    """A network and what the framework told us about it.
-
-    Attributes
-    ----------
-    network : Network
-        The layers to convert (a final sigmoid/softmax that acts as a link is
-        *not* included).
-    link : {None, "sigmoid", "softmax"}
-        Output link of a classifier: the polynomial describes the logits.
-    feature_names, output_names : tuple of str or None
-    """
-
-    network: Network
-    link: str | None = None
-    feature_names: tuple[str, ...] | None = None
-    output_names: tuple[str, ...] | None = None
-
-    def __post_init__(self) -> None:
-        check_param("link", self.link, [Options(frozenset(LINKS[1:])), None], caller="AdaptedModel")
 
 
 def _framework_of(model: Any) -> str | None:
@@ -114,7 +90,7 @@ def adapt(model: Any, *, trust: bool = False, data: Any = None) -> AdaptedModel:
     if isinstance(model, Mapping):
         return AdaptedModel(Network.from_dict(model))
     if isinstance(model, (str, os.PathLike)):
-        from ._files import load_adapted
+        from ._loading import load_adapted
 
         return load_adapted(model, trust=trust)
     if (

@@ -1,17 +1,9 @@
-"""Loading networks from files, choosing the reader by extension.
-
-Which formats are read freely and which need ``trust=True`` follows from how
-each loader works (the table is in ``docs/loading.md``): nn2poly JSON and
-ONNX hold data only, and ``.keras`` archives are loaded in Keras's safe
-mode (no Lambda or custom-object code runs).  TorchScript (``torch.jit.load``
-runs ``__setstate__`` code stored in the archive), pickles (``torch.save``,
-``pickle``, ``joblib``) and legacy Keras HDF5 run code while loading and are
-read only with ``trust=True``.  ``torch.export`` archives (``.pt2``)
-unpickle on loading and hold graphs of ATen operators, not modules: they are
-not read.
+"""Checks on a model file before any reader opens it, and the errors of reading.
 
 Every file is checked first: a regular file (no device, pipe or directory,
-links followed), not empty, and at most :data:`MAX_FILE_BYTES` long.
+links followed), not empty, and at most :data:`MAX_FILE_BYTES` long.  A
+format whose loading can run code is refused without ``trust=True``
+(:func:`refuse_untrusted`); :mod:`nn2poly.adapters._loading` says which.
 """
 
 from __future__ import annotations
@@ -20,17 +12,13 @@ import os
 import stat
 from pathlib import Path
 
-from .._network import Network
-from .._validation import check_param
-from . import AdaptedModel
-
 __all__ = [
     "MAX_FILE_BYTES",
     "SUPPORTED_SUFFIXES",
     "ModelFileError",
     "UntrustedFormatError",
-    "load_adapted",
-    "load_network",
+    "check_model_file",
+    "refuse_untrusted",
 ]
 
 #: Largest model file read, in bytes.
@@ -116,105 +104,3 @@ def check_model_file(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES) 
             "from a model file."
         )
     return file
-
-
-def load_adapted(path: str | os.PathLike[str], *, trust: bool = False) -> AdaptedModel:
-    """Load a saved model as an :class:`AdaptedModel`; see :func:`load_network`.
-
-    Unlike :func:`load_network` this keeps what the file says besides the
-    layers: a classifier's link and, where the format has them, feature and
-    output names.
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> import numpy as np
-    >>> net = Network.from_weights([np.array([[0.1], [0.5]])], ["tanh"])
-    >>> path = os.path.join(tempfile.mkdtemp(), "net.json")
-    >>> net.save(path)
-    >>> load_adapted(path).network
-    Network(1 -> 1[tanh])
-    """
-    trust = check_param("trust", trust, [bool], caller="load_network")
-    file = check_model_file(path)
-    suffix = file.suffix.lower()
-    if suffix == ".json":
-        return AdaptedModel(Network.load(file))
-    if suffix == ".onnx":
-        from ._onnx_files import load_onnx
-
-        return load_onnx(file)
-    if suffix == ".keras":
-        from ._keras import load_keras
-
-        return load_keras(file)
-    if suffix in {".h5", ".hdf5"}:
-        if not trust:
-            refuse_untrusted(file, "legacy Keras HDF5 model (Keras deserialises it unsafely)")
-        from ._keras import load_keras
-
-        return load_keras(file)
-    if suffix in {".pt", ".pth", ".torchscript"}:
-        from ._torch_files import load_torch
-
-        return load_torch(file, trust=trust)
-    if suffix in {".pkl", ".pickle", ".joblib"}:
-        from ._sklearn import load_pickled
-
-        return load_pickled(file, trust=trust)
-    if suffix == ".pt2":
-        raise ModelFileError(
-            f"{file.name!r} is a torch.export archive, which nn2poly does not read: "
-            "torch.export.load unpickles the file and the program holds ATen operators, not "
-            "modules. Save the model with torch.jit.save(torch.jit.script(model), path) or "
-            "export it to ONNX."
-        )
-    raise ModelFileError(
-        f"Unsupported model file {file.name!r}: expected one of "
-        + "; ".join(f"{key} ({value})" for key, value in SUPPORTED_SUFFIXES.items())
-        + "."
-    )
-
-
-def load_network(path: str | os.PathLike[str], *, trust: bool = False) -> Network:
-    """Load a network from a file, choosing the reader by extension.
-
-    Parameters
-    ----------
-    path : str or path-like
-        ``.json`` (nn2poly's own format or the reference ``weights``/
-        ``activations`` layout), ``.onnx`` and ``.keras`` are read freely.
-        TorchScript ``.pt``, pickled models (``torch.save`` of a whole model,
-        joblib/pickle of a scikit-learn MLP) and legacy Keras ``.h5`` files
-        run code while loading and need ``trust=True``.  A ``torch.save`` of
-        a ``state_dict`` is refused: it lacks the architecture.
-    trust : bool, default=False
-        Allow formats whose loading can run arbitrary code: only for files
-        you trust.
-
-    Returns
-    -------
-    Network
-        A classifier's final sigmoid/softmax is not part of the network;
-        :func:`nn2poly.to_polynomial` of the path keeps it as the link.
-
-    Raises
-    ------
-    UntrustedFormatError
-        (a ValueError) for a format that can run code, without ``trust=True``.
-    ModelFileError
-        (a ValueError) for a file that is not a regular file, is empty, too
-        large, or not of the format its extension says.
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> import numpy as np
-    >>> import nn2poly
-    >>> net = nn2poly.Network.from_weights([np.array([[0.1], [0.5], [-0.2]])], ["tanh"])
-    >>> path = os.path.join(tempfile.mkdtemp(), "net.json")
-    >>> net.save(path)
-    >>> nn2poly.load_network(path) == net
-    True
-    """
-    return load_adapted(path, trust=trust).network

@@ -32,9 +32,10 @@ from numpy.typing import NDArray
 
 from .._validation import InstanceOf, check_param
 from ..activations import activation_for, framework_names
-from . import AdaptedModel
+from ._adapted import AdaptedModel
 from ._affine_chain import ChainBuilder
 from ._agreement import check_agreement, disagreement, rtol_for
+from ._files import ModelFileError
 
 __all__ = ["KerasModelError", "adapt_keras", "chain_layers", "load_keras"]
 
@@ -403,8 +404,6 @@ def load_keras(path: str | os.PathLike[str]) -> AdaptedModel:
         (a ``Lambda`` layer) that safe mode refuses to load.
     """
     import zipfile
-
-    from ._files import ModelFileError
 
     keras = _import_keras()
     file = Path(path)

@@ -27,12 +27,12 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._validation import InstanceOf, check_param
-from . import AdaptedModel
+from ._adapted import AdaptedModel
 from ._affine_chain import ChainBuilder
 from ._agreement import RTOL_FLOAT32, RTOL_FLOAT64, check_agreement
 from ._onnx_graph import OnnxGraphError, read_steps
 
-__all__ = ["OnnxGraphError", "adapt_onnx", "load_onnx"]
+__all__ = ["OnnxGraphError", "adapt_onnx"]
 
 FloatArray = NDArray[np.float64]
 
@@ -192,18 +192,3 @@ def adapt_onnx(model: Any, *, data: ArrayLike | None = None) -> AdaptedModel:
         data=data,
     )
     return adapted
-
-
-def load_onnx(path: Any) -> AdaptedModel:
-    """Read a ``.onnx`` file; see :func:`._onnx_files.load_onnx`.
-
-    Examples
-    --------
-    >>> load_onnx("absent.onnx")
-    Traceback (most recent call last):
-    ...
-    FileNotFoundError: No such file: 'absent.onnx'.
-    """
-    from ._onnx_files import load_onnx as load
-
-    return load(path)

@@ -13,8 +13,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from . import AdaptedModel
+from ._adapted import AdaptedModel
 from ._files import MAX_FILE_BYTES, ModelFileError, check_model_file
+from ._onnx import adapt_onnx
 
 __all__ = ["load_onnx"]
 
@@ -93,8 +94,6 @@ def load_onnx(path: str | os.PathLike[str]) -> AdaptedModel:
             "Reading ONNX models needs the onnx package: pip install 'nn2poly[onnx]'."
         ) from None
     from google.protobuf.message import DecodeError
-
-    from ._onnx import adapt_onnx
 
     file = check_model_file(path)
     try:

@@ -21,7 +21,7 @@ import numpy as np
 from .._network import Dense, Network
 from .._validation import InstanceOf, check_param
 from ..activations import activation_for, framework_names
-from . import AdaptedModel
+from ._adapted import AdaptedModel
 from ._agreement import check_agreement, rtol_for
 from ._files import ModelFileError, refuse_untrusted
 

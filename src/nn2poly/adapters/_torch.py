@@ -42,10 +42,9 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._validation import InstanceOf, check_param
 from ..activations import get_activation
-from . import AdaptedModel
+from ._adapted import AdaptedModel
 from ._affine_chain import ChainBuilder
 from ._agreement import check_agreement, disagreement, with_link
-from ._torch_files import load_torch
 from ._torch_modules import (
     SUPPORTED_MODULES,
     Activation,
@@ -59,7 +58,7 @@ from ._torch_modules import (
     unsupported,
 )
 
-__all__ = ["SUPPORTED_MODULES", "UnsupportedModuleError", "adapt_torch", "load_torch"]
+__all__ = ["SUPPORTED_MODULES", "UnsupportedModuleError", "adapt_torch"]
 
 FloatArray = NDArray[np.float64]
 

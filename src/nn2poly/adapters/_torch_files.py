@@ -17,8 +17,9 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from . import AdaptedModel
+from ._adapted import AdaptedModel
 from ._files import ModelFileError, refuse_untrusted
+from ._torch import adapt_torch
 
 __all__ = ["load_torch"]
 
@@ -87,8 +88,6 @@ def load_torch(path: str | os.PathLike[str], *, trust: bool = False) -> AdaptedM
     Network(2 -> 3[tanh] -> 1[linear])
     """
     import torch
-
-    from ._torch import adapt_torch
 
     file = Path(path)
     if _torchscript_archive(file):
