@@ -75,7 +75,8 @@ for _ in range(repeats):
     poly = nn2poly.to_polynomial(net, Q)
     times.append(time.perf_counter() - start)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"seconds": statistics.median(times), "first": first, "peak_mb": peak, "n_terms": poly.n_terms}))
+summary = {"seconds": statistics.median(times), "first": first, "peak_mb": peak}
+print(json.dumps({**summary, "n_terms": poly.n_terms}))
 """
 
 
@@ -108,8 +109,12 @@ def run_case(case: tuple[int, int, int, int], timeout: float) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="only cases with at most 20 inputs and max_order 4")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="only cases with at most 20 inputs and max_order 4"
+    )
     parser.add_argument("--case", action="append", default=[], help="p,L,h,Q (repeatable)")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per case")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
@@ -123,7 +128,10 @@ def main() -> None:
         if args.quick:
             cases = [c for c in cases if c[0] <= 20 and c[3] <= 4]
 
-    header = f"{'p':>4} {'L':>2} {'h':>3} {'Q':>2} {'n_terms':>10} {'ours s':>9} {'first s':>8} {'ref s':>9} {'ratio':>8} {'ours MB':>8} {'ref MB':>7}"
+    header = (
+        f"{'p':>4} {'L':>2} {'h':>3} {'Q':>2} {'n_terms':>10} {'ours s':>9} {'first s':>8} "
+        f"{'ref s':>9} {'ratio':>8} {'ours MB':>8} {'ref MB':>7}"
+    )
     print(header)
     print("-" * len(header))
     rows = []
@@ -135,31 +143,49 @@ def main() -> None:
         if "seconds" in result:
             ours = result["seconds"]
             ratio = ref_seconds / ours if ref_seconds else None
-            ratio_text = "-" if ratio is None else (">" + f"{120 / ours:.0f}" if math.isinf(ratio) else f"{ratio:.1f}x")
-            ref_text = "-" if ref_seconds is None else (">120" if math.isinf(ref_seconds) else f"{ref_seconds:.4g}")
+            ratio_text = (
+                "-"
+                if ratio is None
+                else (">" + f"{120 / ours:.0f}" if math.isinf(ratio) else f"{ratio:.1f}x")
+            )
+            ref_text = (
+                "-"
+                if ref_seconds is None
+                else (">120" if math.isinf(ref_seconds) else f"{ref_seconds:.4g}")
+            )
+            ref_mb_text = "-" if ref_mb is None else f"{ref_mb:.0f}"
             print(
-                f"{p:>4} {L:>2} {h:>3} {Q:>2} {n_terms:>10,} {ours:>9.4g} {result['first']:>8.3g} {ref_text:>9} "
-                f"{ratio_text:>8} {result['peak_mb']:>8.0f} {'-' if ref_mb is None else f'{ref_mb:.0f}':>7}",
+                f"{p:>4} {L:>2} {h:>3} {Q:>2} {n_terms:>10,} {ours:>9.4g} {result['first']:>8.3g} "
+                f"{ref_text:>9} {ratio_text:>8} {result['peak_mb']:>8.0f} {ref_mb_text:>7}",
                 flush=True,
             )
             rows.append({"case": case, **result, "ref_seconds": ref_seconds, "ref_mb": ref_mb})
         else:
-            status = "refused by the memory guard" if "refused" in result else next(iter(result.items()))
+            status = (
+                "refused by the memory guard" if "refused" in result else next(iter(result.items()))
+            )
             print(f"{p:>4} {L:>2} {h:>3} {Q:>2} {n_terms:>10,}  {status}", flush=True)
             rows.append({"case": case, **result})
 
     timed = [
         r["ref_seconds"] / r["seconds"]
         for r in rows
-        if "seconds" in r and r.get("ref_seconds") and not math.isinf(r["ref_seconds"]) and r["ref_seconds"] >= 0.1
+        if "seconds" in r
+        and r.get("ref_seconds")
+        and not math.isinf(r["ref_seconds"])
+        and r["ref_seconds"] >= 0.1
     ]
     if timed:
         geometric = math.exp(sum(math.log(x) for x in timed) / len(timed))
         print(
-            f"\nCases where the reference takes >= 0.1 s: {len(timed)}; slowest ratio {min(timed):.1f}x, "
-            f"geometric mean {geometric:.1f}x"
+            f"\nCases where the reference takes >= 0.1 s: {len(timed)}; "
+            f"slowest ratio {min(timed):.1f}x, geometric mean {geometric:.1f}x"
         )
-    every = [r["ref_seconds"] / r["seconds"] for r in rows if "seconds" in r and r.get("ref_seconds") and not math.isinf(r["ref_seconds"])]
+    every = [
+        r["ref_seconds"] / r["seconds"]
+        for r in rows
+        if "seconds" in r and r.get("ref_seconds") and not math.isinf(r["ref_seconds"])
+    ]
     if every:
         geometric = math.exp(sum(math.log(x) for x in every) / len(every))
         print(f"All cases with a reference time: {len(every)}; geometric mean {geometric:.1f}x")

@@ -52,22 +52,28 @@ def _scale(values: np.ndarray) -> np.ndarray:
     return 2.0 * (values - low) / np.where(high > low, high - low, 1.0) - 1.0
 
 
-def data_setup_a(rng: np.random.Generator, n: int = 200, p: int = 3) -> tuple[np.ndarray, np.ndarray]:
+def data_setup_a(
+    rng: np.random.Generator, n: int = 200, p: int = 3
+) -> tuple[np.ndarray, np.ndarray]:
     mu = rng.uniform(-10, 10, p)
     X = rng.normal(mu, 1.0, (n, p))
-    terms = [()] + [(i,) for i in range(p)] + list(itertools.combinations_with_replacement(range(p), 2))
+    terms = (
+        [()] + [(i,) for i in range(p)] + list(itertools.combinations_with_replacement(range(p), 2))
+    )
     coefficients = rng.uniform(-5, 5, len(terms))
-    y = sum(c * np.prod(X[:, list(t)], axis=1) for c, t in zip(coefficients, terms))
+    y = sum(c * np.prod(X[:, list(t)], axis=1) for c, t in zip(coefficients, terms, strict=True))
     y = y + rng.normal(0.0, 0.1, n)
     return _scale(X), _scale(y[:, None])[:, 0]
 
 
-def data_setup_b(rng: np.random.Generator, n: int = 500, p: int = 5) -> tuple[np.ndarray, np.ndarray]:
+def data_setup_b(
+    rng: np.random.Generator, n: int = 500, p: int = 5
+) -> tuple[np.ndarray, np.ndarray]:
     X = rng.uniform(-1, 1, (n, p))
     pairs = list(itertools.combinations_with_replacement(range(p), 2))
     chosen = [pairs[i] for i in rng.choice(len(pairs), 5, replace=False)]
     y = X @ rng.uniform(-3, 3, p)
-    for (i, j), c in zip(chosen, rng.uniform(-3, 3, 5)):
+    for (i, j), c in zip(chosen, rng.uniform(-3, 3, 5), strict=True):
         y = y + c * X[:, i] * X[:, j]
     y = y + rng.normal(0.0, 0.1, n)
     return _scale(X), _scale(y[:, None])[:, 0]
@@ -95,7 +101,7 @@ def train(
     torch.manual_seed(seed)
     sizes = [X.shape[1], *widths]
     layers: list = []
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+    for n_in, n_out in itertools.pairwise(sizes):
         layers += [torch.nn.Linear(n_in, n_out), getattr(torch.nn, TORCH_ACTIVATIONS[activation])()]
     layers.append(torch.nn.Linear(sizes[-1], 1))
     model = torch.nn.Sequential(*layers).double()
@@ -133,7 +139,9 @@ def train(
 
 
 # ------------------------------------------------------------- evaluation
-def fidelity(net: nn2poly.Network, X_train: np.ndarray, X_test: np.ndarray, max_order: int) -> dict[str, float]:
+def fidelity(
+    net: nn2poly.Network, X_train: np.ndarray, X_test: np.ndarray, max_order: int
+) -> dict[str, float]:
     """Held-out MSE(network, polynomial) for every method (NaN where not applicable)."""
     truth = net.forward(X_test)[:, 0]
     analytic = nn2poly.get_activation(net.activations[0]).is_analytic
@@ -241,9 +249,8 @@ def _cell(median: float, share: float) -> str:
     return f"{median:9.2e} {100 * share:5.0f}%"
 
 
-HEADER = (
-    f"{'setup':5} {'activation':10} {'depth':>5} {'width':>5} {'l1':>3} {'n':>4} "
-    + " ".join(f"{m:>17}" for m in METHODS)
+HEADER = f"{'setup':5} {'activation':10} {'depth':>5} {'width':>5} {'l1':>3} {'n':>4} " + " ".join(
+    f"{m:>17}" for m in METHODS
 )
 
 
@@ -259,12 +266,18 @@ def format_row(row: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--n-a", type=int, default=20, help="networks per cell in setup (a)")
     parser.add_argument("--n-b", type=int, default=10, help="networks per cell in setup (b)")
     parser.add_argument("--setup", choices=["a", "b"], default=None, help="run one setup only")
-    parser.add_argument("--activations", nargs="+", default=["tanh", "softplus", "sigmoid", "relu"],
-                        help="activations of setup (b)")
+    parser.add_argument(
+        "--activations",
+        nargs="+",
+        default=["tanh", "softplus", "sigmoid", "relu"],
+        help="activations of setup (b)",
+    )
     parser.add_argument("--max-order", type=int, default=3)
     parser.add_argument("--epochs-a", type=int, default=500)
     parser.add_argument("--epochs-b", type=int, default=150)
