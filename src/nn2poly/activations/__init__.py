@@ -8,7 +8,7 @@ array([ 0.5     ,  0.25    ,  0.      , -0.020833])
 """
 
 from . import _builtin  # noqa: F401  (registers the built-in activations)
-from ._frameworks import activation_for, framework_names
+from ._framework_lookup import activation_for, framework_names
 from ._registry import (
     FRAMEWORKS,
     Activation,
