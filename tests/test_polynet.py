@@ -161,7 +161,7 @@ def test_variable_order_permutes_the_loss_consistently():
 def test_bad_inputs_give_clear_errors():
     with pytest.raises(ValueError, match="tanh"):
         PolynomialNetwork(2, (2,), "tanh4")
-    with pytest.raises(ValueError, match="Unknown polynomial activation"):
+    with pytest.raises(ValueError, match="It is not a polynomial activation"):
         PolynomialNetwork(2, (2,), "relu")
     with pytest.raises(ValueError, match="hidden_sizes"):
         PolynomialNetwork(2, (0,), "square")

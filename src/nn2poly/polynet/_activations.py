@@ -18,11 +18,13 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
+from .._validation import invalid_value
 from ..activations import get_activation
 
 __all__ = ["PolynomialActivation", "polynomial_activation"]
 
 _TANH_PATTERN = re.compile(r"^tanh(\d+)$")
+_EXPECTED = "'identity' (or 'linear'), 'square' or 'tanhK' with K odd (e.g. 'tanh3')"
 
 
 def _exact_series(name: str, order: int) -> tuple[Fraction, ...]:
@@ -96,12 +98,21 @@ def polynomial_activation(name: str | PolynomialActivation) -> PolynomialActivat
     >>> polynomial_activation("square").coefficients
     (Fraction(0, 1), Fraction(0, 1), Fraction(1, 1))
     """
+    return _lookup(name, parameter="name", caller="polynomial_activation")
+
+
+def _lookup(name: object, *, parameter: str, caller: str) -> PolynomialActivation:
+    """:func:`polynomial_activation`, refusing a bad ``name`` as ``parameter`` of ``caller``."""
     if isinstance(name, PolynomialActivation):
         return name
     if not isinstance(name, str):
-        raise TypeError(
-            f"activation must be a string such as 'identity', 'square' or 'tanh3'; "
-            f"got {type(name).__name__}."
+        raise invalid_value(
+            parameter,
+            name,
+            _EXPECTED,
+            caller=caller,
+            fix="Give the activation's name as a string.",
+            type_error=True,
         )
     key = name.strip().lower()
     if key in ("identity", "linear"):
@@ -112,12 +123,18 @@ def polynomial_activation(name: str | PolynomialActivation) -> PolynomialActivat
     if match:
         order = int(match.group(1))
         if order < 1 or order % 2 == 0:
-            raise ValueError(
-                f"activation {name!r}: the tanh Taylor order must be odd and >= 1 (tanh is odd, "
-                "so an even order adds nothing); use e.g. 'tanh3' or 'tanh5'."
+            raise invalid_value(
+                parameter,
+                name,
+                "'tanhK' with K an odd order >= 1",
+                caller=caller,
+                fix="tanh is odd, so an even order adds nothing; use e.g. 'tanh3' or 'tanh5'.",
             )
         return PolynomialActivation(key, _exact_series("tanh", order), "tanh", order)
-    raise ValueError(
-        f"Unknown polynomial activation {name!r}. Expected 'identity', 'square' or 'tanhK' "
-        "with K odd (e.g. 'tanh3')."
+    raise invalid_value(
+        parameter,
+        name,
+        _EXPECTED,
+        caller=caller,
+        fix="It is not a polynomial activation; use e.g. 'identity', 'square' or 'tanh3'.",
     )

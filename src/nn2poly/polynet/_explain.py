@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._loss import GATES
+from .._validation import invalid_value
+from ._loss import GATES, check_gate
 from ._network import PolynomialNetwork
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -39,9 +40,7 @@ def gate_interpolant(gate: str) -> dict[Support, float]:
     >>> gate_interpolant("xor")
     {(): 0.0, (1,): 1.0, (2,): 1.0, (1, 2): -2.0}
     """
-    key = str(gate).lower()
-    if key not in GATES:
-        raise ValueError(f"Unknown gate {gate!r}; expected one of {sorted(GATES)}.")
+    key = check_gate(gate, caller="gate_interpolant")
     f00, f01, f10, f11 = (float(v) for v in GATES[key])  # rows (0,0), (0,1), (1,0), (1,1)
     return {(): f00, (1,): f10 - f00, (2,): f01 - f00, (1, 2): f11 - f10 - f01 + f00}
 
@@ -58,8 +57,12 @@ def boolean_reduction(polynomial: Polynomial, output: int = 0) -> dict[Support, 
     {(): 0.0, (1,): 1.0, (2,): 1.0, (1, 2): -2.0}
     """
     if polynomial.powers.shape[1] != 2:
-        raise ValueError(
-            f"boolean_reduction expects a polynomial in 2 inputs; got {polynomial.powers.shape[1]}."
+        raise invalid_value(
+            "polynomial",
+            polynomial,
+            "a polynomial in 2 inputs (x1, x2)",
+            caller="boolean_reduction",
+            fix=f"It has {polynomial.powers.shape[1]} inputs; logic gates have 2.",
         )
     reduced = {(): 0.0, (1,): 0.0, (2,): 0.0, (1, 2): 0.0}
     for powers, coefficient in zip(polynomial.powers, polynomial.coef[:, output], strict=True):
@@ -117,7 +120,13 @@ def explain_fit(network: PolynomialNetwork, parameters: ArrayLike, gate: str) ->
     from ._loss import gate_data
 
     if network.n_inputs != 2:
-        raise ValueError(f"Gates have 2 inputs; the network has {network.n_inputs}.")
+        raise invalid_value(
+            "network",
+            network,
+            "a network with 2 inputs",
+            caller="explain_fit",
+            fix=f"It has {network.n_inputs} inputs; logic gates have 2.",
+        )
     theta = np.asarray(parameters, dtype=float)
     with warnings.catch_warnings():
         # polynomial activations are reproduced exactly; the Taylor-accuracy

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validation import Interval, check_param
 from ._critical import classify_point, deduplicate
 from ._loss import LossPolynomial
 from ._results import SolverResult
@@ -148,8 +149,13 @@ def solve_groebner(
     >>> result.status, result.dimension, result.critical_points[0].parameters.round(6).tolist()
     ('solved', 0, [-0.25, 0.5, 0.5])
     """
-    if not (isinstance(time_limit, (int, float)) and time_limit > 0):
-        raise ValueError(f"time_limit must be a positive number of seconds; got {time_limit!r}.")
+    time_limit = check_param(
+        "time_limit",
+        time_limit,
+        [Interval(float, 0, None, closed="neither")],
+        caller="solve_groebner",
+        fix="It is the wall-clock budget in seconds, e.g. 20.",
+    )
     start = time.perf_counter()
     # only the per-sample residuals are sent: expanding the loss, which can
     # take minutes for deep networks, happens inside the time limit

@@ -12,6 +12,7 @@ from numpy.typing import ArrayLike, NDArray
 from .._polynomial import Polynomial
 from .._powers import monomial_values
 from .._powers_arithmetic import align, derivative
+from .._validation import invalid_value
 from ._derivatives import output_jets
 from ._network import PolynomialNetwork
 
@@ -26,6 +27,26 @@ GATES: dict[str, tuple[int, int, int, int]] = {
 }
 
 
+def check_gate(gate: Any, *, caller: str) -> str:
+    """The gate's name in lower case; refuse any name that is not in :data:`GATES`.
+
+    Examples
+    --------
+    >>> check_gate("XOR", caller="gate_data")
+    'xor'
+    """
+    key = str(gate).lower()
+    if key not in GATES:
+        raise invalid_value(
+            "gate",
+            gate,
+            "one of " + ", ".join(repr(name) for name in sorted(GATES)),
+            caller=caller,
+            fix="The logic gates are named in any case, e.g. 'xor' or 'XOR'.",
+        )
+    return key
+
+
 def gate_data(gate: str) -> tuple[FloatArray, FloatArray]:
     """Inputs (4, 2) and targets (4,) of a logic gate: ``"xor"``, ``"or"`` or ``"and"``.
 
@@ -35,9 +56,7 @@ def gate_data(gate: str) -> tuple[FloatArray, FloatArray]:
     >>> X.tolist(), y.tolist()
     ([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0.0, 1.0, 1.0, 0.0])
     """
-    key = str(gate).lower()
-    if key not in GATES:
-        raise ValueError(f"Unknown gate {gate!r}; expected one of {sorted(GATES)}.")
+    key = check_gate(gate, caller="gate_data")
     X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     return X, np.array(GATES[key], dtype=float)
 
@@ -106,15 +125,23 @@ class LossPolynomial:
         X = np.asarray(X, dtype=float)
         y = np.asarray(y, dtype=float).reshape(-1)
         if X.ndim != 2 or X.shape[1] != network.n_inputs or X.shape[0] != y.shape[0]:
-            raise ValueError(
-                f"X must have shape (n_samples, {network.n_inputs}) and y (n_samples,); got "
-                f"{X.shape} and {y.shape}."
+            raise invalid_value(
+                "X",
+                X,
+                f"an array of shape (n_samples, {network.n_inputs}) with one row per entry of y "
+                f"({y.shape[0]})",
+                caller="LossPolynomial.build",
+                fix="Give one row of X and one target in y per sample.",
             )
         n = network.n_parameters
         order = tuple(range(n)) if variable_order is None else tuple(int(k) for k in variable_order)
         if sorted(order) != list(range(n)):
-            raise ValueError(
-                f"variable_order must be a permutation of range({n}); got {variable_order!r}."
+            raise invalid_value(
+                "variable_order",
+                variable_order,
+                f"a permutation of range({n})",
+                caller="LossPolynomial.build",
+                fix="Give each canonical parameter index exactly once, or leave it out.",
             )
         names = [network.parameter_names[k] for k in order]
         polynomial_ring, *symbols = ring(",".join(names), QQ)

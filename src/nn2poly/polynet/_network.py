@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from numbers import Integral
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._activations import PolynomialActivation, polynomial_activation
+from .._validation import Interval, Predicate, check_param, invalid_value
+from ._activations import PolynomialActivation, _lookup, polynomial_activation
 
 if TYPE_CHECKING:  # pragma: no cover
     from nn2poly import Network
@@ -17,6 +19,12 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["PolynomialNetwork", "seed_network"]
 
 FloatArray = NDArray[np.float64]
+
+
+def _positive_sizes(sizes: Any) -> bool:
+    return isinstance(sizes, tuple) and all(
+        isinstance(s, Integral) and not isinstance(s, bool) and int(s) >= 1 for s in sizes
+    )
 
 
 @dataclass(frozen=True)
@@ -55,20 +63,28 @@ class PolynomialNetwork:
     use_bias: bool = True
 
     def __post_init__(self) -> None:
-        if (
-            isinstance(self.n_inputs, bool)
-            or not isinstance(self.n_inputs, int)
-            or self.n_inputs < 1
-        ):
-            raise ValueError(f"n_inputs must be an int >= 1; got {self.n_inputs!r}.")
-        sizes = tuple(self.hidden_sizes)
-        if any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in sizes):
-            raise ValueError(
-                "hidden_sizes must be a tuple of ints >= 1, e.g. (2, 2); got "
-                f"{self.hidden_sizes!r}."
-            )
-        object.__setattr__(self, "hidden_sizes", sizes)
-        object.__setattr__(self, "activation", polynomial_activation(self.activation).name)
+        caller = "PolynomialNetwork"
+        n_inputs = check_param("n_inputs", self.n_inputs, [Interval(int, 1, None)], caller=caller)
+        given: Any = self.hidden_sizes
+        if isinstance(given, Iterable) and not isinstance(given, (str, bytes)):
+            given = tuple(given)
+        sizes = check_param(
+            "hidden_sizes",
+            given,
+            [
+                Predicate(
+                    _positive_sizes,
+                    "a tuple of ints >= 1, e.g. (2, 2)",
+                    type_test=lambda value: isinstance(value, tuple),
+                )
+            ],
+            caller=caller,
+            fix="Give the number of neurons of each hidden layer; () gives a linear model.",
+        )
+        object.__setattr__(self, "n_inputs", n_inputs)
+        object.__setattr__(self, "hidden_sizes", tuple(int(s) for s in sizes))
+        activation = _lookup(self.activation, parameter="activation", caller=caller)
+        object.__setattr__(self, "activation", activation.name)
 
     # ------------------------------------------------------------------ layout
     @property
@@ -117,9 +133,12 @@ class PolynomialNetwork:
         """Split a parameter vector into ``(weight (n_in, n_out), bias (n_out,))`` per layer."""
         theta = np.asarray(parameters, dtype=float)
         if theta.shape != (self.n_parameters,):
-            raise ValueError(
-                f"parameters must have shape ({self.n_parameters},) for {self!r}; "
-                f"got {theta.shape}."
+            raise invalid_value(
+                "parameters",
+                theta,
+                f"a vector of shape ({self.n_parameters},), one value per unknown",
+                caller=f"{type(self).__name__}.unpack",
+                fix=f"Give the parameters in the order of parameter_names of {self!r}.",
             )
         sizes = self.layer_sizes
         layers = []
@@ -137,7 +156,13 @@ class PolynomialNetwork:
         """Network output at inputs ``X`` of shape (n_samples, n_inputs); returns (n_samples,)."""
         hidden = np.asarray(X, dtype=float)
         if hidden.ndim != 2 or hidden.shape[1] != self.n_inputs:
-            raise ValueError(f"X must have shape (n_samples, {self.n_inputs}); got {hidden.shape}.")
+            raise invalid_value(
+                "X",
+                hidden,
+                f"an array of shape (n_samples, {self.n_inputs})",
+                caller=f"{type(self).__name__}.forward",
+                fix=f"Give one row per sample and one column per input ({self.n_inputs}).",
+            )
         act = self.polynomial_activation
         layers = self.unpack(parameters)
         for index, (weight, bias) in enumerate(layers):

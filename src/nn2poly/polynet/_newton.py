@@ -7,6 +7,7 @@ import time
 import numpy as np
 from scipy.optimize import least_squares
 
+from .._validation import Interval, check_param, invalid_value
 from ._critical import classify_point, deduplicate
 from ._loss import LossPolynomial
 from ._results import SolverResult
@@ -24,9 +25,8 @@ def random_starts(
     >>> random_starts(3, 2, seed=1).shape
     (2, 3)
     """
-    if isinstance(n_starts, bool) or not isinstance(n_starts, (int, np.integer)) or n_starts < 1:
-        raise ValueError(f"n_starts must be an int >= 1; got {n_starts!r}.")
-    return np.random.default_rng(seed).normal(scale=scale, size=(int(n_starts), n_variables))
+    n_starts = check_param("n_starts", n_starts, [Interval(int, 1, None)], caller="random_starts")
+    return np.random.default_rng(seed).normal(scale=scale, size=(n_starts, n_variables))
 
 
 def solve_newton(
@@ -78,8 +78,12 @@ def solve_newton(
         starts = random_starts(loss.n_variables, n_starts, seed=seed, scale=scale)
     starts = np.asarray(starts, dtype=float)
     if starts.ndim != 2 or starts.shape[1] != loss.n_variables:
-        raise ValueError(
-            f"starts must have shape (n_starts, {loss.n_variables}); got {starts.shape}."
+        raise invalid_value(
+            "starts",
+            starts,
+            f"an array of shape (n_starts, {loss.n_variables})",
+            caller="solve_newton",
+            fix="Give one starting point per row, in the loss's variable order.",
         )
     points, losses, converged = [], [], []
     for start in starts:

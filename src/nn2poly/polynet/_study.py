@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from .._validation import Options, check_param, invalid_value
 from ._gradient_descent import solve_gradient_descent
 from ._groebner import solve_groebner
 from ._layerwise import solve_layerwise
@@ -42,15 +43,14 @@ def run_solver(
     >>> round(run_solver(loss, "newton", n_seeds=2).best_loss, 6)
     0.25
     """
+    solver = check_param("solver", solver, [Options(set(SOLVERS))], caller="run_solver")
     if solver == "groebner":
         return solve_groebner(loss, time_limit=time_limit, seed=seed)
     if solver == "newton":
         return solve_newton(loss, n_starts=n_seeds, seed=seed, scale=scale)
     if solver == "layerwise":
         return solve_layerwise(loss, n_starts=n_seeds, seed=seed, scale=scale)
-    if solver == "gd":
-        return solve_gradient_descent(loss, n_starts=n_seeds, seed=seed, scale=scale)
-    raise ValueError(f"Unknown solver {solver!r}; expected one of {list(SOLVERS)}.")
+    return solve_gradient_descent(loss, n_starts=n_seeds, seed=seed, scale=scale)
 
 
 @dataclass(frozen=True)
@@ -104,10 +104,22 @@ class ComparisonRow:
 
 
 def _check_choice(name: str, values: Sequence[str], allowed: Sequence[str]) -> tuple[str, ...]:
+    """``values`` in lower case; refuse an empty sequence or a value not in ``allowed``."""
+    expected = "a non-empty sequence of " + ", ".join(repr(value) for value in allowed)
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise invalid_value(
+            name,
+            values,
+            expected,
+            caller="solve_gates",
+            fix=f"Give a list, e.g. [{allowed[0]!r}].",
+            type_error=not isinstance(values, (str, bytes)),
+        )
     chosen = tuple(str(v).lower() for v in values)
     unknown = [v for v in chosen if v not in allowed]
     if unknown or not chosen:
-        raise ValueError(f"{name} must be among {list(allowed)}; got {list(values)!r}.")
+        fix = f"Unknown: {unknown}." if unknown else "Give at least one."
+        raise invalid_value(name, list(values), expected, caller="solve_gates", fix=fix)
     return chosen
 
 
