@@ -9,10 +9,14 @@ network derivatives come from mpmath.
 from __future__ import annotations
 
 import itertools
+import warnings
 from collections.abc import Sequence
+from itertools import pairwise
 
 import mpmath as mp
 import numpy as np
+
+import nn2poly
 
 mp.mp.dps = 50
 
@@ -35,13 +39,16 @@ def _multiply(a: Poly, b: Poly, max_degree: int) -> Poly:
     out: Poly = {}
     for ea, ca in a.items():
         for eb, cb in b.items():
-            e = tuple(i + j for i, j in zip(ea, eb))
+            e = tuple(i + j for i, j in zip(ea, eb, strict=True))
             if sum(e) <= max_degree:
                 out[e] = out.get(e, mp.mpf(0)) + ca * cb
     return out
 
 
-def _add(a: Poly, b: Poly, scale: mp.mpf = mp.mpf(1)) -> Poly:
+_ONE = mp.mpf(1)
+
+
+def _add(a: Poly, b: Poly, scale: mp.mpf = _ONE) -> Poly:
     out = dict(a)
     for e, c in b.items():
         out[e] = out.get(e, mp.mpf(0)) + scale * c
@@ -66,7 +73,7 @@ def truncated_composition(
     p = weights[0].shape[0] - 1
     zero = (0,) * p
     inputs: list[Poly] = [{tuple(int(i == k) for i in range(p)): mp.mpf(1)} for k in range(p)]
-    for matrix, name, order in zip(weights, activations, orders):
+    for matrix, name, order in zip(weights, activations, orders, strict=True):
         outputs: list[Poly] = []
         for j in range(matrix.shape[1]):
             u: Poly = {zero: mp.mpf(float(matrix[0, j]))}
@@ -99,10 +106,13 @@ def network_taylor_coefficients(
     def output(k: int):  # type: ignore[no-untyped-def]
         def f(*x):  # type: ignore[no-untyped-def]
             z = list(x)
-            for matrix, name in zip(weights, activations):
+            for matrix, name in zip(weights, activations, strict=True):
                 g = EXACT_ACTIVATIONS[name]
                 z = [
-                    g(mp.mpf(float(matrix[0, j])) + mp.fsum(mp.mpf(float(matrix[i + 1, j])) * z[i] for i in range(len(z))))
+                    g(
+                        mp.mpf(float(matrix[0, j]))
+                        + mp.fsum(mp.mpf(float(matrix[i + 1, j])) * z[i] for i in range(len(z)))
+                    )
                     for j in range(matrix.shape[1])
                 ]
             return z[k]
@@ -122,3 +132,106 @@ def network_taylor_coefficients(
                 values.append(float(derivative / factorial))
             result[exponents] = values
     return result
+
+
+def local_truncated_composition(
+    weights: Sequence[np.ndarray],
+    activations: Sequence[str],
+    orders: Sequence[int],
+    max_degree: int,
+) -> dict[tuple[int, ...], list[float]]:
+    """Truncated composition with each neuron expanded around its own potential at x = 0."""
+    p = weights[0].shape[0] - 1
+    zero = (0,) * p
+    inputs: list[Poly] = [{tuple(int(i == k) for i in range(p)): mp.mpf(1)} for k in range(p)]
+    for matrix, name, order in zip(weights, activations, orders, strict=True):
+        outputs: list[Poly] = []
+        for j in range(matrix.shape[1]):
+            u: Poly = {zero: mp.mpf(float(matrix[0, j]))}
+            for i, z in enumerate(inputs):
+                u = _add(u, z, mp.mpf(float(matrix[i + 1, j])))
+            if name == "linear" and order >= 1:
+                outputs.append(u)
+                continue
+            center = u.get(zero, mp.mpf(0))
+            g = taylor_coefficients(name, center, order)
+            shifted = _add(u, {zero: mp.mpf(1)}, -center)
+            result: Poly = {zero: g[0]}
+            power: Poly = {zero: mp.mpf(1)}
+            for n in range(1, order + 1):
+                power = _multiply(power, shifted, max_degree)
+                result = _add(result, power, g[n])
+            outputs.append(result)
+        inputs = outputs
+    terms = set().union(*[set(o) for o in inputs])
+    return {e: [float(o.get(e, 0)) for o in inputs] for e in terms}
+
+
+# ------------------------------------------------ shared test helpers
+def random_weights(
+    widths: Sequence[int], seed: int, scale: float | None = None
+) -> list[np.ndarray]:
+    """Weight list in the reference layout; l1-normalised columns unless ``scale``."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for n_in, n_out in pairwise(widths):
+        matrix = rng.normal(size=(n_in + 1, n_out))
+        if scale is None:
+            matrix /= np.abs(matrix).sum(axis=0, keepdims=True)
+        else:
+            matrix *= scale
+        out.append(matrix)
+    return out
+
+
+def as_dict(poly: nn2poly.Polynomial) -> dict[tuple[int, ...], np.ndarray]:
+    """``{exponent tuple: coefficients per output}`` of a polynomial."""
+    return {tuple(row): coef for row, coef in zip(poly.powers.tolist(), poly.coef, strict=True)}
+
+
+def assert_matches(
+    poly: nn2poly.Polynomial, expected: dict[tuple[int, ...], list[float]], rtol: float = 1e-12
+) -> None:
+    """Every coefficient within ``rtol`` of the largest expected one; absent terms are 0."""
+    ours = as_dict(poly)
+    scale = max(1e-300, max(abs(v) for values in expected.values() for v in values))
+    for exponents, values in expected.items():
+        value = ours.get(exponents, np.zeros(poly.n_outputs))
+        np.testing.assert_allclose(value, values, rtol=0, atol=rtol * scale, err_msg=str(exponents))
+    for exponents, value in ours.items():
+        if exponents not in expected:
+            assert np.all(np.abs(value) <= rtol * scale), exponents
+
+
+def numpy_forward(
+    weights: Sequence[np.ndarray], activations: Sequence[str], X: np.ndarray
+) -> np.ndarray:
+    """Forward pass of a weight list in plain numpy."""
+    functions = {
+        "tanh": np.tanh,
+        "sigmoid": lambda u: 1.0 / (1.0 + np.exp(-u)),
+        "linear": lambda u: u,
+        "softplus": lambda u: np.log1p(np.exp(u)),
+    }
+    z = np.asarray(X, dtype=np.float64)
+    for matrix, name in zip(weights, activations, strict=True):
+        z = functions[name](z @ matrix[1:] + matrix[0])
+    return z
+
+
+def numpy_evaluate(powers: object, coef: object, X: object) -> np.ndarray:
+    """A polynomial's values from its exponent matrix, by plain numpy powers."""
+    X = np.asarray(X, dtype=np.float64)
+    powers = np.asarray(powers)
+    design = np.prod(X[:, None, :] ** powers[None, :, :], axis=2)
+    return design @ np.asarray(coef, dtype=np.float64).reshape(len(powers), -1)
+
+
+def convert_quietly(
+    weights: Sequence[np.ndarray], activations: Sequence[str], max_order: int, **options: object
+) -> nn2poly.Polynomial:
+    """``to_polynomial`` of a weight list, ignoring the Taylor accuracy warning."""
+    net = nn2poly.Network.from_weights(weights, activations)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", nn2poly.TaylorAccuracyWarning)
+        return nn2poly.to_polynomial(net, max_order, **options)  # type: ignore[arg-type]

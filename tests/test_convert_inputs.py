@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import time
+import tracemalloc
 import warnings
 
 import numpy as np
+import pandas
 import pytest
+from oracles import random_weights
 
 import nn2poly
-from nn2poly import MemoryLimitError, Network, NotAnalyticError, to_polynomial
+from nn2poly import MemoryLimitError, Network, NotAnalyticError, _convert, to_polynomial
+from nn2poly._monomials import MonomialBasis
 
 
 def l1_network(
@@ -127,15 +130,30 @@ def test_warns_on_unconstrained_networks_only() -> None:
         to_polynomial(l1_network(), 2)
 
 
-def test_memory_guard_refuses_fast_and_names_the_settings() -> None:
+def test_memory_guard_refuses_before_allocating_and_names_the_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     net = l1_network(widths=(50, 50), p=100)
-    start = time.perf_counter()
-    with pytest.raises(MemoryLimitError) as info:
-        to_polynomial(net, 5)  # 96 million monomials x 50 neurons
-    elapsed = time.perf_counter() - start
+    built: list[tuple[int, int]] = []
+    original = _convert.monomial_basis
+
+    def counting_basis(n_features: int, degree: int) -> MonomialBasis:
+        built.append((n_features, degree))
+        return original(n_features, degree)
+
+    monkeypatch.setattr(_convert, "monomial_basis", counting_basis)
+    tracemalloc.start()
+    try:
+        with pytest.raises(MemoryLimitError) as info:
+            to_polynomial(net, 5)  # 96 million monomials x 50 neurons
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
     message = str(info.value)
     assert "max_order=5" in message and "[50, 50, 1]" in message and "memory_limit" in message
-    assert elapsed < 5.0  # refused before allocating anything large (not a timing benchmark)
+    # refused before any monomial basis is built and before anything large is allocated
+    assert built == []
+    assert peak < 16 * 2**20, f"the refusal allocated {peak} bytes"
 
 
 def test_memory_limit_argument_and_setter() -> None:
@@ -187,3 +205,58 @@ def test_names_are_carried() -> None:
     assert poly.term_names[:5] == ["1", "a", "b", "c", "a^2"]
     with pytest.raises(ValueError, match="feature_names has 2 entries but 3"):
         to_polynomial(l1_network(), 2, feature_names=["a", "b"])
+
+
+def test_complex_weights_and_inputs_are_refused() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
+        with pytest.raises(TypeError):
+            nn2poly.Network.from_weights([np.array([[0.1 + 1j], [0.3]])], ["tanh"])
+        with pytest.raises(TypeError):
+            nn2poly.Polynomial([[0], [1]], [1.0, 2.0]).predict(np.array([[1.0 + 2j]]))
+
+
+def test_weights_pair_with_single_matrix() -> None:
+    matrix = np.array([[0.1], [0.2]])
+    expected = nn2poly.Network.from_weights(matrix, "tanh")
+    poly = nn2poly.to_polynomial((matrix, "tanh"), 2)
+    np.testing.assert_array_equal(poly.coef, nn2poly.to_polynomial(expected, 2).coef)
+
+
+def test_option_validation_messages() -> None:
+    net = nn2poly.Network.from_weights(random_weights([2, 2, 1], seed=0), ["tanh", "linear"])
+    cases = [
+        ({"max_order": 0}, ValueError, "max_order"),
+        ({"max_order": 2.0}, TypeError, "max_order"),
+        ({"max_order": True}, TypeError, "max_order"),
+        ({"taylor_orders": -1}, ValueError, "taylor_orders"),
+        ({"taylor_orders": [3]}, ValueError, "2 layers"),
+        ({"taylor_orders": 3.0}, TypeError, "taylor_orders"),
+        ({"taylor_orders": [3, True]}, ValueError, r"taylor_orders\[1\]"),
+        ({"taylor_center": "LOCAL"}, ValueError, "local"),
+        ({"taylor_center": float("nan")}, ValueError, "finite"),
+        ({"taylor_center": None}, TypeError, "taylor_center"),
+        ({"keep_layers": 1}, TypeError, "keep_layers"),
+        ({"memory_limit": 0}, ValueError, "memory_limit"),
+        ({"memory_limit": 1e9}, ValueError, "memory_limit"),
+        ({"approximation": "exact"}, ValueError, "approximation"),
+        ({"feature_names": ["a"]}, ValueError, "feature_names"),
+        ({"feature_names": ["a", "a"]}, ValueError, "unique"),
+    ]
+    for options, error, pattern in cases:
+        options = {"max_order": 2, **options}
+        with pytest.raises(error, match=pattern):
+            nn2poly.to_polynomial(net, **options)
+    # numpy integers are ints
+    assert nn2poly.to_polynomial(net, np.int64(2), taylor_orders=np.array([3, 1])).degree == 2
+
+
+def test_feature_names_from_dataframe_columns() -> None:
+    net = nn2poly.Network.from_weights(random_weights([2, 2, 1], seed=0), ["tanh", "linear"])
+    poly = nn2poly.to_polynomial(net, 2, feature_names=pandas.Index(["a", "b"]))
+    assert poly.feature_names == ("a", "b")
+
+
+def test_memory_limit_accepts_numpy_integer() -> None:
+    net = nn2poly.Network.from_weights(random_weights([2, 2, 1], seed=0), ["tanh", "linear"])
+    nn2poly.to_polynomial(net, 2, memory_limit=np.int64(10**9))

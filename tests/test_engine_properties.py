@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from oracles import network_taylor_coefficients, truncated_composition
+from oracles import network_taylor_coefficients, random_weights, truncated_composition
 
 import nn2poly
 
@@ -138,3 +139,23 @@ def test_multiple_outputs_equal_separate_conversions() -> None:
         np.testing.assert_allclose(
             joint.coef[:, k], nn2poly.to_polynomial(single, 3).coef[:, 0], rtol=1e-14, atol=1e-16
         )
+
+
+def test_concurrent_conversions_give_identical_results() -> None:
+    small = nn2poly.Network.from_weights(random_weights([3, 4, 2], seed=1), ["tanh", "linear"])
+    # large enough for the parallel kernels (over 2**21 multiply-adds per Horner step)
+    medium = nn2poly.Network.from_weights(
+        random_weights([20, 30, 30, 2], seed=2), ["tanh", "tanh", "linear"]
+    )
+    jobs = [(small, 4), (medium, 4)] * 4
+    expected = {id(net): nn2poly.to_polynomial(net, order).coef for net, order in jobs[:2]}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda job: nn2poly.to_polynomial(job[0], job[1]), jobs))
+    for (net, _), poly in zip(jobs, results, strict=True):
+        np.testing.assert_array_equal(poly.coef, expected[id(net)])
+    X = np.random.default_rng(0).uniform(-1, 1, (2000, 20))
+    reference = results[1].predict(X)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        predictions = list(pool.map(lambda poly: poly.predict(X), [results[1]] * 4))
+    for prediction in predictions:
+        np.testing.assert_array_equal(prediction, reference)

@@ -106,3 +106,35 @@ def test_polynomial_methods_have_examples() -> None:
 def test_exact_zeros_of_either_sign_are_left_out_of_the_text() -> None:
     assert str(Polynomial([[0], [1], [2]], [1.0, -0.0, 0.0])) == "y1 = 1"
     assert str(Polynomial([[1]], [-0.0])) == "y1 = 0"
+
+
+def test_latex_escapes_underscores_in_names() -> None:
+    poly = nn2poly.Polynomial(
+        [[0, 0], [1, 0], [0, 1]],
+        [1.0, 2.0, -3.0],
+        feature_names=["a_b", "c_1"],
+        output_names=["y_hat"],
+    )
+    latex = poly.to_latex()
+    assert r"\mathrm{a\_b}" in latex and r"\mathrm{c\_1}" in latex and r"\mathrm{y\_hat}" in latex
+    assert "_" not in latex.replace(r"\_", "")
+
+
+@pytest.mark.parametrize("names", [["age years", "b"], ["a,b", "c"], ["x:3", "c"]])
+def test_to_sympy_with_names_that_are_not_identifiers(names) -> None:  # type: ignore[no-untyped-def]
+    poly = nn2poly.Polynomial([[0, 0], [1, 0], [1, 1]], [1.0, 2.0, 3.0], feature_names=names)
+    expression = poly.to_sympy()
+    symbols = sorted(expression.free_symbols, key=lambda s: names.index(s.name))
+    assert [s.name for s in symbols] == names
+    value = float(expression.subs({symbols[0]: 0.5, symbols[1]: -2.0}))
+    assert value == 1.0 + 2.0 * 0.5 + 3.0 * 0.5 * -2.0
+
+
+def test_to_latex_escapes_special_characters() -> None:
+    poly = nn2poly.Polynomial(
+        [[0, 0], [1, 0], [0, 1]], [1.0, 2.0, 3.0], feature_names=["rate%", "x^2"]
+    )
+    latex = poly.to_latex()
+    # an unescaped % starts a comment: everything after it would be lost
+    assert "%" not in latex.replace(r"\%", "")
+    assert "^_" not in latex

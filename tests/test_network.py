@@ -6,7 +6,15 @@ import json
 
 import numpy as np
 import pytest
+from oracles import (
+    assert_matches,
+    convert_quietly,
+    numpy_forward,
+    random_weights,
+    truncated_composition,
+)
 
+import nn2poly
 from nn2poly import Dense, Network
 
 
@@ -128,3 +136,129 @@ def test_pre_activations() -> None:
     first, second = net.pre_activations(X)
     np.testing.assert_allclose(first, net.layers[0].pre_activation(X))
     np.testing.assert_allclose(second, net.forward(X))
+
+
+def test_weight_layouts_dtypes_and_flags_give_the_same_network() -> None:
+    weights = random_weights([3, 4, 2], seed=4)
+    reference = convert_quietly(weights, ["tanh", "linear"], 3)
+    fortran = [np.asfortranarray(w) for w in weights]
+    readonly = [w.copy() for w in weights]
+    for w in readonly:
+        w.setflags(write=False)
+    strided = [np.repeat(w, 2, axis=1)[:, ::2] for w in weights]
+    nested = [w.tolist() for w in weights]
+    for variant in (fortran, readonly, strided, nested):
+        poly = convert_quietly(variant, ["tanh", "linear"], 3)
+        np.testing.assert_array_equal(poly.coef, reference.coef)
+    # float32 and integer weights are widened exactly to float64
+    small = [w.astype(np.float32) for w in weights]
+    assert_matches(
+        convert_quietly(small, ["tanh", "linear"], 3),
+        truncated_composition([w.astype(np.float64) for w in small], ["tanh", "linear"], [8, 1], 3),
+    )
+    integers = [np.array([[0, 1], [1, -1]]), np.array([[0], [1], [1]])]
+    net = nn2poly.Network.from_weights(integers, ["tanh", "linear"])
+    X = np.linspace(-1, 1, 7)[:, None]
+    np.testing.assert_allclose(
+        net.forward(X), numpy_forward(integers, ["tanh", "linear"], X), rtol=1e-15
+    )
+
+
+def test_input_weights_are_copied_not_aliased() -> None:
+    weights = random_weights([2, 2, 1], seed=6)
+    net = nn2poly.Network.from_weights(weights, ["tanh", "linear"])
+    before = net.forward(np.ones((1, 2)))
+    weights[0][:] = 0.0
+    np.testing.assert_array_equal(net.forward(np.ones((1, 2))), before)
+    with pytest.raises(ValueError):
+        net.layers[0].weight[0, 0] = 1.0
+
+
+@pytest.mark.parametrize(
+    "data,error,fragments",
+    [
+        ([1, 2], TypeError, ["mapping", "list"]),
+        ({}, ValueError, ["layers", "weights"]),
+        ({"layers": {"a": 1}}, ValueError, ["'layers' must be a list"]),
+        ({"layers": []}, ValueError, ["at least one layer"]),
+        ({"layers": "abc"}, ValueError, ["layer 0 must be a mapping"]),
+        ({"layers": [{"weight": [[1.0]]}]}, ValueError, ["'bias'"]),
+        (
+            {"layers": [{"weight": [[1.0]], "bias": [0.0], "activation": None}]},
+            TypeError,
+            ["activation", "NoneType"],
+        ),
+        (
+            {"layers": [{"weight": [[1.0]], "bias": [0.0], "activation": "tahn"}]},
+            ValueError,
+            ["tahn", "tanh"],
+        ),
+        (
+            {"layers": [{"weight": [[1.0], [1.0, 2.0]], "bias": [0.0]}]},
+            TypeError,
+            ["layer 0 weight", "numeric"],
+        ),
+        ({"layers": [{"weight": [[1.0, 2.0]], "bias": [0.0]}]}, ValueError, ["bias", "(1, 2)"]),
+        ({"layers": [{"weight": [1.0], "bias": [0.0]}]}, ValueError, ["2-D", "(1,)"]),
+        ({"layers": [{"weight": [[np.inf]], "bias": [0.0]}]}, ValueError, ["non-finite"]),
+        ({"weights": [[[0.0], [1.0]]]}, ValueError, ["activations"]),
+        ({"weights": "abc", "activations": "tanh"}, TypeError, ["weights must be a list", "str"]),
+        ({"weights": [[[0.0, 1.0]]], "activations": "tanh"}, ValueError, ["bias in row 0"]),
+        (
+            {"weights": [[[0.0], [1.0]], [[0.0], [1.0]]], "activations": ["tanh"]},
+            ValueError,
+            ["2 weight matrices but 1"],
+        ),
+        (
+            {
+                "layers": [
+                    {"weight": [[1.0, 2.0]], "bias": [0.0, 0.0]},
+                    {"weight": [[1.0]], "bias": [0.0]},
+                ]
+            },
+            ValueError,
+            ["chain"],
+        ),
+    ],
+)
+def test_network_from_dict_malformed(data, error, fragments) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(error) as info:
+        nn2poly.Network.from_dict(data)
+    for fragment in fragments:
+        assert fragment in str(info.value)
+
+
+def test_network_load_of_non_network_json(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "list.json"
+    path.write_text("[1, 2, 3]")
+    with pytest.raises(TypeError, match="mapping"):
+        nn2poly.Network.load(path)
+    with pytest.raises(TypeError, match="mapping"):
+        nn2poly.load_network(path)
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"layers": [')
+    with pytest.raises(ValueError, match="not valid JSON"):
+        nn2poly.Network.load(broken)
+
+
+def test_dense_degenerate_shapes() -> None:
+    with pytest.raises(ValueError, match=r"2-D.*\(2,\)"):
+        nn2poly.Dense(np.array([1.0, 2.0]), np.array([0.0]))
+    with pytest.raises(ValueError, match="empty"):
+        nn2poly.Dense(np.zeros((0, 3)), np.zeros(3))
+    with pytest.raises(ValueError, match="empty"):
+        nn2poly.Dense(np.zeros((2, 0)), np.zeros(0))
+    with pytest.raises(ValueError, match="1-D"):
+        nn2poly.Dense(np.zeros((2, 1)), 0.5)
+    with pytest.raises(TypeError, match="str"):
+        nn2poly.Dense(np.zeros((2, 1)), np.zeros(1), None)
+    with pytest.raises(TypeError, match="Dense"):
+        nn2poly.Network([np.zeros((2, 1))])
+    with pytest.raises(ValueError, match="at least one layer"):
+        nn2poly.Network.from_weights([], "tanh")
+
+
+@pytest.mark.parametrize("activations", [None, 3])
+def test_from_weights_non_string_activations_message(activations) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(TypeError, match="activations"):
+        nn2poly.Network.from_weights(random_weights([2, 1], seed=0), activations)
