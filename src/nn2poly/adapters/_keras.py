@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._validation import InstanceOf, check_param
-from ..activations import activation_for, framework_names
+from ..activations import activation_for, framework_names, get_activation
 from ._adapted import AdaptedModel
 from ._affine_chain import ChainBuilder
 from ._agreement import check_agreement, disagreement, rtol_for
@@ -276,8 +276,6 @@ def _check_input_rank(model: Any) -> None:
 def _apply(steps: list[tuple[str, Any, Any]], values: FloatArray) -> FloatArray:
     """What nn2poly reads a layer as, applied to the layer's input."""
     from scipy.special import softmax
-
-    from ..activations import get_activation
 
     for kind, first, second in steps:
         if kind == "affine":

@@ -44,7 +44,13 @@ from .._validation import InstanceOf, check_param
 from ..activations import get_activation
 from ._adapted import AdaptedModel
 from ._affine_chain import ChainBuilder
-from ._agreement import check_agreement, disagreement, with_link
+from ._agreement import (
+    RTOL_FLOAT32,
+    RTOL_FLOAT64,
+    check_agreement,
+    disagreement,
+    with_link,
+)
 from ._torch_modules import (
     SUPPORTED_MODULES,
     Activation,
@@ -176,8 +182,6 @@ def _input_tensor(model: Any, X: FloatArray) -> Any:
 
 def _rtol(model: Any) -> float:
     import torch
-
-    from ._agreement import RTOL_FLOAT32, RTOL_FLOAT64
 
     parameter = next(iter(model.parameters()), None)
     if parameter is None or not parameter.is_floating_point():
