@@ -22,12 +22,19 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._data import as_plain_array
 from .._network import Network
 from .._polynomial import Polynomial
-from .._validation import InstanceOf, Interval, Options, Predicate, validate_params
+from .._validation import (
+    InstanceOf,
+    Interval,
+    Options,
+    Predicate,
+    invalid_value,
+    validate_params,
+)
 from ..activations import get_activation
 from ..adapters import AdaptedModel
 from ._constraints import CONSTRAINTS, L1Constraint
 from ._loop import OPTIMIZERS, TrainingHistory, make_optimizer, train
-from ._torch_mlp import MLPModule
+from ._torch_mlp import TRAINABLE_ACTIVATIONS, MLPModule
 
 __all__ = ["PARAM_TABLE", "InputRangeWarning"]
 
@@ -98,7 +105,15 @@ def _check_params(estimator: _BaseMLP) -> None:
         caller=type(estimator).__name__,
         fixes={"gradient_clip": "It is the largest gradient norm, e.g. 1.0."},
     )
-    get_activation(estimator.activation)  # raises UnknownActivationError naming the known ones
+    activation = get_activation(estimator.activation)  # UnknownActivationError names the known
+    if activation.spec.name not in TRAINABLE_ACTIVATIONS:
+        raise invalid_value(
+            "activation",
+            estimator.activation,
+            "an activation trainable with torch: " + ", ".join(TRAINABLE_ACTIVATIONS),
+            caller=type(estimator).__name__,
+            fix="It has no useful gradient; train with a smooth activation such as 'tanh'.",
+        )
 
 
 class _BaseMLP(BaseEstimator):
@@ -242,9 +257,14 @@ class _BaseMLP(BaseEstimator):
         n_samples = inputs.shape[0]
         n_valid = round(n_samples * float(self.validation_fraction))
         if n_valid < 1 or n_valid >= n_samples:
-            raise ValueError(
-                f"validation_fraction={self.validation_fraction!r} leaves {n_valid} of "
-                f"{n_samples} samples for validation; it needs at least one sample on each side."
+            raise invalid_value(
+                "validation_fraction",
+                self.validation_fraction,
+                f"a fraction that leaves at least one of the {n_samples} samples for training "
+                "and one for validation",
+                caller=type(self).__name__,
+                fix=f"It leaves {n_valid} for validation; {'raise' if n_valid < 1 else 'lower'} "
+                "it, or set it to 0 to train on every sample.",
             )
         order = torch.randperm(n_samples, generator=generator)
         valid, train_ = order[:n_valid], order[n_valid:]

@@ -12,6 +12,7 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils.validation import validate_data
 
 from .._data import as_plain_array
+from .._validation import invalid_value
 from ._base_mlp import _DTYPE, InputRangeWarning, _BaseMLP
 
 __all__ = ["InputRangeWarning", "MLPClassifier", "MLPRegressor"]
@@ -189,9 +190,12 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         check_classification_targets(y)
         self.classes_, encoded = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
-            raise ValueError(
-                f"MLPClassifier needs at least two classes in y; got one class, "
-                f"{self.classes_.tolist()!r}."
+            raise invalid_value(
+                "y",
+                self.classes_.tolist(),
+                "class labels of at least two classes",
+                caller="MLPClassifier.fit",
+                fix="y holds one class only; give samples of every class to learn.",
             )
         if len(self.classes_) == 2:
             self.n_outputs_ = 1

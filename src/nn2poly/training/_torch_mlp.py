@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from .._network import Dense, Network
+from .._validation import invalid_value
 from ..activations import get_activation
 
 __all__ = ["TRAINABLE_ACTIVATIONS", "ActivationModule", "MLPModule"]
@@ -64,7 +65,11 @@ def _apply(base: str, params: dict[str, float], x: torch.Tensor) -> torch.Tensor
         return functional.elu(x, params["alpha"])
     if base == "softsign":
         return functional.softsign(x)
-    raise ValueError(f"No torch implementation of the activation {base!r}.")
+    # ActivationModule admits only TRAINABLE_ACTIVATIONS, each handled above
+    raise ValueError(
+        f"No torch implementation of the activation {base!r}; expected one of "
+        f"{TRAINABLE_ACTIVATIONS}. Build activations with ActivationModule, which checks the name."
+    )
 
 
 class ActivationModule(torch.nn.Module):
@@ -81,10 +86,12 @@ class ActivationModule(torch.nn.Module):
         super().__init__()
         activation = get_activation(name)
         if activation.spec.name not in TRAINABLE_ACTIVATIONS:
-            raise ValueError(
-                f"The activation {activation.name!r} cannot be trained with torch here (it has "
-                "no useful gradient or no torch implementation). Use one of "
-                f"{TRAINABLE_ACTIVATIONS}."
+            raise invalid_value(
+                "name",
+                name,
+                "an activation trainable with torch: " + ", ".join(TRAINABLE_ACTIVATIONS),
+                caller="ActivationModule",
+                fix="It has no useful gradient or no torch implementation; use e.g. 'tanh'.",
             )
         self.name = activation.name
         self.base = activation.spec.name
