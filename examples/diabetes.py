@@ -61,6 +61,7 @@ def main() -> dict[str, object]:
     figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5), layout="constrained")
     plot_fidelity(y_network, y_poly, ax=left)
     plot_top_coefficients(poly, n=10, ax=right)
+    right.set_title("Largest coefficients")
     return {
         "polynomial": poly,
         "fidelity": fidelity,

@@ -69,6 +69,7 @@ def main() -> dict[str, object]:
     left.scatter(scaled[:, 0], scaled[:, 1], c=XOR, cmap="RdBu_r", edgecolors="black", s=120)
     left.set(xlabel="s1", ylabel="s2", title="Polynomial of the network; dots: XOR")
     plot_top_coefficients(poly, n=6, ax=right)
+    right.set_title("Largest coefficients")
     return {
         "linear_predictions": design @ theta,
         "network_predictions": network_predictions,
