@@ -9,7 +9,7 @@ from numpy.typing import ArrayLike
 
 from .._polynomial import Polynomial
 from .._polynomial_input import POSITIVE_INT
-from .._validation import InstanceOf, validate_params
+from .._validation import InstanceOf, invalid_value, validate_params
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -29,7 +29,7 @@ def _pyplot() -> Any:
     return pyplot
 
 
-def _axes_list(ax: Any, count: int) -> tuple[Figure, list[Axes]]:
+def _axes_list(ax: Any, count: int, *, caller: str) -> tuple[Figure, list[Axes]]:
     """The figure and ``count`` axes: new ones, or those given in ``ax``."""
     if ax is None:
         pyplot = _pyplot()
@@ -39,7 +39,13 @@ def _axes_list(ax: Any, count: int) -> tuple[Figure, list[Axes]]:
         return figure, list(axes[0])
     given = list(np.ravel(ax)) if isinstance(ax, (list, tuple, np.ndarray)) else [ax]
     if len(given) != count:
-        raise ValueError(f"Expected {count} axes (one per panel); got {len(given)}.")
+        raise invalid_value(
+            "ax",
+            ax,
+            f"{count} matplotlib Axes, one per panel" if count > 1 else "a single matplotlib Axes",
+            caller=caller,
+            fix=f"It holds {len(given)}; give one Axes per panel, or leave ax out for new ones.",
+        )
     return given[0].figure, given
 
 
@@ -78,7 +84,7 @@ def plot_top_coefficients(poly: Polynomial, n: int = 15, ax: Any = None) -> Figu
         caller="plot_top_coefficients",
     )
     n = checked["n"]
-    figure, axes = _axes_list(ax, poly.n_outputs)
+    figure, axes = _axes_list(ax, poly.n_outputs, caller="plot_top_coefficients")
     for output, axes_ in enumerate(axes):
         top = poly.top(int(n), output=output, include_intercept=False)
         values = top.coef[:, output][::-1]
@@ -119,13 +125,22 @@ def plot_fidelity(y_network: ArrayLike, y_polynomial: ArrayLike, ax: Any = None)
     network = np.asarray(y_network, dtype=np.float64)
     polynomial = np.asarray(y_polynomial, dtype=np.float64)
     if network.shape != polynomial.shape:
-        raise ValueError(
-            f"y_network has shape {network.shape} but y_polynomial has shape "
-            f"{polynomial.shape}; pass predictions of the same inputs."
+        raise invalid_value(
+            "y_polynomial",
+            polynomial,
+            f"an array of the shape of y_network, {network.shape}",
+            caller="plot_fidelity",
+            fix="Pass the predictions of the network and of its polynomial on the same inputs.",
         )
     if network.size == 0:
-        raise ValueError("y_network and y_polynomial are empty; pass at least one prediction.")
-    figure, (axes,) = _axes_list(ax, 1)
+        raise invalid_value(
+            "y_network",
+            network,
+            "a non-empty array of predictions",
+            caller="plot_fidelity",
+            fix="Both arrays are empty; pass at least one prediction.",
+        )
+    figure, (axes,) = _axes_list(ax, 1, caller="plot_fidelity")
     network, polynomial = network.ravel(), polynomial.ravel()
     finite = np.isfinite(network) & np.isfinite(polynomial)
     low = float(min(network[finite].min(), polynomial[finite].min())) if finite.any() else 0.0
