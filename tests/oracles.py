@@ -10,27 +10,61 @@ from __future__ import annotations
 
 import itertools
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import pairwise
 
 import mpmath as mp
 import numpy as np
 
 import nn2poly
+import nn2poly.activations
 
 mp.mp.dps = 50
 
-EXACT_ACTIVATIONS = {
-    "tanh": mp.tanh,
-    "sigmoid": lambda x: 1 / (1 + mp.exp(-x)),
-    "softplus": lambda x: mp.log(1 + mp.exp(x)),
-    "linear": lambda x: x,
-    "arctan": mp.atan,
-    "silu": lambda x: x / (1 + mp.exp(-x)),
-    "gelu": lambda x: x * (1 + mp.erf(x / mp.sqrt(2))) / 2,
-    "isru": lambda x: x / mp.sqrt(1 + x * x),
-    "square": lambda x: x * x,
+
+def _positive_part(function: Callable[[mp.mpf], mp.mpf]) -> Callable[[mp.mpf], mp.mpf]:
+    return lambda x: x if x > 0 else function(x)
+
+
+#: name -> (parameters -> the activation in mpmath); one entry per built-in activation.
+ACTIVATION_ORACLES: dict[str, Callable[[dict[str, mp.mpf]], Callable[[mp.mpf], mp.mpf]]] = {
+    "tanh": lambda p: mp.tanh,
+    "sigmoid": lambda p: lambda x: 1 / (1 + mp.exp(-x)),
+    "softplus": lambda p: lambda x: mp.log(1 + mp.exp(p["beta"] * x)) / p["beta"],
+    "linear": lambda p: lambda x: x,
+    "arctan": lambda p: mp.atan,
+    "silu": lambda p: lambda x: x / (1 + mp.exp(-x)),
+    "gelu": lambda p: lambda x: x * (1 + mp.erf(x / mp.sqrt(2))) / 2,
+    "isru": lambda p: lambda x: x / mp.sqrt(1 + p["alpha"] * x * x),
+    "square": lambda p: lambda x: x * x,
+    "relu": lambda p: _positive_part(lambda x: mp.mpf(0)),
+    "leaky_relu": lambda p: _positive_part(lambda x: p["negative_slope"] * x),
+    "elu": lambda p: _positive_part(lambda x: p["alpha"] * mp.expm1(x)),
+    "softsign": lambda p: lambda x: x / (1 + abs(x)),
+    "step": lambda p: lambda x: mp.mpf(1) if x > 0 else mp.mpf(0),
 }
+
+EXACT_ACTIVATIONS = {
+    name: ACTIVATION_ORACLES[name]({"beta": mp.mpf(1), "alpha": mp.mpf(1)})
+    for name in (
+        "tanh",
+        "sigmoid",
+        "softplus",
+        "linear",
+        "arctan",
+        "silu",
+        "gelu",
+        "isru",
+        "square",
+    )
+}
+
+
+def activation_oracle(activation: nn2poly.activations.Activation) -> Callable[[mp.mpf], mp.mpf]:
+    """The mpmath function of a registered activation, with its parameters."""
+    params = {key: mp.mpf(value) for key, value in activation.params.items()}
+    return ACTIVATION_ORACLES[activation.spec.name](params)
+
 
 Poly = dict[tuple[int, ...], mp.mpf]
 

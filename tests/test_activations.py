@@ -1,45 +1,61 @@
-"""Activation registry and exact Taylor coefficients."""
+"""Activation registry: one contract suite over every registered activation.
+
+Each activation in :func:`nn2poly.available_activations` (and a few parameter settings) is
+checked against its mpmath oracle (``oracles.ACTIVATION_ORACLES``): values everywhere, exact
+Taylor coefficients where it is analytic, a :class:`NotAnalyticError` pointing to the fit
+where it is not; every framework name in the registry leads back to its activation.
+"""
 
 from __future__ import annotations
 
 import mpmath as mp
 import numpy as np
 import pytest
+from oracles import ACTIVATION_ORACLES, activation_oracle
 
 import nn2poly
 from nn2poly.activations import (
+    FRAMEWORKS,
     ActivationSpec,
     NotAnalyticError,
     UnknownActivationError,
+    activation_for,
     available_activations,
+    framework_names,
     get_activation,
     register_activation,
 )
 
 mp.mp.dps = 60
 
-EXACT = {
-    "tanh": mp.tanh,
-    "sigmoid": lambda x: 1 / (1 + mp.exp(-x)),
-    "softplus": lambda x: mp.log(1 + mp.exp(x)),
-    "softplus(beta=2.5)": lambda x: mp.log(1 + mp.exp(2.5 * x)) / 2.5,
-    "arctan": mp.atan,
-    "silu": lambda x: x / (1 + mp.exp(-x)),
-    "gelu": lambda x: x * (1 + mp.erf(x / mp.sqrt(2))) / 2,
-    "isru": lambda x: x / mp.sqrt(1 + x * x),
-    "isru(alpha=0.3)": lambda x: x / mp.sqrt(1 + mp.mpf("0.3") * x * x),
-    "linear": lambda x: x,
-    "square": lambda x: x * x,
-}
+#: every registered activation at its defaults, and some parameter settings
+CASES = [
+    *available_activations(),
+    "softplus(beta=2.5)",
+    "isru(alpha=0.3)",
+    "leaky_relu(negative_slope=0.1)",
+    "elu(alpha=0.5)",
+]
+ANALYTIC = [name for name in CASES if get_activation(name).is_analytic]
+NOT_ANALYTIC = [name for name in CASES if not get_activation(name).is_analytic]
 CENTERS = [0.0, 0.3, -0.7, 1.5, -3.0, 6.0]
+FRAMEWORK_NAMES = [
+    (framework, name) for framework in FRAMEWORKS for name in framework_names(framework)
+]
 
 
-@pytest.mark.parametrize("name", sorted(EXACT))
+def test_every_registered_activation_has_an_oracle() -> None:
+    assert set(available_activations()) <= set(ACTIVATION_ORACLES)
+    assert ANALYTIC and NOT_ANALYTIC
+
+
+@pytest.mark.parametrize("name", ANALYTIC)
 @pytest.mark.parametrize("center", CENTERS)
 def test_taylor_coefficients_match_high_precision(name: str, center: float) -> None:
     order = 20
-    ours = get_activation(name).taylor_coefficients(center, order)
-    exact = np.array([float(c) for c in mp.taylor(EXACT[name], mp.mpf(center), order)])
+    activation = get_activation(name)
+    ours = activation.taylor_coefficients(center, order)
+    exact = np.array([float(c) for c in mp.taylor(activation_oracle(activation), center, order)])
     largest = np.abs(exact).max()
     # 1e-13 relative per coefficient; coefficients more than 1e15 times smaller
     # than the largest are compared on that absolute scale instead.
@@ -49,7 +65,7 @@ def test_taylor_coefficients_match_high_precision(name: str, center: float) -> N
     )
 
 
-@pytest.mark.parametrize("name", sorted(EXACT))
+@pytest.mark.parametrize("name", ANALYTIC)
 def test_vectorised_centres_equal_scalar_centres(name: str) -> None:
     activation = get_activation(name)
     batch = activation.taylor_coefficients(np.array(CENTERS), 9)
@@ -57,23 +73,35 @@ def test_vectorised_centres_equal_scalar_centres(name: str) -> None:
         np.testing.assert_array_equal(row, activation.taylor_coefficients(center, 9))
 
 
-@pytest.mark.parametrize("name", sorted(EXACT))
-def test_evaluate_matches_exact_function(name: str) -> None:
-    x = np.linspace(-4, 4, 17)
-    expected = np.array([float(EXACT[name](mp.mpf(v))) for v in x])
-    np.testing.assert_allclose(get_activation(name).evaluate(x), expected, rtol=1e-14, atol=1e-15)
+@pytest.mark.parametrize("name", ANALYTIC)
+def test_constant_term_is_the_value(name: str) -> None:
+    activation = get_activation(name)
+    c = activation.taylor_coefficients(np.array(CENTERS), 3)
+    np.testing.assert_allclose(
+        c[:, 0], activation.evaluate(np.array(CENTERS)), rtol=2e-15, atol=1e-300
+    )
 
 
-def test_constant_term_is_the_value() -> None:
-    for name in EXACT:
-        activation = get_activation(name)
-        c = activation.taylor_coefficients(np.array(CENTERS), 3)
-        np.testing.assert_allclose(
-            c[:, 0], activation.evaluate(np.array(CENTERS)), rtol=2e-15, atol=1e-300
-        )
+@pytest.mark.parametrize("name", [n for n in ANALYTIC if get_activation(n).polynomial_degree])
+def test_polynomial_activations_have_a_finite_series(name: str) -> None:
+    activation = get_activation(name)
+    degree = activation.polynomial_degree
+    assert degree is not None
+    series = activation.taylor_coefficients(np.array(CENTERS), degree + 4)
+    np.testing.assert_array_equal(series[:, degree + 1 :], 0.0)
 
 
-@pytest.mark.parametrize("name", ["relu", "leaky_relu", "elu", "softsign", "step"])
+@pytest.mark.parametrize("name", CASES)
+def test_evaluate_matches_oracle(name: str) -> None:
+    activation = get_activation(name)
+    oracle = activation_oracle(activation)
+    x = np.linspace(-4, 4, 17)  # includes 0, where the non-analytic ones have their kink
+    expected = np.array([float(oracle(mp.mpf(v))) for v in x])
+    np.testing.assert_allclose(activation.evaluate(x), expected, rtol=1e-14, atol=1e-15)
+    np.testing.assert_array_equal(activation(x), activation.evaluate(x))
+
+
+@pytest.mark.parametrize("name", NOT_ANALYTIC)
 def test_non_analytic_activations_are_known_but_refuse_taylor(name: str) -> None:
     activation = get_activation(name)
     assert not activation.is_analytic
@@ -81,15 +109,27 @@ def test_non_analytic_activations_are_known_but_refuse_taylor(name: str) -> None
         activation.taylor_coefficients(0.0, 3)
 
 
-def test_non_analytic_values() -> None:
-    x = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])
-    np.testing.assert_array_equal(get_activation("relu")(x), [0, 0, 0, 0.5, 2])
-    np.testing.assert_allclose(
-        get_activation("leaky_relu(negative_slope=0.1)")(x), [-0.2, -0.05, 0, 0.5, 2]
-    )
-    np.testing.assert_allclose(get_activation("elu")(x), [np.expm1(-2), np.expm1(-0.5), 0, 0.5, 2])
-    np.testing.assert_allclose(get_activation("softsign")(x), x / (1 + np.abs(x)))
-    np.testing.assert_array_equal(get_activation("step")(x), [0, 0, 0, 1, 1])
+@pytest.mark.parametrize(("framework", "name"), FRAMEWORK_NAMES)
+def test_framework_names_lead_to_a_registered_activation(framework: str, name: str) -> None:
+    activation = activation_for(framework, name)
+    assert activation is not None
+    assert activation.spec.name in available_activations()
+    # the activation's own name reads back as the same activation
+    assert get_activation(activation.name) == activation
+
+
+@pytest.mark.parametrize("name", available_activations())
+def test_registry_framework_names_round_trip(name: str) -> None:
+    spec = get_activation(name).spec
+    for alias in spec.frameworks:
+        assert alias.name in framework_names(alias.framework)
+        found = activation_for(alias.framework, alias.name)
+        assert found is not None and found.spec.name == spec.name, (alias, found)
+
+
+def test_every_framework_names_some_activation() -> None:
+    for framework in FRAMEWORKS:
+        assert framework_names(framework), framework
 
 
 def test_unknown_activation_lists_known_ones() -> None:
