@@ -114,7 +114,14 @@ def plot_activation_fit(
     else:
         parent = ax.get_figure(root=True)
         if parent is None:
-            raise ValueError("ax belongs to no figure; pass an Axes created with a figure.")
+            raise invalid_value(
+                "ax",
+                ax,
+                "a matplotlib Axes that belongs to a figure",
+                caller=caller,
+                fix="It belongs to no figure; pass an Axes created with one, e.g. by "
+                "plt.subplots(), or leave ax out.",
+            )
         figure = parent
 
     potentials = info.potentials.ravel()
