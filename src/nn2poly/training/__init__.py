@@ -5,7 +5,8 @@
 ``"l1-project"``), so that on inputs scaled to [-1, 1] the Taylor-based
 polynomial of :func:`nn2poly.to_polynomial` stays faithful.
 :class:`L1Constraint` applies the same constraint in a training loop of
-your own.  This subpackage needs torch and scikit-learn.
+your own.  These need torch (the estimators also scikit-learn);
+:func:`keras_l1_constraint` needs only Keras.  Names are imported on first use.
 
 Examples
 --------
@@ -16,9 +17,41 @@ Examples
 >>> constrain(model)   # call after every optimizer.step()
 """
 
-from ._constraints import CONSTRAINTS, L1Constraint, l1_project, l1_rescale
-from ._estimators import InputRangeWarning, MLPClassifier, MLPRegressor
-from ._keras_callback import keras_l1_constraint
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._base_mlp import InputRangeWarning
+    from ._constraints import CONSTRAINTS, L1Constraint, l1_project, l1_rescale
+    from ._estimators import MLPClassifier, MLPRegressor
+    from ._keras_callback import keras_l1_constraint
+
+# Each name is imported from its module on first use: the Keras callback needs
+# neither torch nor scikit-learn, the estimators need both.
+_LAZY = {
+    "CONSTRAINTS": "._constraints",
+    "InputRangeWarning": "._base_mlp",
+    "L1Constraint": "._constraints",
+    "MLPClassifier": "._estimators",
+    "MLPRegressor": "._estimators",
+    "keras_l1_constraint": "._keras_callback",
+    "l1_project": "._constraints",
+    "l1_rescale": "._constraints",
+}
+
+
+def __getattr__(name: str) -> object:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'nn2poly.training' has no attribute {name!r}")
+    return getattr(importlib.import_module(module_name, __name__), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "CONSTRAINTS",
