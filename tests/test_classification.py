@@ -25,6 +25,7 @@ def circles():
     return model, X[400:], y[400:]
 
 
+@pytest.mark.slow
 def test_circles_network_and_polynomial_agree(circles) -> None:
     model, X_test, y_test = circles
     assert model.score(X_test, y_test) >= 0.95
@@ -38,6 +39,7 @@ def test_circles_network_and_polynomial_agree(circles) -> None:
     assert abs(poly.coefficient((1, 2))) < 0.25 * min(abs(s) for s in squares)
 
 
+@pytest.mark.slow
 def test_binary_probabilities_follow_the_logit(circles) -> None:
     model, X_test, _ = circles
     logits = model.network_.forward(X_test)[:, 0]

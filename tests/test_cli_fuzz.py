@@ -95,6 +95,7 @@ def test_convert_options(network_file: Path, options: list[tuple[str, str]]) -> 
     )
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("default")
 @settings(
     max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

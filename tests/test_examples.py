@@ -48,6 +48,7 @@ def test_xor_gate(capsys) -> None:
     assert surface.get_xlabel() == "s1"
 
 
+@pytest.mark.slow
 def test_circles(capsys) -> None:
     found = run_example("circles.py")
     assert found["accuracy"] >= 0.95

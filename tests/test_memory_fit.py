@@ -33,6 +33,7 @@ def net() -> nn2poly.Network:
     return nn2poly.Network.from_weights(weights, ["tanh", "tanh", "linear"])
 
 
+@pytest.mark.slow
 def test_fit_data_raises_the_planned_bytes(net) -> None:  # type: ignore[no-untyped-def]
     X = np.random.default_rng(1).uniform(-1, 1, (4000, 6))
     taylor = _smallest_accepted_limit(net, 4)
@@ -43,6 +44,7 @@ def test_fit_data_raises_the_planned_bytes(net) -> None:  # type: ignore[no-unty
     assert more > fit
 
 
+@pytest.mark.slow
 def test_fit_stays_within_the_limit_it_was_given(net) -> None:  # type: ignore[no-untyped-def]
     X = np.random.default_rng(2).uniform(-1, 1, (4000, 6))
     limit = _smallest_accepted_limit(net, 4, approximation="fit", data=X)

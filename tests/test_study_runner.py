@@ -96,6 +96,7 @@ def test_refuses_to_mix_studies(reference, tmp_path):
         run_study(tiny(1).replace(seed=8), tmp_path, backend="serial")
 
 
+@pytest.mark.slow
 def test_loky_gives_the_same_numbers(reference, tmp_path):
     run_study(tiny(), tmp_path, backend="loky", n_jobs=2)
     pd.testing.assert_frame_equal(numbers(tmp_path), numbers(reference))

@@ -105,6 +105,7 @@ def test_trained_hidden_norms_stay_in_the_ball(constraint) -> None:
     assert np.abs(model.network_.layers[-1].weight).sum() > 1
 
 
+@pytest.mark.slow
 def test_the_trainer_fits_a_quadratic_and_its_polynomial_recovers_it() -> None:
     X, y = quadratic_data(400)
     model = MLPRegressor(
@@ -119,6 +120,7 @@ def test_the_trainer_fits_a_quadratic_and_its_polynomial_recovers_it() -> None:
     assert poly.coefficient((2,)) == pytest.approx(0.0, abs=0.1)
 
 
+@pytest.mark.slow
 def test_the_trainer_fits_xor() -> None:
     corners = np.array([[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]])
     xor = np.array([0.0, 1.0, 1.0, 0.0])

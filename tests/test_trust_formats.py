@@ -106,6 +106,7 @@ def test_whole_model_torch_save_runs_code_only_with_trust(tmp_path: Path) -> Non
     assert marker.exists()
 
 
+@pytest.mark.slow
 def test_torch_export_archive_is_never_read(tmp_path: Path) -> None:
     torch = pytest.importorskip("torch")
     model = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1))
