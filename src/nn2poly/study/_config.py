@@ -258,8 +258,12 @@ def load_config(path: str | os.PathLike[str]) -> StudyConfig:
 
     path = Path(path)
     if not path.is_file():
-        raise ValueError(
-            f"No study configuration at {str(path)!r}; give a TOML file or a preset name."
+        raise invalid_value(
+            "path",
+            str(path),
+            "the path of a TOML file",
+            caller="load_config",
+            fix="No study configuration is there; give a TOML file or a preset name.",
         )
     if path.stat().st_size > MAX_CONFIG_BYTES:
         raise ValueError(
@@ -269,12 +273,15 @@ def load_config(path: str | os.PathLike[str]) -> StudyConfig:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ValueError(f"{str(path)!r} is not valid TOML: {error}.") from None
+        raise ValueError(
+            f"{str(path)!r} is not valid TOML ({error}); correct the file, or give a preset name."
+        ) from None
     known = {f.name for f in dataclasses.fields(StudyConfig)}
     unknown = set(raw) - known
     if unknown:
         raise ValueError(
-            f"Unknown keys {sorted(unknown)} in {str(path)!r}; the known ones are {sorted(known)}."
+            f"Unknown keys {sorted(unknown)} in {str(path)!r}; the known ones are "
+            f"{sorted(known)}. Correct or remove them."
         )
     raw.setdefault("name", path.stem)
     return StudyConfig(**raw)

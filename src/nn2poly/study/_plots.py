@@ -34,12 +34,22 @@ def _pyplot() -> Any:
     return pyplot
 
 
-def _check_columns(frame: Any, columns: Sequence[str | None]) -> None:
-    missing = [c for c in columns if c is not None and c not in frame.columns]
-    if missing:
-        raise ValueError(
-            f"Columns {missing} are not in the results; the columns are {list(frame.columns)}."
-        )
+def _check_columns(frame: Any, chosen: dict[str, Any], *, caller: str) -> None:
+    """Refuse a parameter in ``chosen`` (name -> column or columns) naming no column."""
+    for name, value in chosen.items():
+        columns = [value] if value is None or isinstance(value, str) else list(value)
+        missing = [c for c in columns if c is not None and c not in frame.columns]
+        if missing:
+            raise invalid_value(
+                name,
+                value,
+                "the name of a column of the results"
+                if isinstance(value, str)
+                else "names of columns of the results",
+                caller=caller,
+                fix=f"Columns {missing} are not in the results; the columns are "
+                f"{list(frame.columns)}.",
+            )
 
 
 def _panels(frame: Any, panel: str | None) -> list[tuple[Any, Any]]:
@@ -96,7 +106,9 @@ def plot_mse_distribution(
     2
     """
     check_param("threshold", threshold, [Finite(), None], caller="plot_mse_distribution")
-    _check_columns(results, [metric, *by, panel])
+    _check_columns(
+        results, {"metric": metric, "by": by, "panel": panel}, caller="plot_mse_distribution"
+    )
     groups = _panels(results, panel)
     figure, axes = _grid(len(groups), 5.0, 4.2)
     for ax, (value, part) in zip(axes, groups, strict=True):
@@ -170,7 +182,16 @@ def plot_coefficient_recovery(
     max_points = check_param(
         "max_points", max_points, [Interval(int, 1, None)], caller="plot_coefficient_recovery"
     )
-    _check_columns(coefficients, ["true", "recovered", "term", panel])
+    required = ("true", "recovered", "term")
+    if not set(required) <= set(coefficients.columns):
+        raise invalid_value(
+            "coefficients",
+            list(coefficients.columns),
+            "a table with the columns 'true', 'recovered' and 'term'",
+            caller="plot_coefficient_recovery",
+            fix="Those are its columns; pass the coefficients of a study (load_coefficients).",
+        )
+    _check_columns(coefficients, {"panel": panel}, caller="plot_coefficient_recovery")
     groups = _panels(coefficients, panel)
     figure, axes = _grid(len(groups), 4.5, 4.2)
     rng = np.random.default_rng(0)

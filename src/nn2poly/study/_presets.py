@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._validation import Options, check_param
 from ._config import StudyConfig
 
 __all__ = ["PRESETS", "preset"]
@@ -120,8 +121,12 @@ def preset(name: str, *, quick: bool = False) -> StudyConfig:
     >>> preset("morala2021", quick=True).repetitions
     1
     """
-    if name not in PRESETS:
-        raise ValueError(
-            f"Unknown preset {name!r}; the presets are {sorted(PRESETS)}, or give a TOML file."
-        )
+    name = check_param(
+        "name",
+        name,
+        [Options(set(PRESETS))],
+        caller="preset",
+        fix="Those are the presets; for a study of your own, give a TOML file to load_config.",
+    )
+    quick = check_param("quick", quick, [bool], caller="preset")
     return PRESETS[name](quick)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .._validation import Interval, check_param
+from .._validation import Interval, check_param, invalid_value
 from ._results import check_threshold, load_coefficients, load_results, summarise
 from ._storage import make_folder, read_config, study_folder
 
@@ -67,10 +67,16 @@ def plot_study(
 
     threshold = check_threshold(threshold, caller="plot_study")
     dpi = check_param("dpi", dpi, [Interval(int, 1, None)], caller="plot_study")
-    folder = study_folder(results)
+    folder = study_folder(results, name="results", caller="plot_study")
     frame = load_results(folder)
     if frame.empty:
-        raise ValueError(f"{str(folder)!r} holds no finished runs yet; run the study first.")
+        raise invalid_value(
+            "results",
+            str(results),
+            "the output folder of a study with finished runs",
+            caller="plot_study",
+            fix=f"{str(folder)!r} holds no finished runs yet; run the study first.",
+        )
     for column in ("conversion", "taylor_order", "max_order", "setting"):
         if column not in frame.columns:
             raise ValueError(

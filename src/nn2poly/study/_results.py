@@ -6,7 +6,7 @@ import io
 import os
 from typing import Any
 
-from .._validation import Finite, check_param
+from .._validation import Finite, check_param, invalid_value
 from ._storage import (
     COEFFICIENT_COLUMNS,
     COEFFICIENTS_FILE,
@@ -51,7 +51,7 @@ def load_results(path: str | os.PathLike[str]) -> Any:
     """
     import pandas as pd
 
-    folder = study_folder(path)
+    folder = study_folder(path, caller="load_results")
     header, rows = read_results(folder / RESULTS_FILE)
     return pd.read_csv(io.StringIO(as_csv(header, rows)), keep_default_na=False, na_values=[""])
 
@@ -85,7 +85,7 @@ def load_coefficients(path: str | os.PathLike[str]) -> Any:
     """
     import pandas as pd
 
-    folder = study_folder(path)
+    folder = study_folder(path, caller="load_coefficients")
     coefficients_path = folder / COEFFICIENTS_FILE
     results = load_results(folder)
     if not coefficients_path.is_file():
@@ -129,15 +129,23 @@ def summarise(
     """
     threshold = check_threshold(threshold, caller="summarise")
     if metric not in frame.columns:
-        raise ValueError(
-            f"No column {metric!r} in the results; the metrics are "
-            f"{[c for c in frame.columns if c.startswith(('mse', 'r2', 'coef'))]}."
+        raise invalid_value(
+            "metric",
+            metric,
+            "the name of a metric column of the results",
+            caller="summarise",
+            fix="No such column; the metrics are "
+            f"{[c for c in frame.columns if c.startswith(('mse', 'r2', 'coef'))]}.",
         )
     missing = [column for column in by if column not in frame.columns]
     if missing:
-        raise ValueError(
-            f"No column {missing} in the results to group by; "
-            f"the columns are {list(frame.columns)}."
+        raise invalid_value(
+            "by",
+            by,
+            "names of columns of the results",
+            caller="summarise",
+            fix=f"No column {missing} in the results to group by; "
+            f"the columns are {list(frame.columns)}.",
         )
     grouped = frame.groupby(by, sort=False)[metric]
     out = grouped.agg(

@@ -100,9 +100,13 @@ def _check_directory(directory: Path, config: StudyConfig) -> None:
     current = {**json.loads(json.dumps(config.to_dict(), default=str)), "repetitions": None}
     previous = read_config(directory)
     if previous is not None and {**previous, "repetitions": None} != current:
-        raise ValueError(
-            f"{str(directory)!r} holds results of another study configuration; resume the same "
-            "study there (only repetitions may change), or give another output directory."
+        raise invalid_value(
+            "directory",
+            str(directory),
+            "a new folder, or the folder of this same study to resume it",
+            caller="run_study",
+            fix="It holds results of another study configuration; resume the same study there "
+            "(only repetitions may change), or give another output directory.",
         )
 
 

@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._polynomial import Polynomial
-from .._validation import InstanceOf, check_param
+from .._validation import InstanceOf, check_param, invalid_value
 
 __all__ = ["MinMaxScaling", "affine_substitute"]
 
@@ -56,9 +56,12 @@ class MinMaxScaling:
         if array.ndim == 1:
             array = array[:, None]
         if array.ndim != 2 or array.shape[0] == 0:
-            raise ValueError(
-                f"MinMaxScaling.fit expects a non-empty array of shape (n_samples, n_columns); "
-                f"got shape {array.shape}. Reshape a single column with values.reshape(-1, 1)."
+            raise invalid_value(
+                "values",
+                array,
+                "a non-empty array of shape (n_samples,) or (n_samples, n_columns)",
+                caller="MinMaxScaling.fit",
+                fix="Give one row per sample; reshape a single column with values.reshape(-1, 1).",
             )
         return cls(array.min(axis=0), array.max(axis=0))
 

@@ -12,7 +12,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._norms import TaylorAccuracyWarning
 from .._polynomial import Polynomial
-from .._validation import Interval, check_param
+from .._validation import Interval, Predicate, check_param, invalid_value
 
 __all__ = ["CoefficientSpread", "coefficient_spread", "same_data_networks"]
 
@@ -65,9 +65,13 @@ class CoefficientSpread:
         )
 
 
+def _is_polynomial_sequence(value: Any) -> bool:
+    return isinstance(value, (Sequence, np.ndarray)) and all(
+        isinstance(p, Polynomial) for p in value
+    )
+
+
 def _default_names(poly: Polynomial) -> Polynomial:
-    if not isinstance(poly, Polynomial):
-        raise TypeError(f"polynomials must hold nn2poly.Polynomial objects; got {poly!r}.")
     if poly.feature_names == tuple(f"x{i + 1}" for i in range(poly.n_features)):
         return poly
     return Polynomial(poly.powers, poly.coef, output_names=poly.output_names, link=poly.link)
@@ -100,18 +104,30 @@ def coefficient_spread(
     >>> spread.terms, spread.mean.round(3).tolist(), spread.stable.tolist()
     (['1', 'x1', 'x2'], [0.0, 1.0, 0.0], [False, True, False])
     """
-    if len(polynomials) < 2:
-        raise ValueError(
-            f"coefficient_spread needs at least 2 polynomials; got {len(polynomials)}."
-        )
-    level = check_param(
-        "level", level, [Interval(float, 0, 1, closed="neither")], caller="coefficient_spread"
+    caller = "coefficient_spread"
+    polynomials = check_param(
+        "polynomials",
+        polynomials,
+        [
+            Predicate(
+                lambda value: _is_polynomial_sequence(value) and len(value) >= 2,
+                "a sequence of at least 2 nn2poly.Polynomial objects",
+                type_test=_is_polynomial_sequence,
+            )
+        ],
+        caller=caller,
+        fix="Give the polynomials of several networks to compare.",
     )
+    level = check_param("level", level, [Interval(float, 0, 1, closed="neither")], caller=caller)
     for poly in polynomials:
-        if isinstance(poly, Polynomial) and poly.n_features != polynomials[0].n_features:
-            raise ValueError(
-                "All polynomials must share their inputs; got "
-                f"{polynomials[0].n_features} and {poly.n_features} features."
+        if poly.n_features != polynomials[0].n_features:
+            raise invalid_value(
+                "polynomials",
+                polynomials,
+                "polynomials that share their inputs",
+                caller=caller,
+                fix=f"They have {polynomials[0].n_features} and {poly.n_features} features; "
+                "compare polynomials of networks trained on the same inputs.",
             )
     # terms are named x1 .. xp and matched by position, whatever the inputs are called
     aligned = _default_names(polynomials[0]).align(*map(_default_names, polynomials[1:]))
@@ -180,7 +196,13 @@ def same_data_networks(
     k = check_param("k", k, [Interval(int, 2, None)], caller="same_data_networks")
     seed_list = list(range(k)) if seeds is None else [int(s) for s in seeds]
     if len(seed_list) != k:
-        raise ValueError(f"seeds must hold k={k} entries; got {len(seed_list)}.")
+        raise invalid_value(
+            "seeds",
+            seeds,
+            f"k={k} seeds, one per network",
+            caller="same_data_networks",
+            fix=f"It holds {len(seed_list)}; give k seeds, or leave seeds out for 0..k-1.",
+        )
     models, polynomials = [], []
     for seed in seed_list:
         model = MLPRegressor(**{**network, "random_state": seed}).fit(X, y)

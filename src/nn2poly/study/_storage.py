@@ -93,7 +93,9 @@ def make_folder(
     return folder
 
 
-def study_folder(path: str | os.PathLike[str]) -> Path:
+def study_folder(
+    path: str | os.PathLike[str], *, name: str = "path", caller: str = "study_folder"
+) -> Path:
     """The study folder of ``path`` (a study folder or its ``results.csv``); refuse any other.
 
     Examples
@@ -108,9 +110,13 @@ def study_folder(path: str | os.PathLike[str]) -> Path:
     if folder.is_file():
         folder = folder.parent
     if not (folder / RESULTS_FILE).is_file():
-        raise ValueError(
-            f"No {RESULTS_FILE} in {str(folder)!r}; give the output directory of a study "
-            "(or its results.csv)."
+        raise invalid_value(
+            name,
+            str(path),
+            f"the output folder of a study (or its {RESULTS_FILE})",
+            caller=caller,
+            fix=f"There is no {RESULTS_FILE} in {str(folder)!r}; give the folder run_study "
+            "wrote to.",
         )
     return folder
 
