@@ -13,7 +13,6 @@ Each framework gets the same network (the weights below, bias in row 0):
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,7 +69,8 @@ def weight_list_case(tmp_path: Path, classifier: bool) -> Case:
 
 
 def keras_case(tmp_path: Path, classifier: bool) -> Case:
-    keras = pytest.importorskip("keras")
+    import keras
+
     L = keras.layers
     model = keras.Sequential(
         [
@@ -93,7 +93,6 @@ def keras_case(tmp_path: Path, classifier: bool) -> Case:
 
 
 def sklearn_case(tmp_path: Path, classifier: bool) -> Case:
-    pytest.importorskip("sklearn")
     from sklearn.neural_network import MLPClassifier, MLPRegressor
 
     if classifier:
@@ -109,7 +108,8 @@ def sklearn_case(tmp_path: Path, classifier: bool) -> Case:
 
 
 def _torch_module(classifier: bool, dtype: Any) -> Any:
-    torch = pytest.importorskip("torch")
+    import torch
+
     linears = [
         torch.nn.Linear(n_in, n_out, dtype=dtype) for n_in, n_out in [(3, 4), (4, 3), (3, 3)]
     ]
@@ -125,9 +125,10 @@ def _torch_module(classifier: bool, dtype: Any) -> Any:
 
 
 def onnx_case(tmp_path: Path, classifier: bool) -> Case:
-    onnx = pytest.importorskip("onnx")
-    ort = pytest.importorskip("onnxruntime")
-    torch = pytest.importorskip("torch")
+    import onnx
+    import onnxruntime as ort
+    import torch
+
     module = _torch_module(classifier, torch.float32)
     path = tmp_path / "model.onnx"
     torch.onnx.export(
@@ -149,9 +150,8 @@ def onnx_case(tmp_path: Path, classifier: bool) -> Case:
 
 
 def torch_case(tmp_path: Path, classifier: bool) -> Case:
-    torch = pytest.importorskip("torch")
-    if importlib.util.find_spec("nn2poly.adapters._torch") is None:
-        pytest.skip("the PyTorch adapter is not part of this build")
+    import torch
+
     module = _torch_module(classifier, torch.float64)
 
     def infer(x: np.ndarray) -> np.ndarray:

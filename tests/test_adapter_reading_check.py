@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 import nn2poly
 from nn2poly.adapters import adapt
 from nn2poly.adapters._agreement import ModelMismatchError, check_agreement, probe_inputs
 
-torch = pytest.importorskip("torch")
 nn = torch.nn
 
 
@@ -135,7 +135,8 @@ def test_weights_as_tensors_requiring_grad_are_detached() -> None:
 
 # -------------------------------------------------------------------- keras
 def test_keras_dense_subclass_overriding_call_is_refused() -> None:
-    keras = pytest.importorskip("keras")
+    import keras
+
     from nn2poly.adapters._keras import KerasModelError
 
     class Doubled(keras.layers.Dense):
@@ -193,7 +194,8 @@ def test_sklearn_reading_is_checked_against_predict() -> None:
 
 # ------------------------------------------- a misreading is caught and located
 def test_keras_misreading_is_refused_naming_the_layer(monkeypatch: pytest.MonkeyPatch) -> None:
-    keras = pytest.importorskip("keras")
+    import keras
+
     from nn2poly.adapters import _keras
 
     model = keras.Sequential(
@@ -214,7 +216,6 @@ def test_keras_misreading_is_refused_naming_the_layer(monkeypatch: pytest.Monkey
 
 
 def test_onnx_misreading_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("onnx")
     from onnx import TensorProto, helper, numpy_helper
 
     from nn2poly.adapters import _onnx_graph

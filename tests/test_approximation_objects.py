@@ -155,7 +155,8 @@ def test_trust_is_accepted_by_every_entry_point(tmp_path) -> None:  # type: igno
 
 
 def test_torchscript_path_with_trust_is_a_keyword(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    torch = pytest.importorskip("torch")
+    import torch
+
     torch.manual_seed(0)
     module = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
     path = tmp_path / "scripted.pt"

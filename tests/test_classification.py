@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
+from scipy.special import expit, softmax
+from sklearn.datasets import make_blobs, make_circles
 
-torch = pytest.importorskip("torch")
-pytest.importorskip("sklearn")
-
-from scipy.special import expit, softmax  # noqa: E402
-from sklearn.datasets import make_blobs, make_circles  # noqa: E402
-
-import nn2poly  # noqa: E402
-from nn2poly.training import MLPClassifier  # noqa: E402
+import nn2poly
+from nn2poly.training import MLPClassifier
 
 
 @pytest.fixture(scope="module")

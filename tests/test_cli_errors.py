@@ -72,7 +72,6 @@ def test_plot_output_that_cannot_be_created(study_folder: Path) -> None:
 
 
 def test_demo_output_that_cannot_be_created() -> None:
-    pytest.importorskip("torch")
     result = runner.invoke(app, ["demo", "--quick", "-o", "/proc/x"])
     assert_one_line_error(result, "Cannot create the folder '/proc/x'")
 
@@ -114,7 +113,6 @@ def test_plot_of_a_minimal_study_folder(study_folder: Path, tmp_path: Path) -> N
 
 # ------------------------------------------------------------------ study
 def test_unreachable_dask_scheduler_fails_fast(tmp_path: Path) -> None:
-    pytest.importorskip("distributed")
     with socket.socket() as probe:  # a port where nothing listens
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -192,7 +190,6 @@ def test_convert_deeply_nested_json(tmp_path: Path) -> None:
 
 
 def test_convert_empty_torch_file(tmp_path: Path) -> None:
-    pytest.importorskip("torch")
     path = tmp_path / "empty.pt"
     path.write_bytes(b"")
     for extra in ([], ["--trust"]):
@@ -206,7 +203,8 @@ def test_convert_garbage_h5_with_trust(tmp_path: Path) -> None:
 
 
 def test_convert_torch_zip_with_an_extra_entry(tmp_path: Path) -> None:
-    torch = pytest.importorskip("torch")
+    import torch
+
     model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Tanh(), torch.nn.Linear(2, 1))
     path = tmp_path / "model.pt"
     torch.save(model.state_dict(), str(path))
@@ -221,7 +219,7 @@ def test_convert_torch_zip_with_an_extra_entry(tmp_path: Path) -> None:
 
 
 def test_convert_onnx_whose_external_data_is_outside_its_folder(tmp_path: Path) -> None:
-    onnx = pytest.importorskip("onnx")
+    import onnx
     from onnx import TensorProto, helper, numpy_helper
 
     secret = tmp_path / "secret.bin"
@@ -362,7 +360,8 @@ def test_code_in_a_pickle_runs_only_with_trust(tmp_path: Path) -> None:
 
 
 def test_trust_reaches_the_loader(tmp_path: Path) -> None:
-    torch = pytest.importorskip("torch")
+    import torch
+
     from nn2poly.training import L1Constraint
 
     torch.manual_seed(0)

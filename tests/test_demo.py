@@ -5,10 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
-pytest.importorskip("torch")
-pytest.importorskip("sklearn")
-pytest.importorskip("typer")
 from typer.testing import CliRunner
 
 from nn2poly.cli import app

@@ -6,12 +6,9 @@ import runpy
 from collections.abc import Iterator
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-
-pytest.importorskip("torch")
-pytest.importorskip("sklearn")
-plt = pytest.importorskip("matplotlib.pyplot")
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

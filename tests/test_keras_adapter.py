@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 from scipy.special import expit, softmax
 
-keras = pytest.importorskip("keras")
-
-import nn2poly  # noqa: E402
-from nn2poly.adapters._keras import KerasModelError, adapt_keras, load_keras  # noqa: E402
-from nn2poly.training import keras_l1_constraint  # noqa: E402
+import nn2poly
+from nn2poly.adapters._keras import KerasModelError, adapt_keras, load_keras
+from nn2poly.training import keras_l1_constraint
 
 RNG = np.random.default_rng(11)
 X = RNG.uniform(-1.0, 1.0, size=(20, 3)).astype(np.float32)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import pickle
 from pathlib import Path
 
@@ -24,7 +23,6 @@ runner = CliRunner()
 RNG = np.random.default_rng(5)
 X = RNG.uniform(-1.0, 1.0, size=(12, 3))
 WEIGHTS = [RNG.normal(size=(4, 4)) * 0.2, RNG.normal(size=(5, 2))]
-HAS_TORCH_ADAPTER = importlib.util.find_spec("nn2poly.adapters._torch") is not None
 
 
 def convert_with_cli(path: Path, *extra: str) -> nn2poly.Polynomial:
@@ -54,8 +52,8 @@ def test_json_round_trip(tmp_path: Path) -> None:
 
 
 def test_onnx_file_keeps_the_link(tmp_path: Path) -> None:
-    torch = pytest.importorskip("torch")
-    pytest.importorskip("onnx")
+    import torch
+
     torch.manual_seed(0)
     module = torch.nn.Sequential(
         torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 3), torch.nn.Softmax(dim=1)
@@ -77,7 +75,8 @@ def test_onnx_file_keeps_the_link(tmp_path: Path) -> None:
 
 
 def test_keras_file(tmp_path: Path) -> None:
-    keras = pytest.importorskip("keras")
+    import keras
+
     keras.utils.set_random_seed(0)
     model = keras.Sequential(
         [keras.Input((3,)), keras.layers.Dense(4, activation="tanh"), keras.layers.Dense(1)]
@@ -97,8 +96,8 @@ def test_keras_file(tmp_path: Path) -> None:
 
 @pytest.mark.filterwarnings("ignore:You are saving your model as an HDF5 file:UserWarning")
 def test_legacy_keras_h5_needs_trust(tmp_path: Path) -> None:
-    keras = pytest.importorskip("keras")
-    pytest.importorskip("h5py")
+    import keras
+
     keras.utils.set_random_seed(1)
     model = keras.Sequential(
         [keras.Input((3,)), keras.layers.Dense(4, activation="tanh"), keras.layers.Dense(1)]
@@ -116,7 +115,6 @@ def test_legacy_keras_h5_needs_trust(tmp_path: Path) -> None:
 # -------------------------------------------------------------- pickled models
 @pytest.mark.parametrize("suffix", [".pkl", ".joblib"])
 def test_pickled_sklearn_model_needs_trust(tmp_path: Path, suffix: str) -> None:
-    pytest.importorskip("sklearn")
     model = fitted_classifier()
     path = tmp_path / f"model{suffix}"
     if suffix == ".joblib":
@@ -145,9 +143,9 @@ def test_pickled_dictionary_of_weights_is_explained(tmp_path: Path) -> None:
         nn2poly.load_network(path, trust=True)
 
 
-@pytest.mark.skipif(not HAS_TORCH_ADAPTER, reason="the PyTorch adapter is not part of this build")
 def test_torch_files(tmp_path: Path) -> None:
-    torch = pytest.importorskip("torch")
+    import torch
+
     torch.manual_seed(0)
     module = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
     scripted = tmp_path / "scripted.pt"

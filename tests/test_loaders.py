@@ -58,8 +58,6 @@ def test_size_cap(tmp_path: Path) -> None:
 
 
 def test_garbage_files_name_the_file_and_the_format(tmp_path: Path) -> None:
-    pytest.importorskip("onnx")
-    pytest.importorskip("torch")
     for name, expected in [
         ("model.onnx", "not a valid ONNX model file"),
         ("model.pt", "neither a zip archive nor a pickle"),
@@ -82,7 +80,6 @@ def test_unpickling_garbage_with_trust_is_one_error(tmp_path: Path) -> None:
 
 
 def test_pickle_that_is_not_a_torch_file_is_one_error_with_trust(tmp_path: Path) -> None:
-    pytest.importorskip("torch")
     path = tmp_path / "model.pt"
     path.write_bytes(b"\x80\x04garbage")
     with pytest.raises(ModelFileError, match=r"'model.pt' could not be read as a PyTorch file"):

@@ -9,16 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import onnx
+import onnxruntime as ort
 import pytest
+import torch
+from onnx import TensorProto, helper, numpy_helper
 from scipy.special import expit, softmax
 
-onnx = pytest.importorskip("onnx")
-ort = pytest.importorskip("onnxruntime")
-torch = pytest.importorskip("torch")
-from onnx import TensorProto, helper, numpy_helper  # noqa: E402
-
-from nn2poly.adapters._onnx import OnnxGraphError, adapt_onnx  # noqa: E402
-from nn2poly.adapters._onnx_files import load_onnx  # noqa: E402
+from nn2poly.adapters._onnx import OnnxGraphError, adapt_onnx
+from nn2poly.adapters._onnx_files import load_onnx
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:You are using the legacy TorchScript-based ONNX export:DeprecationWarning"

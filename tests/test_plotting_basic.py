@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import matplotlib
 import numpy as np
 import pytest
 
-matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
-import matplotlib.pyplot as pyplot  # noqa: E402
-from matplotlib.colors import to_hex  # noqa: E402
+import matplotlib.pyplot as pyplot
+from matplotlib.colors import to_hex
 
-import nn2poly  # noqa: E402
-from nn2poly.plotting import plot_fidelity, plot_top_coefficients  # noqa: E402
-from nn2poly.plotting._basic import NEGATIVE_COLOR, POSITIVE_COLOR  # noqa: E402
+import nn2poly
+from nn2poly.plotting import plot_fidelity, plot_top_coefficients
+from nn2poly.plotting._basic import NEGATIVE_COLOR, POSITIVE_COLOR
 
 
 @pytest.fixture(autouse=True)

@@ -9,8 +9,6 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-pytest.importorskip("sympy")
-
 from nn2poly import polynet
 from nn2poly.polynet import (
     LossPolynomial,

@@ -18,7 +18,8 @@ POLY = Polynomial([[0, 0], [1, 0], [0, 1]], [1.0, 2.0, 3.0], feature_names=["a",
 
 # ------------------------------------------------------------ names, not positions
 def test_dataframe_columns_are_used_by_name_in_any_order() -> None:
-    pandas = pytest.importorskip("pandas")
+    import pandas
+
     frame = pandas.DataFrame({"b": [1.0, 0.0], "a": [0.0, 1.0]})
     np.testing.assert_array_equal(POLY.predict(frame), [4.0, 3.0])
     np.testing.assert_array_equal(POLY(frame), [4.0, 3.0])
@@ -37,7 +38,8 @@ def test_dataframe_columns_are_used_by_name_in_any_order() -> None:
     ids=["missing", "extra", "partly", "positional-names", "duplicated"],
 )
 def test_dataframe_with_other_columns_is_refused_with_both_lists(columns, missing, extra) -> None:  # type: ignore[no-untyped-def]
-    pandas = pytest.importorskip("pandas")
+    import pandas
+
     frame = pandas.DataFrame(np.zeros((2, len(columns))), columns=columns)
     with pytest.raises(ValueError, match="used by name") as error:
         POLY.predict(frame)
@@ -47,7 +49,8 @@ def test_dataframe_with_other_columns_is_refused_with_both_lists(columns, missin
 
 
 def test_default_feature_names_also_need_matching_columns() -> None:
-    pandas = pytest.importorskip("pandas")
+    import pandas
+
     poly = Polynomial([[1, 0], [0, 1]], [1.0, 2.0])
     np.testing.assert_array_equal(poly(pandas.DataFrame({"x2": [1.0], "x1": [0.0]})), [2.0])
     with pytest.raises(ValueError, match=r"X\.to_numpy\(\)"):
@@ -55,7 +58,8 @@ def test_default_feature_names_also_need_matching_columns() -> None:
 
 
 def test_torch_tensor_with_grad_is_detached() -> None:
-    torch = pytest.importorskip("torch")
+    import torch
+
     X = torch.tensor([[1.0, 2.0]], requires_grad=True)
     np.testing.assert_array_equal(POLY.predict(X), [9.0])
     coef = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy.special import expit, softmax
-
-pytest.importorskip("sklearn")
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 import nn2poly
@@ -98,7 +96,8 @@ def test_polynomial_of_classifier_gives_probabilities() -> None:
 
 
 def test_feature_names_from_dataframe() -> None:
-    pandas = pytest.importorskip("pandas")
+    import pandas
+
     frame = pandas.DataFrame(X, columns=["age", "dose", "weight"])
     model = MLPRegressor(hidden_layer_sizes=(3,), activation="tanh", max_iter=20, random_state=0)
     model.fit(frame, Y[:, 0])

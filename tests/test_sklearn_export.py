@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-pytest.importorskip("sklearn")
 from sklearn.linear_model import LinearRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import PolynomialFeatures
@@ -69,7 +67,8 @@ def test_polynomial_without_intercept() -> None:
 
 
 def test_feature_names_follow_the_polynomial() -> None:
-    pandas = pytest.importorskip("pandas")
+    import pandas
+
     poly = nn2poly.Polynomial(
         [[0, 0], [1, 0], [1, 1]], [0.5, 2.0, -1.0], feature_names=["dose", "age"]
     )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
-torch = pytest.importorskip("torch")
+import nn2poly
+from nn2poly.adapters._torch import UnsupportedModuleError, adapt_torch
+from nn2poly.adapters._torch_files import load_torch
+
 nn = torch.nn
-
-import nn2poly  # noqa: E402
-from nn2poly.adapters._torch import UnsupportedModuleError, adapt_torch  # noqa: E402
-from nn2poly.adapters._torch_files import load_torch  # noqa: E402
 
 ACTIVATIONS = [
     (nn.Tanh, "tanh"),
@@ -320,7 +320,6 @@ def test_traced_torchscript_is_read_when_no_setting_was_inlined() -> None:
 
 
 def test_cli_converts_a_torchscript_file(tmp_path) -> None:
-    pytest.importorskip("typer")
     from typer.testing import CliRunner
 
     from nn2poly.cli import app

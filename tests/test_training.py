@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
+from sklearn.base import clone
 
-torch = pytest.importorskip("torch")
-pytest.importorskip("sklearn")
-
-from sklearn.base import clone  # noqa: E402
-
-import nn2poly  # noqa: E402
-from nn2poly.training import (  # noqa: E402
+import nn2poly
+from nn2poly.training import (
     InputRangeWarning,
     L1Constraint,
     MLPRegressor,
@@ -208,7 +205,8 @@ def test_unconstrained_network_gets_the_accuracy_warning() -> None:
 
 
 def test_to_polynomial_equals_converting_the_network_and_keeps_feature_names() -> None:
-    pandas = pytest.importorskip("pandas")
+    import pandas
+
     X, y = quadratic_data(100)
     frame = pandas.DataFrame(X, columns=["dose", "age"])
     model = MLPRegressor((4,), epochs=3, random_state=0).fit(frame, y)

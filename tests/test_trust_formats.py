@@ -35,7 +35,7 @@ class _WritesMarker:
 
 def _evil_torchscript(path: Path, marker: Path) -> None:
     """A scripted Sequential whose 'Tanh' module writes ``marker`` in __setstate__."""
-    torch = pytest.importorskip("torch")
+    import torch
 
     class Tanh(torch.nn.Module):
         def __init__(self) -> None:
@@ -95,7 +95,8 @@ def test_pickles_run_code_only_with_trust(tmp_path: Path, suffix: str) -> None:
 
 
 def test_whole_model_torch_save_runs_code_only_with_trust(tmp_path: Path) -> None:
-    torch = pytest.importorskip("torch")
+    import torch
+
     path, marker = tmp_path / "model.pth", tmp_path / "marker"
     torch.save(_WritesMarker(marker), os.fspath(path))
     with pytest.raises(UntrustedFormatError, match="trust=True"):
@@ -108,7 +109,8 @@ def test_whole_model_torch_save_runs_code_only_with_trust(tmp_path: Path) -> Non
 
 @pytest.mark.slow
 def test_torch_export_archive_is_never_read(tmp_path: Path) -> None:
-    torch = pytest.importorskip("torch")
+    import torch
+
     model = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1))
     path = tmp_path / "model.pt2"
     torch.export.save(torch.export.export(model, (torch.zeros(1, 2),)), os.fspath(path))
@@ -118,7 +120,8 @@ def test_torch_export_archive_is_never_read(tmp_path: Path) -> None:
 
 
 def _lambda_model(marker: Path):  # type: ignore[no-untyped-def]
-    keras = pytest.importorskip("keras")
+    import keras
+
     target = os.fspath(marker)
 
     def write_marker(x):  # type: ignore[no-untyped-def]
@@ -144,7 +147,6 @@ def test_keras_archive_with_lambda_is_refused_without_running_it(tmp_path: Path)
 
 @pytest.mark.filterwarnings("ignore:You are saving your model as an HDF5 file:UserWarning")
 def test_legacy_h5_is_not_opened_without_trust(tmp_path: Path) -> None:
-    pytest.importorskip("h5py")
     path, marker = tmp_path / "model.h5", tmp_path / "marker"
     model = _lambda_model(marker)
     model.save(path)
@@ -155,7 +157,6 @@ def test_legacy_h5_is_not_opened_without_trust(tmp_path: Path) -> None:
 
 
 def test_garbage_h5_is_one_clear_error_even_with_trust(tmp_path: Path) -> None:
-    pytest.importorskip("keras")
     path = tmp_path / "garbage.h5"
     path.write_bytes(b"not an hdf5 file" * 8)
     with pytest.raises(ModelFileError, match=r"'garbage.h5' could not be read as a Keras model"):
@@ -174,7 +175,7 @@ def test_json_and_onnx_are_data(tmp_path: Path) -> None:
 
 
 def test_onnx_external_data_outside_its_folder_is_refused(tmp_path: Path) -> None:
-    onnx = pytest.importorskip("onnx")
+    import onnx
     from onnx import TensorProto, helper
 
     weight = helper.make_tensor("W", TensorProto.FLOAT, [2, 1], [0.5, -0.25])
@@ -212,7 +213,8 @@ def test_onnx_external_data_outside_its_folder_is_refused(tmp_path: Path) -> Non
 
 
 def test_torch_zip_with_an_extra_entry_is_refused(tmp_path: Path) -> None:
-    torch = pytest.importorskip("torch")
+    import torch
+
     model = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1))
     path = tmp_path / "model.pt"
     torch.save(model, os.fspath(path))

@@ -19,7 +19,8 @@ X = np.random.default_rng(1).uniform(-1, 1, (200, 2))
 
 
 def test_tensors_that_require_grad_are_detached() -> None:
-    torch = pytest.importorskip("torch")
+    import torch
+
     net = _network()
     tensor = torch.tensor(X, requires_grad=True)
     expected = nn2poly.to_polynomial(net, 3, approximation="fit", data=X).coef
@@ -93,15 +94,14 @@ def test_distill_and_memory_limit_options() -> None:
     ],
 )
 def test_estimator_parameter_table(params, error, pattern) -> None:  # type: ignore[no-untyped-def]
-    pytest.importorskip("torch")
-    pytest.importorskip("sklearn")
     X = np.random.default_rng(0).uniform(-1, 1, (20, 2))
     with pytest.raises(error, match=pattern):
         nn2poly.MLPRegressor(**{"hidden_layer_sizes": (3,), "epochs": 1, **params}).fit(X, X[:, 0])
 
 
 def test_estimators_accept_tensors_that_require_grad() -> None:
-    torch = pytest.importorskip("torch")
+    import torch
+
     X = np.random.default_rng(0).uniform(-1, 1, (40, 2))
     y = X[:, 0] - X[:, 1]
     expected = nn2poly.MLPRegressor((3,), epochs=2, random_state=0).fit(X, y)
