@@ -9,7 +9,7 @@ import numpy as np
 
 from ._critical import classify_point, deduplicate
 from ._loss import LossPolynomial
-from ._newton import random_starts
+from ._newton import check_n_starts, random_starts
 from ._results import SolverResult
 
 __all__ = ["solve_gradient_descent"]
@@ -77,6 +77,7 @@ def solve_gradient_descent(
     """
     import torch
 
+    n_starts = check_n_starts(n_starts, caller="solve_gradient_descent")
     begin = time.perf_counter()
     X = torch.as_tensor(loss.X, dtype=torch.float64)
     y = torch.as_tensor(loss.y, dtype=torch.float64)

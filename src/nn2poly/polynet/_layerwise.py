@@ -19,7 +19,7 @@ from scipy.optimize import minimize
 from ._critical import classify_point, deduplicate
 from ._derivatives import output_jets
 from ._loss import LossPolynomial
-from ._newton import random_starts
+from ._newton import check_n_starts, random_starts
 from ._results import SolverResult
 
 __all__ = ["linear_layers", "solve_layerwise"]
@@ -129,6 +129,7 @@ def solve_layerwise(
     >>> result.critical_points[0].parameters.round(6).tolist()
     [-0.25, 0.5, 0.5]
     """
+    n_starts = check_n_starts(n_starts, caller="solve_layerwise")
     begin = time.perf_counter()
     linear = linear_layers(loss)
     starts = random_starts(loss.n_variables, n_starts, seed=seed, scale=scale)

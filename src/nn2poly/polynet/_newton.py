@@ -15,6 +15,24 @@ from ._results import SolverResult
 __all__ = ["random_starts", "solve_newton"]
 
 
+def check_n_starts(n_starts: int, *, caller: str) -> int:
+    """``n_starts`` as an int; refuse anything but an int >= 1.
+
+    Examples
+    --------
+    >>> check_n_starts(3, caller="solve_newton")
+    3
+    """
+    value: int = check_param(
+        "n_starts",
+        n_starts,
+        [Interval(int, 1, None)],
+        caller=caller,
+        fix="It is the number of random starting points, e.g. 20.",
+    )
+    return value
+
+
 def random_starts(
     n_variables: int, n_starts: int, *, seed: int = 0, scale: float = 1.0
 ) -> np.ndarray:
@@ -25,7 +43,7 @@ def random_starts(
     >>> random_starts(3, 2, seed=1).shape
     (2, 3)
     """
-    n_starts = check_param("n_starts", n_starts, [Interval(int, 1, None)], caller="random_starts")
+    n_starts = check_n_starts(n_starts, caller="random_starts")
     return np.random.default_rng(seed).normal(scale=scale, size=(n_starts, n_variables))
 
 
@@ -75,6 +93,7 @@ def solve_newton(
     """
     begin = time.perf_counter()
     if starts is None:
+        n_starts = check_n_starts(n_starts, caller="solve_newton")
         starts = random_starts(loss.n_variables, n_starts, seed=seed, scale=scale)
     starts = np.asarray(starts, dtype=float)
     if starts.ndim != 2 or starts.shape[1] != loss.n_variables:

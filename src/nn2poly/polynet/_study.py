@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import Options, check_param, invalid_value
+from .._validation import Interval, Options, check_param, invalid_value
 from ._gradient_descent import solve_gradient_descent
 from ._groebner import solve_groebner
 from ._layerwise import solve_layerwise
@@ -44,6 +44,7 @@ def run_solver(
     0.25
     """
     solver = check_param("solver", solver, [Options(set(SOLVERS))], caller="run_solver")
+    n_seeds = check_param("n_seeds", n_seeds, [Interval(int, 1, None)], caller="run_solver")
     if solver == "groebner":
         return solve_groebner(loss, time_limit=time_limit, seed=seed)
     if solver == "newton":
@@ -171,6 +172,7 @@ def solve_gates(
     """
     gates = _check_choice("gates", gates, tuple(GATES))
     solvers = _check_choice("solvers", solvers, SOLVERS)
+    n_seeds = check_param("n_seeds", n_seeds, [Interval(int, 1, None)], caller="solve_gates")
     rows: list[ComparisonRow] = []
     for gate in gates:
         for activation in activations:
