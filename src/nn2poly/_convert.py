@@ -264,7 +264,10 @@ def to_polynomial(
     >>> worst(fitted), worst(taylor)
     (0.011, 0.053)
     """
-    adapted = adapt(model, trust=check_param("trust", trust, [bool], caller="to_polynomial"))
+    trust = check_param("trust", trust, [bool], caller="to_polynomial")
+    # The adapters check their reading on the user's data too (FitApproximation's included).
+    seen = data if data is not None else getattr(approximation, "data", None)
+    adapted = adapt(model, trust=trust, data=seen)
     network = adapted.network
     max_order = check_max_order(max_order)
     keep_layers = check_param("keep_layers", keep_layers, [bool], caller="to_polynomial")

@@ -74,7 +74,8 @@ def distill(
     >>> bool(np.allclose(poly.predict(X), net.forward(X)[:, 0]))
     True
     """
-    adapted = adapt(model, trust=check_param("trust", trust, [bool], caller="distill"))
+    trust = check_param("trust", trust, [bool], caller="distill")
+    adapted = adapt(model, trust=trust, data=data)  # the reading is checked on the data too
     network = adapted.network
     max_order = check_max_order(max_order, caller="distill")
     memory_limit = check_limit("memory_limit", memory_limit, caller="distill")

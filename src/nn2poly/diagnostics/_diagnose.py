@@ -290,7 +290,8 @@ def diagnose(
     True
     """
     caller = "diagnose"
-    adapted = adapt(model, trust=check_param("trust", trust, [bool], caller=caller))
+    trust = check_param("trust", trust, [bool], caller=caller)
+    adapted = adapt(model, trust=trust, data=data)  # the reading is checked on the data too
     network = adapted.network
     X = check_data(data, network.n_inputs)
     polynomial = check_param(
