@@ -89,7 +89,9 @@ def make_folder(
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         reason = error.strerror or str(error)
-        raise type(error)(f"Cannot create the folder {str(folder)!r}: {reason}.") from None
+        raise type(error)(
+            f"Cannot create the folder {str(folder)!r}: {reason}; give a folder you can write to."
+        ) from None
     return folder
 
 
