@@ -74,3 +74,18 @@ def test_diabetes_top_terms_are_the_most_correlated_inputs(capsys) -> None:
     assert fidelity_axes.get_xlabel() == "network"
     shown = [label.get_text() for label in bars.get_yticklabels()]
     assert shown[::-1] == list(found["top"])
+
+
+def test_example_network_file_converts() -> None:
+    import nn2poly
+
+    path = EXAMPLES / "example_network.json"
+    network = nn2poly.load_network(path)
+    X = np.random.default_rng(0).uniform(-1, 1, (200, network.n_inputs))
+    errors = []
+    for max_order in (2, 3):
+        poly = nn2poly.to_polynomial(path, max_order=max_order)
+        assert (poly.n_features, poly.degree) == (network.n_inputs, max_order)
+        errors.append(np.abs(poly(X) - network.forward(X)[:, 0]).max())
+    # the polynomial follows the network, closer at the higher order
+    assert errors[1] < errors[0] < 0.5
