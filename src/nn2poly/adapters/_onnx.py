@@ -21,16 +21,18 @@ on inputs spanning ``[-1, 1]``.  Reading files: :mod:`._onnx_files`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._validation import InstanceOf, check_param
+from ..activations import get_activation
 from ._adapted import AdaptedModel
 from ._affine_chain import ChainBuilder
-from ._agreement import RTOL_FLOAT32, RTOL_FLOAT64, check_agreement
-from ._onnx_graph import OnnxGraphError, read_steps
+from ._agreement import RTOL_FLOAT32, RTOL_FLOAT64, check_agreement, disagreement, with_link
+from ._onnx_graph import OnnxGraphError, _Step, read_steps
 
 __all__ = ["OnnxGraphError", "adapt_onnx"]
 
@@ -60,11 +62,19 @@ def _any_batch(model: Any) -> Any:
     return copy
 
 
-def run_graph(model: Any, X: FloatArray) -> FloatArray:
-    """The graph's output for ``X``, computed by onnxruntime (or onnx's reference evaluator)."""
-    from onnx import helper
+def run_graph(model: Any, X: FloatArray, tensors: Sequence[str] = ()) -> list[NDArray[Any]]:
+    """The graph's output for ``X``, then the ``tensors`` named, by onnxruntime or onnx.
+
+    onnxruntime runs the graph; onnx's reference evaluator runs what it
+    cannot.  Intermediate tensors are read by adding them to the outputs of a
+    copy of the graph.
+    """
+    from onnx import ValueInfoProto, helper
 
     model = _any_batch(model)
+    names = [value.name for value in model.graph.output]
+    extra = [name for name in dict.fromkeys(tensors) if name not in names]
+    model.graph.output.extend(ValueInfoProto(name=name) for name in extra)
     initializers = {tensor.name for tensor in model.graph.initializer}
     data = next(value for value in model.graph.input if value.name not in initializers)
     dtype = helper.tensor_dtype_to_np_dtype(data.type.tensor_type.elem_type or 1)
@@ -92,7 +102,46 @@ def run_graph(model: Any, X: FloatArray) -> FloatArray:
         from onnx.reference import ReferenceEvaluator
 
         outputs = ReferenceEvaluator(model).run(None, feeds)
-    return np.asarray(outputs[0], dtype=np.float64).reshape(len(X), -1)
+    by_name = dict(zip([*names, *extra], outputs, strict=True))
+    return [np.asarray(outputs[0]), *(np.asarray(by_name[name]) for name in tensors)]
+
+
+def _graph_output(model: Any, X: FloatArray) -> FloatArray:
+    return np.asarray(run_graph(model, X)[0], dtype=np.float64).reshape(len(X), -1)
+
+
+def _apply(step: _Step, values: FloatArray) -> FloatArray:
+    """What nn2poly reads a step as, applied to its input (samples, features)."""
+    if step.kind == "affine":
+        weight, bias = step.args
+        return np.asarray(values @ weight + bias, dtype=np.float64)
+    if step.kind == "scale":
+        factor, shift = step.args
+        return np.asarray(values * factor + shift, dtype=np.float64)
+    if step.kind == "activation":
+        return np.asarray(get_activation(step.args[0])(values), dtype=np.float64)
+    return with_link(values, str(step.args[0]))
+
+
+def _locate(model: Any, steps: list[_Step], rtol: float, X: FloatArray) -> str | None:
+    """The first node whose output differs from what its reading computes on its input.
+
+    Every step's output tensor is read from the graph, and each step is
+    applied to the graph's own value of the tensor before it.
+    """
+    outputs = [step.output for step in steps if step.output]
+    try:
+        values = run_graph(model, X, outputs)[1:]
+    except (RuntimeError, ValueError, TypeError):
+        return None
+    previous = X
+    for step, tensor in zip(steps, values, strict=True):
+        graph_value = np.asarray(tensor, dtype=np.float64)
+        graph_value = (graph_value.T if step.transposed else graph_value).reshape(len(X), -1)
+        if disagreement(graph_value, _apply(step, previous), rtol) > 1.0:
+            return step.where
+        previous = graph_value
+    return None
 
 
 def adapt_onnx(model: Any, *, data: ArrayLike | None = None) -> AdaptedModel:
@@ -166,8 +215,9 @@ def adapt_onnx(model: Any, *, data: ArrayLike | None = None) -> AdaptedModel:
             "Add a final Transpose."
         )
     link = None
-    if steps and (steps[-1].kind == "link" or steps[-1].op == "Sigmoid"):
-        link = str(steps[-1].args[0])
+    last = steps[-1] if steps else None
+    if last is not None and (last.kind == "link" or last.op == "Sigmoid"):
+        link = str(last.args[0])
         steps = steps[:-1]
     chain = ChainBuilder()
     for step in steps:
@@ -183,12 +233,15 @@ def adapt_onnx(model: Any, *, data: ArrayLike | None = None) -> AdaptedModel:
                 "only as the final output link of a classifier."
             )
     adapted = AdaptedModel(chain.build(), link=link)
+    rtol = graph_rtol(model)
+    read = [*steps, *([last] if link and last is not None else [])]
     check_agreement(
         adapted.network,
         adapted.link,
-        lambda X: run_graph(model, X),
+        lambda X: _graph_output(model, X),
         what="the ONNX graph",
-        rtol=graph_rtol(model),
+        rtol=rtol,
         data=data,
+        locate=lambda X: _locate(model, read, rtol, X),
     )
     return adapted

@@ -43,6 +43,10 @@ class _Step:
     kind: str
     args: tuple[Any, ...] = field(default_factory=tuple)
     op: str = ""
+    #: The node that completes the step, its output tensor and that tensor's layout.
+    where: str = ""
+    output: str = ""
+    transposed: bool = False
 
 
 def _attributes(node: Any) -> dict[str, Any]:
@@ -317,6 +321,12 @@ class _GraphReader:
         outputs = {value.name for value in self.graph.output}
         return not inner & (set(outside) | outputs)
 
+    def _advance(self, node: Any, output: str, before: int) -> None:
+        """Move the running tensor to ``output``; steps added since ``before`` record the node."""
+        self.current = output
+        for step in self.steps[before:]:
+            step.where, step.output, step.transposed = _describe(node), output, self.transposed
+
     def read(self, opset: int) -> list[_Step]:
         nodes = []
         for node in self.graph.node:
@@ -328,6 +338,7 @@ class _GraphReader:
         while index < len(nodes):
             node = nodes[index]
             index += 1
+            before = len(self.steps)
             op = node.op_type
             if node.domain not in ("", "ai.onnx"):
                 raise OnnxGraphError(
@@ -350,7 +361,7 @@ class _GraphReader:
             if decomposed is not None:
                 name, count = decomposed
                 self.steps.append(_Step("activation", (name,), node.op_type))
-                self.current = nodes[index + count - 2].output[0]
+                self._advance(node, nodes[index + count - 2].output[0], before)
                 index += count - 1
                 continue
             if self.current not in node.input:
@@ -394,7 +405,7 @@ class _GraphReader:
                         "and activations."
                     )
                 self.steps.append(_Step("activation", (activation,), op))
-            self.current = node.output[0]
+            self._advance(node, node.output[0], before)
         return self.steps
 
 
