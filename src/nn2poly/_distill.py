@@ -9,10 +9,10 @@ import numpy as np
 from ._convert import check_max_order
 from ._data import FitDataError, check_data
 from ._finite import check_finite
-from ._fit import monomial_values
 from ._memory import MemoryLimitError, check_limit, format_bytes, get_memory_limit
 from ._monomials import MonomialBasis, n_monomials
 from ._polynomial import Polynomial
+from ._powers import variable_monomials
 from ._validation import check_param, invalid_value
 from .adapters import adapt
 
@@ -99,8 +99,8 @@ def distill(
             "data or lower max_order."
         )
     basis = MonomialBasis(network.n_inputs, max_order)
-    design = monomial_values(basis, X)
     with np.errstate(over="ignore", invalid="ignore"):
+        design = variable_monomials(basis.variables, X)
         target = network.forward(X)
         scale = np.sqrt(np.mean(design * design, axis=0))
     finite = np.all(np.isfinite(design)) and np.all(np.isfinite(target))

@@ -44,9 +44,10 @@ from ._approximation import (
 from ._data import FitDataError, check_data
 from ._monomials import MonomialBasis
 from ._network import Dense, Network
+from ._powers import MONOMIAL_CHUNK_ROWS, variable_monomials
 from .activations import get_activation
 
-__all__ = ["FitApproximation", "FittedLayers", "check_interval", "monomial_values"]
+__all__ = ["FitApproximation", "FittedLayers", "check_interval"]
 
 FloatArray = NDArray[np.float64]
 
@@ -55,8 +56,6 @@ FloatArray = NDArray[np.float64]
 MAX_FIT_SAMPLES = 10_000
 #: Cap on ``n_samples * n_terms`` of the monomial matrix built for the fits.
 MAX_MONOMIAL_VALUES = 20_000_000
-#: Rows of the monomial matrix computed at a time.
-MONOMIAL_CHUNK_ROWS = 256
 #: Narrowest interval accepted, relative to its magnitude (and at least this wide).
 MIN_INTERVAL_WIDTH = 1e-6
 #: Chebyshev nodes used to fit a polynomial over an interval.
@@ -342,27 +341,6 @@ def _least_squares(columns: FloatArray, target: FloatArray, where: str) -> Float
     return result
 
 
-def monomial_values(basis: MonomialBasis, X: FloatArray) -> FloatArray:
-    """Every basis monomial at every sample, shape (n_samples, n_terms).
-
-    Examples
-    --------
-    >>> monomial_values(MonomialBasis(2, 2), np.array([[2.0, 3.0]]))
-    array([[1., 2., 3., 4., 6., 9.]])
-    """
-    variables = basis.variables
-    out = np.ones((X.shape[0], basis.n_terms), dtype=np.float64)
-    # a few rows at a time, so that the gathered temporaries stay small
-    with np.errstate(over="ignore", invalid="ignore"):
-        for start in range(0, X.shape[0], MONOMIAL_CHUNK_ROWS):
-            rows = slice(start, start + MONOMIAL_CHUNK_ROWS)
-            block = out[rows]
-            for column in range(variables.shape[1]):
-                present = variables[:, column] >= 0
-                block[:, present] *= X[rows, variables[present, column]]
-    return out
-
-
 class _DataWalk:
     """Least squares, layer by layer, against the network's true activations on the data."""
 
@@ -379,7 +357,8 @@ class _DataWalk:
         self.fitted = fitted
         self.basis = basis
         self.table = table
-        self.monomials = monomial_values(basis, X)
+        with np.errstate(over="ignore", invalid="ignore"):
+            self.monomials = variable_monomials(basis.variables, X)
         self.true_z = X
 
     def __call__(self, index: int, layer: Dense, u: FloatArray) -> LayerPolynomials | None:
