@@ -9,6 +9,7 @@ import numpy as np
 
 from .._polynomial import Polynomial
 from .._validation import Finite, Interval, check_param, invalid_value
+from ..plotting._basic import NEGATIVE_COLOR, POSITIVE_COLOR, _pyplot
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -21,17 +22,6 @@ __all__ = [
     "plot_mse_distribution",
     "plot_surfaces",
 ]
-
-POSITIVE_COLOR = "#1f77b4"
-NEGATIVE_COLOR = "#d62728"
-
-
-def _pyplot() -> Any:
-    try:
-        import matplotlib.pyplot as pyplot
-    except ImportError:
-        raise ImportError("Plotting needs matplotlib: pip install 'nn2poly[plot]'.") from None
-    return pyplot
 
 
 def _check_columns(frame: Any, chosen: dict[str, Any], *, caller: str) -> None:
