@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._powers import _as_2d
 from ._validation import Predicate
 
 __all__ = ["NON_NEGATIVE_INT", "POSITIVE_INT", "check_coef", "check_names", "check_samples"]
@@ -55,13 +56,7 @@ def check_coef(coef: Any, n_terms: int) -> NDArray[np.float64]:
         values = np.array(coef, dtype=np.float64)
     except (TypeError, ValueError, OverflowError):
         raise TypeError(f"coef must be an array of floats; got {type(coef).__name__}.") from None
-    if values.ndim == 1:
-        values = values[:, None]
-    if values.ndim != 2 or values.shape[0] != n_terms:
-        raise ValueError(
-            f"coef must have shape (n_terms,) or (n_terms, n_outputs) with n_terms="
-            f"{n_terms}; got shape {np.shape(coef)}."
-        )
+    values = _as_2d(values, n_terms)
     finite = np.isfinite(values).all(axis=1)
     if not finite.all():
         rows = np.flatnonzero(~finite)
