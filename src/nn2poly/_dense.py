@@ -36,6 +36,14 @@ def as_float_array(value: ArrayLike, *, name: str, ndim: int) -> NDArray[np.floa
             type_error=True,
             fix=f"numpy cannot convert it to float64 ({exc}).",
         ) from None
+    except OverflowError:
+        raise invalid_value(
+            name,
+            value,
+            "an array of numbers within the float64 range",
+            subject=name,
+            fix="It holds an integer too large for a float64; rescale the weights.",
+        ) from None
     if array is None:
         raise invalid_value(
             name,

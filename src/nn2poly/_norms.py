@@ -35,7 +35,10 @@ def hidden_l1_norms(network: Network) -> list[NDArray[np.float64]]:
     >>> [norms.round(3).tolist() for norms in hidden_l1_norms(net)]
     [[0.3, 1.0]]
     """
-    return [np.abs(layer.bias) + np.abs(layer.weight).sum(axis=0) for layer in network.layers[:-1]]
+    with np.errstate(over="ignore"):  # weights near the float64 limit: an infinite norm
+        return [
+            np.abs(layer.bias) + np.abs(layer.weight).sum(axis=0) for layer in network.layers[:-1]
+        ]
 
 
 def largest_hidden_l1_norm(network: Network) -> tuple[float, int]:
@@ -55,7 +58,8 @@ def expanded_l1_norms(network: Network) -> list[NDArray[np.float64]]:
     norms = hidden_l1_norms(network)
     last = network.layers[-1]
     if not get_activation(last.activation).is_linear:
-        norms.append(np.abs(last.bias) + np.abs(last.weight).sum(axis=0))
+        with np.errstate(over="ignore"):
+            norms.append(np.abs(last.bias) + np.abs(last.weight).sum(axis=0))
     return norms
 
 

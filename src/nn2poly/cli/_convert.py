@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
@@ -78,7 +79,9 @@ def read_data(path: Path) -> Any:
     except ValueError:
         skip = 1  # a header row
     try:
-        return np.loadtxt(path, delimiter=",", skiprows=skip, ndmin=2)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "input contained no data"
+            array = np.loadtxt(path, delimiter=",", skiprows=skip, ndmin=2)
     except ValueError as exc:
         raise invalid_value(
             "data",
@@ -87,6 +90,15 @@ def read_data(path: Path) -> Any:
             subject="--data",
             fix=f"It could not be read: {exc}.",
         ) from None
+    if array.size == 0:
+        raise invalid_value(
+            "data",
+            str(path),
+            "a numeric CSV file with at least one row of numbers",
+            subject="--data",
+            fix="It holds no numbers; pass the training inputs, one sample per row.",
+        )
+    return array
 
 
 def parse_interval(text: str | None) -> tuple[float, float] | None:
