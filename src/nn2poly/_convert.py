@@ -1,37 +1,22 @@
 """Network -> Polynomial: the NN2Poly conversion.  Nothing framework-specific.
 
-:func:`convert_network` is the engine: one walk over the layers, in which the
-approximation gives each layer's univariate polynomials and the engine
-composes them, truncating at the planned degree and checking that every
-coefficient stays finite.
+:func:`to_polynomial` reads the model and resolves the approximation;
+:func:`nn2poly._engine.convert_network` (the engine) walks the layers.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-from numpy.typing import NDArray
-
-from ._algebra import compose_affine, compose_general, taylor_shift
 from ._approximation import LayerApproximation
-from ._finite import check_finite
-from ._kernels import linear_map
-from ._memory import check_limit, check_memory, get_memory_limit, plan_conversion
-from ._monomials import MonomialBasis, monomial_basis
-from ._network import Network
+from ._engine import UsedPolynomials, convert_network
+from ._memory import check_limit
 from ._polynomial import LayerPolynomials, Polynomial
 from ._resolve import resolve_approximation
 from ._validation import Interval, check_param
 from .adapters import AdaptedModel, adapt
 
 __all__ = ["build_polynomial", "check_max_order", "convert_network", "to_polynomial"]
-
-FloatArray = NDArray[np.float64]
-#: per layer: the basis, the input and the output coefficient arrays
-KeptLayer = tuple[MonomialBasis, FloatArray, FloatArray]
-#: per layer: the univariate polynomials used, or None for a layer kept exact
-UsedPolynomials = list[tuple[FloatArray, FloatArray] | None]
 
 
 def check_max_order(max_order: object, *, caller: str = "to_polynomial") -> int:
@@ -51,101 +36,6 @@ def check_max_order(max_order: object, *, caller: str = "to_polynomial") -> int:
             fix="max_order is the largest total degree kept, e.g. 3.",
         )
     )
-
-
-def convert_network(
-    network: Network,
-    max_order: int,
-    approximation: LayerApproximation,
-    *,
-    keep_layers: bool = False,
-    memory_limit: int | None = None,
-) -> tuple[MonomialBasis, FloatArray, list[KeptLayer], UsedPolynomials]:
-    """Core conversion on a validated network, in one walk over its layers.
-
-    Returns the basis, the output coefficients ``(n_terms, n_outputs)``,
-    with ``keep_layers`` each layer's (basis, input, output) coefficient
-    arrays, and each layer's univariate polynomials as the approximation gave
-    them.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from nn2poly._taylor import TaylorApproximation
-    >>> net = Network.from_weights([np.array([[0.0], [0.5]]), np.array([[0.0], [1.0]])],
-    ...                            ["tanh", "linear"])
-    >>> basis, coef, _, _ = convert_network(net, 3, TaylorApproximation().bind(net, 3))
-    >>> coef[:, 0].round(4).tolist()
-    [0.0, 0.5, 0.0, -0.0417]
-    """
-    plan = plan_conversion(network, approximation, max_order, keep_layers)
-    limit = get_memory_limit() if memory_limit is None else memory_limit
-    check_memory(plan, network, max_order, limit)
-    basis = monomial_basis(network.n_inputs, plan.basis_degree)
-    table = basis.product_table() if plan.needs_products else None
-    walker = approximation.start(basis, table)
-    p = network.n_inputs
-    n_terms = basis.n_terms
-
-    # Identity polynomials of the inputs: z_i = x_i.  While the polynomials
-    # are affine only their rows 0..p can be non-zero, so only those rows are
-    # stored; the full (n_terms, width) arrays appear at the first non-linear
-    # composition.
-    affine_rows = min(p + 1, n_terms)
-    z = np.zeros((affine_rows, p), dtype=np.float64)
-    z[1:affine_rows] = np.eye(p)[: affine_rows - 1]
-    affine = True
-    kept: list[tuple[FloatArray, FloatArray]] = []
-    used: UsedPolynomials = []
-
-    def full(rows: FloatArray) -> FloatArray:
-        if rows.shape[0] == n_terms:
-            return rows
-        out = np.zeros((n_terms, rows.shape[1]), dtype=np.float64)
-        out[: rows.shape[0]] = rows
-        return out
-
-    for index, layer in enumerate(network.layers):
-        with np.errstate(over="ignore", invalid="ignore"):
-            u = linear_map(z, layer.weight)
-            u[0] += layer.bias
-        cause = approximation.overflow_cause(index, layer)
-        check_finite(u, where=f"the input polynomials of layer {index}", cause=cause)
-        with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked below
-            polynomials = walker(index, layer, u)
-        used.append(polynomials)
-        if polynomials is None:
-            z = u
-        else:
-            centers, coefficients = polynomials
-            constants = u[0].copy()
-            top = min(coefficients.shape[1] - 1, plan.basis_degree)
-            with np.errstate(over="ignore", invalid="ignore"):
-                d = taylor_shift(coefficients, constants - centers, top)
-            check_finite(d, where=f"the activation polynomials of layer {index}", cause=cause)
-            with np.errstate(over="ignore", invalid="ignore"):
-                if top <= 1:
-                    # degree <= 1 in v = u - u(0): an affine map of u
-                    z = u * (d[:, 1][None, :] if top == 1 else 0.0)
-                    z[0] = d[:, 0]
-                elif affine:
-                    z = compose_affine(basis, u[1:affine_rows], d)
-                else:
-                    if table is None:  # pragma: no cover - the plan guarantees a table here
-                        raise RuntimeError("internal error: a product table was not planned")
-                    z = compose_general(basis, table, u, d)
-            check_finite(z, where=f"the output polynomials of layer {index}", cause=cause)
-            affine = affine and top <= 1
-        if keep_layers:
-            kept.append((full(u), full(z) if z is not u else full(u).copy()))
-    z = full(z)
-    kept_basis = basis
-    if plan.degree < plan.basis_degree:
-        # a later layer of order 0 made the result constant: drop the zero rows
-        basis = monomial_basis(network.n_inputs, plan.degree)
-        z = z[: basis.n_terms].copy()
-    layers = [(kept_basis, u, out) for u, out in kept] if keep_layers else []
-    return basis, z, layers, used
 
 
 def to_polynomial(
@@ -310,6 +200,7 @@ def build_polynomial(
     Examples
     --------
     >>> import numpy as np
+    >>> from nn2poly import Network
     >>> from nn2poly._taylor import TaylorApproximation
     >>> net = Network.from_weights([np.array([[0.0], [0.5]]), np.array([[0.0], [1.0]])],
     ...                            ["tanh", "linear"])
