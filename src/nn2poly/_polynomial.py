@@ -4,7 +4,7 @@ coefficient column per output, a thin shell over the array functions of
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, NamedTuple
@@ -17,14 +17,17 @@ from ._export import PolynomialExports
 from ._kernels import evaluate_monomials
 from ._monomials import MonomialBasis
 from ._polynomial_algebra import PolynomialArithmetic
+from ._polynomial_classes import PolynomialClasses
 from ._polynomial_input import (
     NON_NEGATIVE_INT,
     POSITIVE_INT,
     check_coef,
     check_names,
     check_samples,
+    named_label,
 )
 from ._polynomial_io import PolynomialIO
+from ._provenance import check_origin, check_provenance, describe
 from ._validation import Interval, Options, check_param
 
 __all__ = ["LayerPolynomials", "Polynomial"]
@@ -56,7 +59,7 @@ class LayerPolynomials(NamedTuple):
 
 
 @dataclass(frozen=True, eq=False, repr=False, init=False)
-class Polynomial(PolynomialArithmetic, PolynomialExports, PolynomialIO):
+class Polynomial(PolynomialArithmetic, PolynomialClasses, PolynomialExports, PolynomialIO):
     """A multivariate polynomial ``y_k = sum_t coef[t, k] * prod_i x_i^powers[t, i]``.
 
     The terms are held sparsely (the sorted variables of each monomial), so a
@@ -77,6 +80,13 @@ class Polynomial(PolynomialArithmetic, PolynomialExports, PolynomialIO):
     link : {None, "sigmoid", "softmax"}, default=None
         For classifiers: the polynomial describes the logits and
         :meth:`predict_proba` applies the link.
+    provenance : mapping of str to JSON values, optional
+        How the polynomial was built (conversions record the approximation,
+        ``max_order``, the source model, ...); read-only, kept by ``save``.
+    origin : array_like of shape (n_features,), optional
+        The point the variables are measured from: the polynomial is in
+        ``x - origin`` and :meth:`predict` takes ``X`` in the original
+        coordinates.  Default zeros.
 
     Examples
     --------
@@ -97,6 +107,8 @@ class Polynomial(PolynomialArithmetic, PolynomialExports, PolynomialIO):
     n_features: int
     feature_names: tuple[str, ...]
     output_names: tuple[str, ...]
+    provenance: Mapping[str, Any]
+    origin: FloatArray
     link: str | None = None
     layers: tuple[LayerPolynomials, ...] | None = None
 
@@ -111,12 +123,17 @@ class Polynomial(PolynomialArithmetic, PolynomialExports, PolynomialIO):
         feature_names: Sequence[str] | None = None,
         output_names: Sequence[str] | None = None,
         link: str | None = None,
+        provenance: Mapping[str, Any] | None = None,
+        origin: ArrayLike | None = None,
     ) -> None:
         exponents = _powers.check_powers(powers)
         if _powers._unique_rows(exponents)[0].shape[0] != exponents.shape[0]:
             raise ValueError("powers has repeated rows; each monomial must appear once.")
         variables = _powers.powers_to_variables(exponents)
-        self._init(variables, coef, exponents.shape[1], feature_names, output_names, link)
+        names = {"feature_names": feature_names, "output_names": output_names, "link": link}
+        self._init(
+            variables, coef, exponents.shape[1], **names, provenance=provenance, origin=origin
+        )
         exponents.setflags(write=False)
         object.__setattr__(self, "powers", exponents)  # the cached dense view
 
@@ -129,6 +146,8 @@ class Polynomial(PolynomialArithmetic, PolynomialExports, PolynomialIO):
         output_names: Any = None,
         link: Any = None,
         layers: Any = None,
+        provenance: Any = None,
+        origin: Any = None,
     ) -> None:
         values = check_coef(coef, variables.shape[0])
         check_param("link", link, [Options(frozenset(LINKS[1:])), None], caller="Polynomial")
@@ -142,6 +161,8 @@ class Polynomial(PolynomialArithmetic, PolynomialExports, PolynomialIO):
         set_(self, "output_names", check_names(output_names, values.shape[1], "y", "output_names"))
         set_(self, "link", link)
         set_(self, "layers", layers)
+        set_(self, "provenance", check_provenance(provenance))
+        set_(self, "origin", check_origin(origin, int(n_features)))
 
     @classmethod
     def _from_variables(
@@ -159,15 +180,22 @@ class Polynomial(PolynomialArithmetic, PolynomialExports, PolynomialIO):
     def _from_basis(cls, basis: MonomialBasis, coef: FloatArray, **fields: Any) -> Polynomial:
         """Every monomial of a basis, in its (graded) order: the engine's results.
 
-        ``fields``: ``feature_names``, ``output_names``, ``link``, ``layers``.
+        ``fields``: ``feature_names``, ``output_names``, ``link``, ``layers``,
+        ``provenance``, ``origin``.
         """
         self = object.__new__(cls)
         self._init(basis.variables.copy(), coef, basis.n_variables, **fields)
         return self
 
     def _new(self, powers: NDArray[np.int64], coef: FloatArray, **changes: Any) -> Polynomial:
-        """A polynomial with these arrays and this one's names and link (no layers)."""
-        fields = {"feature_names": self.feature_names, "output_names": self.output_names}
+        """A polynomial with these arrays and this one's names, link, origin and provenance
+        (no layers); new variables (``feature_names`` changed) drop the provenance."""
+        fields: dict[str, Any] = {"feature_names": self.feature_names}
+        fields["output_names"] = self.output_names
+        if "feature_names" in changes and self.origin.any():
+            raise ValueError("A polynomial centred at a non-zero origin keeps its variables.")
+        if "feature_names" not in changes:
+            fields.update(origin=self.origin, provenance=self.provenance)
         return type(self)(powers, coef, **{**fields, "link": self.link, **changes})
 
     def _subset(self, rows: NDArray[np.int64] | NDArray[np.bool_]) -> Polynomial:
@@ -181,6 +209,8 @@ class Polynomial(PolynomialArithmetic, PolynomialExports, PolynomialIO):
             self.output_names,
             self.link,
             None,
+            self.provenance,
+            self.origin,
         )
         return self_
 
@@ -225,7 +255,9 @@ class Polynomial(PolynomialArithmetic, PolynomialExports, PolynomialIO):
 
     # ------------------------------------------------------------ evaluate
     def _check_X(self, X: Any) -> FloatArray:
-        return check_samples(X, self.feature_names)
+        """Samples as the polynomial's variables: ``X - origin``."""
+        array = check_samples(X, self.feature_names)
+        return np.ascontiguousarray(array - self.origin) if self.origin.any() else array
 
     def _evaluate(self, X: FloatArray) -> FloatArray:
         out = np.empty((X.shape[0], self.n_outputs), dtype=np.float64)
@@ -276,51 +308,6 @@ class Polynomial(PolynomialArithmetic, PolynomialExports, PolynomialIO):
         array([5.])
         """
         return self.predict(X)
-
-    def predict_proba(self, X: ArrayLike) -> FloatArray:
-        """Class probabilities through the link, shape (n_samples, n_classes).
-
-        With ``link="sigmoid"`` and one output the columns are
-        ``(1 - p, p)``; with several sigmoid outputs (multi-label) each column
-        is its own probability.
-
-        Examples
-        --------
-        >>> Polynomial([[0], [1]], [0.0, 1.0], link="sigmoid").predict_proba([[0.0]])
-        array([[0.5, 0.5]])
-        """
-        if self.link is None:
-            raise ValueError(
-                "predict_proba needs a classifier polynomial (link 'sigmoid' or 'softmax'); "
-                "this polynomial has link=None. Use predict for regression outputs."
-            )
-        logits = self.decision_function(X)
-        if self.link == "softmax":
-            from scipy.special import softmax
-
-            probabilities: FloatArray = softmax(logits, axis=1)
-            return probabilities
-        from scipy.special import expit
-
-        probability: FloatArray = expit(logits)
-        if self.n_outputs == 1:
-            return np.hstack([1.0 - probability, probability])
-        return probability
-
-    def predict_class(self, X: ArrayLike) -> NDArray[np.int64]:
-        """Predicted class index per sample, shape (n_samples,) (multi-label
-        sigmoid: shape (n_samples, n_outputs) of 0/1).
-
-        Examples
-        --------
-        >>> Polynomial([[0], [1]], [0.0, 1.0], link="sigmoid").predict_class([[-1.0], [2.0]])
-        array([0, 1])
-        """
-        probability = self.predict_proba(X)
-        if self.link == "sigmoid" and self.n_outputs > 1:
-            return (probability > 0.5).astype(np.int64)
-        classes: NDArray[np.int64] = np.argmax(probability, axis=1).astype(np.int64)
-        return classes
 
     def monomial_values(self, X: ArrayLike) -> FloatArray:
         """Each monomial evaluated at each sample, shape (n_samples, n_terms).
@@ -404,15 +391,19 @@ class Polynomial(PolynomialArithmetic, PolynomialExports, PolynomialIO):
         )
         return self.output_names.index(value) if isinstance(value, str) else int(value) % k
 
-    def coefficient(self, label: Sequence[int], output: int | str = 0) -> float:
-        """The coefficient of one monomial, given by its R-style label, e.g. ``(1, 2)``.
+    def coefficient(
+        self, label: Sequence[int] | Sequence[str] | str, output: int | str = 0
+    ) -> float:
+        """The coefficient of one monomial, given by its R-style label, e.g. ``(1, 2)``,
+        or by feature names, e.g. ``("bmi", "s5")`` (``("bmi", "bmi")`` for ``bmi^2``).
 
         Examples
         --------
-        >>> poly = Polynomial([[0, 0], [1, 1]], [1.0, 5.0])
-        >>> poly.coefficient((2, 1)), poly.coefficient((1,))
-        (5.0, 0.0)
+        >>> poly = Polynomial([[0, 0], [1, 1]], [1.0, 5.0], feature_names=["bmi", "s5"])
+        >>> poly.coefficient((2, 1)), poly.coefficient((1,)), poly.coefficient(("bmi", "s5"))
+        (5.0, 0.0, 5.0)
         """
+        label = named_label(label, self.feature_names)
         target = _powers.label_variables(label, self.n_features)
         column = self._output_index(output, "Polynomial.coefficient")
         target_label = tuple(v + 1 for v in target) or (0,)
@@ -426,7 +417,7 @@ class Polynomial(PolynomialArithmetic, PolynomialExports, PolynomialIO):
         return (
             f"Polynomial(n_features={self.n_features}, n_outputs={self.n_outputs}, "
             f"n_terms={self.n_terms}, degree={self.degree}"
-            + (f", link={self.link!r}" if self.link else "")
+            + describe(self.provenance, self.origin, self.link)
             + ")"
         )
 
@@ -442,6 +433,7 @@ class Polynomial(PolynomialArithmetic, PolynomialExports, PolynomialIO):
             and self.feature_names == other.feature_names
             and self.output_names == other.output_names
             and self.link == other.link
+            and np.array_equal(self.origin, other.origin)
         )
 
     __hash__ = None  # type: ignore[assignment]

@@ -14,7 +14,14 @@ from numpy.typing import NDArray
 from ._powers import _as_2d
 from ._validation import Predicate
 
-__all__ = ["NON_NEGATIVE_INT", "POSITIVE_INT", "check_coef", "check_names", "check_samples"]
+__all__ = [
+    "NON_NEGATIVE_INT",
+    "POSITIVE_INT",
+    "check_coef",
+    "check_names",
+    "check_samples",
+    "named_label",
+]
 
 
 def check_names(value: Any, count: int, prefix: str, what: str) -> tuple[str, ...]:
@@ -141,6 +148,48 @@ def check_samples(X: Any, feature_names: tuple[str, ...]) -> NDArray[np.float64]
     if not np.all(np.isfinite(array)):
         raise ValueError("X contains NaN or infinite values; remove or impute them first.")
     return np.ascontiguousarray(array)
+
+
+def named_label(label: Any, feature_names: tuple[str, ...]) -> Any:
+    """A label given by feature names (``("bmi", "s5")``, or one name) as an R-style label.
+
+    Labels of ints are returned unchanged (checked later, strictly); names and
+    ints cannot be mixed.
+
+    Examples
+    --------
+    >>> named_label(("b", "a", "b"), ("a", "b"))
+    (2, 1, 2)
+    >>> named_label("a", ("a", "b")), named_label((1, 2), ("a", "b"))
+    ((1,), (1, 2))
+    >>> named_label(("a", "c"), ("a", "b"))
+    Traceback (most recent call last):
+    ...
+    TypeError: label ('a', 'c') must be 1-based ints such as (1, 2) or feature names; ...
+    >>> named_label(["a", 1], ("a", "b"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    TypeError: label ('a', 1) mixes feature names and ints; ...
+    """
+    if isinstance(label, str):
+        label = (label,)
+    if isinstance(label, (bytes, np.ndarray)) or not isinstance(label, (tuple, list)):
+        return label
+    if not any(isinstance(entry, str) for entry in label):
+        return label
+    if not all(isinstance(entry, str) for entry in label):
+        raise TypeError(
+            f"label {tuple(label)!r} mixes feature names and ints; give all names, such as "
+            f"{tuple(feature_names[:2])!r}, or all 1-based ints, such as (1, 2)."
+        )
+    index = {name: i + 1 for i, name in enumerate(feature_names)}
+    for entry in label:
+        if entry not in index:
+            raise TypeError(
+                f"label {tuple(label)!r} must be 1-based ints such as (1, 2) or feature names; "
+                f"{entry!r} is not a feature (the features are {_shown(feature_names)})."
+            )
+    return tuple(index[entry] for entry in label)
 
 
 def _exact_int_at_least(low: int, description: str) -> Predicate:

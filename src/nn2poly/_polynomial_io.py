@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from ._jsonio import read_json, write_json
 from ._polynomial_protocol import PolynomialBase
 from ._powers import labels_to_variables
+from ._provenance import jsonable
 
 if TYPE_CHECKING:  # pragma: no cover
     from typing_extensions import Self
@@ -54,6 +55,11 @@ def to_dict(poly: PolynomialBase) -> dict[str, Any]:
     >>> to_dict(nn2poly.Polynomial([[0], [2]], [0.5, -3.0]))["labels"]
     [[0], [1, 1]]
     """
+    optional: dict[str, Any] = {}
+    if poly.provenance:
+        optional["provenance"] = jsonable(poly.provenance)
+    if poly.origin.any():
+        optional["origin"] = poly.origin.tolist()
     return {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
@@ -63,6 +69,7 @@ def to_dict(poly: PolynomialBase) -> dict[str, Any]:
         "link": poly.link,
         "labels": [list(label) for label in poly.labels],
         "coef": [column.tolist() for column in poly.coef.T],
+        **optional,
     }
 
 
@@ -151,14 +158,31 @@ def from_dict(cls: type[_P], data: Any) -> _P:
     except (TypeError, ValueError) as exc:
         raise _malformed(str(exc)) from None
     coef = _coefficients(data["coef"], len(labels))
-    return cls._from_variables(
-        variables,
-        coef,
-        n_features,
-        feature_names=names,
-        output_names=output_names,
-        link=data.get("link"),
-    )
+    extra = {}
+    for key in ("provenance", "origin"):
+        if data.get(key) is not None:
+            if key == "origin" and (
+                not isinstance(data[key], list)
+                or not all(isinstance(v, Real) and not isinstance(v, bool) for v in data[key])
+            ):
+                raise _malformed("'origin' must be a list of numbers, one per feature.")
+            if key == "provenance" and not isinstance(data[key], dict):
+                raise _malformed("'provenance' must be a dictionary.")
+            extra[key] = data[key]
+    try:
+        return cls._from_variables(
+            variables,
+            coef,
+            n_features,
+            feature_names=names,
+            output_names=output_names,
+            link=data.get("link"),
+            **extra,
+        )
+    except (TypeError, ValueError) as exc:
+        if not extra:
+            raise
+        raise _malformed(str(exc)) from None
 
 
 class PolynomialIO(PolynomialBase):

@@ -9,6 +9,7 @@ mixins return ``Self``, so none of them imports the class it is mixed into.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,6 +33,8 @@ class PolynomialBase:
         feature_names: tuple[str, ...]
         output_names: tuple[str, ...]
         link: str | None
+        provenance: Mapping[str, Any]
+        origin: NDArray[np.float64]
         _variables: NDArray[np.int32]
 
         @property

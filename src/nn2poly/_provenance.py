@@ -1,0 +1,193 @@
+"""How a polynomial was built (``poly.provenance``) and where it is centred (``poly.origin``).
+
+The provenance is a read-only mapping of JSON values (str, finite numbers,
+bool, None and lists of them, nested at most :data:`MAX_DEPTH` deep): it is
+written by ``Polynomial.save`` and checked like any untrusted input by
+``Polynomial.load``.  Lists are held as tuples so that nothing in it can be
+changed in place.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "EMPTY",
+    "MAX_DEPTH",
+    "MAX_ENTRIES",
+    "check_origin",
+    "check_provenance",
+    "describe",
+    "jsonable",
+    "source_kind",
+]
+
+#: The provenance of a polynomial built by hand.
+EMPTY: Mapping[str, Any] = MappingProxyType({})
+#: Deepest nesting of lists accepted in a provenance value.
+MAX_DEPTH = 3
+#: Most scalars (in all values together) a provenance may hold.
+MAX_ENTRIES = 100_000
+
+
+def _freeze(value: Any, key: str, depth: int, count: list[int]) -> Any:
+    count[0] += 1
+    if count[0] > MAX_ENTRIES:
+        raise ValueError(f"provenance holds more than {MAX_ENTRIES} values; keep it short.")
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, np.integer)) and not isinstance(value, np.bool_):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, (float, np.floating)):
+        if not math.isfinite(float(value)):
+            raise ValueError(f"provenance[{key!r}] holds {value!r}; values must be finite.")
+        return float(value)
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        if depth >= MAX_DEPTH:
+            raise ValueError(
+                f"provenance[{key!r}] is nested more than {MAX_DEPTH} lists deep; flatten it."
+            )
+        return tuple(_freeze(item, key, depth + 1, count) for item in value)
+    raise TypeError(
+        f"provenance[{key!r}] must be a JSON value (str, number, bool, None or a list of "
+        f"them); got {type(value).__name__}."
+    )
+
+
+def check_provenance(value: Any) -> Mapping[str, Any]:
+    """A read-only copy of ``value`` (a mapping of str to JSON values), checked.
+
+    Examples
+    --------
+    >>> record = check_provenance({"approximation": "fit", "range": [[0, 1.5]]})
+    >>> record["range"]
+    ((0, 1.5),)
+    >>> check_provenance({"x": float("nan")})
+    Traceback (most recent call last):
+    ...
+    ValueError: provenance['x'] holds nan; values must be finite.
+    """
+    if value is None:
+        return EMPTY
+    if not isinstance(value, Mapping):
+        raise TypeError(
+            f"provenance must be a mapping of str to JSON values; got {type(value).__name__}."
+        )
+    count = [0]
+    frozen: dict[str, Any] = {}
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise TypeError(f"provenance keys must be str; got {key!r}.")
+        frozen[key] = _freeze(item, key, 0, count)
+    return MappingProxyType(frozen)
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with tuples (and read-only mappings) turned into lists (and dicts).
+
+    Examples
+    --------
+    >>> jsonable(check_provenance({"a": [1, [2, 3]]}))
+    {'a': [1, [2, 3]]}
+    """
+    if isinstance(value, Mapping):
+        return {key: jsonable(item) for key, item in value.items()}
+    if isinstance(value, tuple):
+        return [jsonable(item) for item in value]
+    return value
+
+
+def check_origin(value: Any, n_features: int) -> NDArray[np.float64]:
+    """The origin as a read-only float array of shape (n_features,) (zeros for None).
+
+    Examples
+    --------
+    >>> check_origin([1, 2], 2)
+    array([1., 2.])
+    >>> check_origin([1.0], 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: origin must hold one value per feature (2); got shape (1,).
+    """
+    if value is None:
+        origin = np.zeros(n_features, dtype=np.float64)
+    else:
+        if hasattr(value, "detach"):
+            value = value.detach().cpu().numpy()
+        try:
+            origin = np.array(value, dtype=np.float64).reshape(-1)
+        except (TypeError, ValueError, OverflowError):
+            raise TypeError(
+                f"origin must be an array of {n_features} floats; got {type(value).__name__}."
+            ) from None
+        if np.ndim(value) > 1 and np.shape(value)[0] != 1:
+            raise ValueError(f"origin must be one point; got shape {np.shape(value)}.")
+        if origin.shape != (n_features,):
+            raise ValueError(
+                f"origin must hold one value per feature ({n_features}); got shape "
+                f"{np.shape(value)}."
+            )
+        if not np.all(np.isfinite(origin)):
+            raise ValueError("origin must be finite; it holds NaN or infinite values.")
+    origin.setflags(write=False)
+    return origin
+
+
+def describe(
+    provenance: Mapping[str, Any], origin: NDArray[np.float64], link: str | None = None
+) -> str:
+    """The ``repr`` fields after the shape: link, non-zero origin, approximation and source.
+
+    Examples
+    --------
+    >>> describe({"approximation": "fit", "max_order": 3, "source": "Network"}, np.zeros(2))
+    ", approximation='fit', source='Network'"
+    >>> describe({}, np.array([1.0, 0.5]), "sigmoid")
+    ", link='sigmoid', origin=[1. , 0.5]"
+    """
+    shown = [f"link={link!r}"] if link else []
+    if origin.any():
+        text = np.array2string(origin, precision=4, threshold=6, separator=", ")
+        shown.append(f"origin={text}")
+    shown += [
+        f"{key}={provenance[key]!r}" for key in ("approximation", "source") if key in provenance
+    ]
+    return "".join(f", {item}" for item in shown)
+
+
+def source_kind(model: Any) -> str:
+    """The kind of a source model, e.g. ``"Network"``, ``"torch.nn.Sequential"``, ``"onnx"``.
+
+    Examples
+    --------
+    >>> source_kind(([], []))
+    'weights'
+    >>> source_kind("model.onnx")
+    'file (.onnx)'
+    """
+    if isinstance(model, (str, os.PathLike)):
+        suffix = os.path.splitext(os.fspath(model))[1].lower()
+        return f"file ({suffix or 'no suffix'})"
+    if isinstance(model, tuple):
+        return "weights"
+    cls = type(model)
+    module = cls.__module__ or ""
+    if module.startswith("onnx"):
+        return "onnx"
+    if module.startswith("torch.nn.modules"):
+        return f"torch.nn.{cls.__qualname__}"
+    if module.startswith("nn2poly"):
+        return cls.__qualname__
+    root = module.split(".")[0]
+    return f"{root}.{cls.__qualname__}" if root and root != "builtins" else cls.__qualname__
