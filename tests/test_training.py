@@ -228,7 +228,7 @@ def test_inputs_outside_the_unit_box_warn_only_with_a_constraint() -> None:
 @pytest.mark.parametrize(
     "params, pattern",
     [
-        ({"constraint": "l2"}, "constraint"),
+        ({"constraint": "l3"}, "constraint"),
         ({"optimizer": "lbfgs"}, "optimizer"),
         ({"learning_rate": -1.0}, "learning_rate"),
         ({"hidden_layer_sizes": (4, 0)}, "hidden_layer_sizes"),

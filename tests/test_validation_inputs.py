@@ -89,7 +89,7 @@ def test_distill_and_memory_limit_options() -> None:
             r"'dropout' parameter of MLPRegressor must be a finite float in the range \[0, 1\)",
         ),
         ({"gradient_clip": 0.0}, ValueError, "largest gradient norm"),
-        ({"constraint": "l2"}, ValueError, "'constraint' parameter of MLPRegressor must be one of"),
+        ({"constraint": "l3"}, ValueError, "'constraint' parameter of MLPRegressor must be one of"),
         ({"activation": 3}, TypeError, "'activation' parameter of MLPRegressor"),
     ],
 )

@@ -22,12 +22,14 @@ from ._data import FitDataError
 from ._distill import distill
 from ._finite import NonFiniteCoefficientsError
 from ._fit import FitApproximation
+from ._local import LocalPolynomials, local_polynomials
 from ._memory import MemoryLimitError, get_memory_limit, set_memory_limit
 from ._monomials import n_monomials
 from ._network import Dense, Network
 from ._norms import hidden_l1_norms
 from ._polynomial import LayerPolynomials, Polynomial
 from ._taylor import TaylorApproximation
+from ._version import __version__
 from ._warnings import TaylorAccuracyWarning
 from .activations import (
     NotAnalyticError,
@@ -39,8 +41,6 @@ from .activations import (
 from .adapters import as_network
 from .adapters._loading import load_network
 
-__version__ = "0.1.0"
-
 # Names whose modules need optional frameworks are imported on first use, so
 # that ``import nn2poly`` needs only numpy, scipy and numba.
 _LAZY = {
@@ -51,6 +51,8 @@ _LAZY = {
     "keras_l1_constraint": "nn2poly.training._keras_callback",
     "InputRangeWarning": "nn2poly.training",
     "L1Constraint": "nn2poly.training",
+    "L2Constraint": "nn2poly.training",
+    "keras_l2_constraint": "nn2poly.training._keras_callback",
 }
 
 
@@ -73,7 +75,9 @@ __all__ = [
     "FitDataError",
     "InputRangeWarning",
     "L1Constraint",
+    "L2Constraint",
     "LayerPolynomials",
+    "LocalPolynomials",
     "MLPClassifier",
     "MLPRegressor",
     "MemoryLimitError",
@@ -93,7 +97,9 @@ __all__ = [
     "get_memory_limit",
     "hidden_l1_norms",
     "keras_l1_constraint",
+    "keras_l2_constraint",
     "load_network",
+    "local_polynomials",
     "n_monomials",
     "plot_activation_fit",
     "register_activation",

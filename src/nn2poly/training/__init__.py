@@ -3,10 +3,12 @@
 :class:`MLPRegressor` and :class:`MLPClassifier` keep every hidden neuron's
 ``[bias; weights]`` in the l1 ball (``constraint="l1"`` or
 ``"l1-project"``), so that on inputs scaled to [-1, 1] the Taylor-based
-polynomial of :func:`nn2poly.to_polynomial` stays faithful.
-:class:`L1Constraint` applies the same constraint in a training loop of
-your own.  These need torch (the estimators also scikit-learn);
-:func:`keras_l1_constraint` needs only Keras.  Names are imported on first use.
+polynomial of :func:`nn2poly.to_polynomial` stays faithful; the reference R
+package's weaker l2 ball is ``constraint="l2"``.  :class:`L1Constraint` and
+:class:`L2Constraint` apply the same constraints in a training loop of your
+own.  These need torch (the estimators also scikit-learn);
+:func:`keras_l1_constraint` and :func:`keras_l2_constraint` need only Keras.
+Names are imported on first use.
 
 Examples
 --------
@@ -24,9 +26,16 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._base_mlp import InputRangeWarning
-    from ._constraints import CONSTRAINTS, L1Constraint, l1_project, l1_rescale
+    from ._constraints import (
+        CONSTRAINTS,
+        L1Constraint,
+        L2Constraint,
+        l1_project,
+        l1_rescale,
+        l2_rescale,
+    )
     from ._estimators import MLPClassifier, MLPRegressor
-    from ._keras_callback import keras_l1_constraint
+    from ._keras_callback import keras_l1_constraint, keras_l2_constraint
 
 # Each name is imported from its module on first use: the Keras callback needs
 # neither torch nor scikit-learn, the estimators need both.
@@ -34,11 +43,14 @@ _LAZY = {
     "CONSTRAINTS": "._constraints",
     "InputRangeWarning": "._base_mlp",
     "L1Constraint": "._constraints",
+    "L2Constraint": "._constraints",
     "MLPClassifier": "._estimators",
     "MLPRegressor": "._estimators",
     "keras_l1_constraint": "._keras_callback",
+    "keras_l2_constraint": "._keras_callback",
     "l1_project": "._constraints",
     "l1_rescale": "._constraints",
+    "l2_rescale": "._constraints",
 }
 
 
@@ -57,9 +69,12 @@ __all__ = [
     "CONSTRAINTS",
     "InputRangeWarning",
     "L1Constraint",
+    "L2Constraint",
     "MLPClassifier",
     "MLPRegressor",
     "keras_l1_constraint",
+    "keras_l2_constraint",
     "l1_project",
     "l1_rescale",
+    "l2_rescale",
 ]

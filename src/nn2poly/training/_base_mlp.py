@@ -32,8 +32,9 @@ from .._validation import (
 )
 from ..activations import get_activation
 from ..adapters import AdaptedModel
-from ._constraints import CONSTRAINTS, L1Constraint
+from ._constraints import CONSTRAINTS, make_constraint
 from ._loop import OPTIMIZERS, TrainingHistory, make_optimizer, train
+from ._norm_ball import NORM_ORDERS, potential_bound
 from ._torch_mlp import TRAINABLE_ACTIVATIONS, MLPModule
 
 __all__ = ["PARAM_TABLE", "InputRangeWarning"]
@@ -44,8 +45,9 @@ _DTYPE = torch.float64
 class InputRangeWarning(UserWarning):
     """X lies outside [-1, 1] while a weight constraint is set.
 
-    The constraint bounds each neuron's potential by 1 only for inputs scaled
-    to [-1, 1] (e.g. with ``sklearn.preprocessing.MinMaxScaler((-1, 1))``).
+    The constraint bounds each neuron's potential (by 1 for ``"l1"``, by
+    ``sqrt(n_features + 1)`` for ``"l2"``) only for inputs scaled to [-1, 1]
+    (e.g. with ``sklearn.preprocessing.MinMaxScaler((-1, 1))``).
 
     Examples
     --------
@@ -171,10 +173,11 @@ class _BaseMLP(BaseEstimator):
 
     def _warn_if_unscaled(self, X: NDArray[np.float64]) -> None:
         if self.constraint is not None and X.size and float(np.abs(X).max()) > 1.0 + 1e-9:
+            bound = potential_bound(NORM_ORDERS[self.constraint], X.shape[1])
             warnings.warn(
                 f"X has values outside [-1, 1] (largest |x| = {float(np.abs(X).max()):.4g}) but "
-                f"constraint={self.constraint!r} bounds each neuron's potential by 1 only for "
-                "inputs in [-1, 1]. Scale X first, e.g. with "
+                f"constraint={self.constraint!r} bounds each first-layer potential by "
+                f"{bound:.4g} only for inputs in [-1, 1]. Scale X first, e.g. with "
                 "sklearn.preprocessing.MinMaxScaler(feature_range=(-1, 1)).",
                 InputRangeWarning,
                 stacklevel=4,
@@ -218,7 +221,7 @@ class _BaseMLP(BaseEstimator):
             if bias is not None:
                 with torch.no_grad():
                     model.linears[-1].bias.copy_(bias)
-            constraint = L1Constraint(self.constraint) if self.constraint is not None else None
+            constraint = make_constraint(self.constraint) if self.constraint is not None else None
             if constraint is not None:
                 constraint(model)
             inputs_train, targets_train, inputs_valid, targets_valid = self._split(

@@ -1,31 +1,52 @@
-"""The NN2Poly weight constraint: each hidden neuron's ``[bias; weights]`` in the l1 ball.
+"""The NN2Poly weight constraints: each hidden neuron's ``[bias; weights]`` in a norm ball.
 
 With inputs scaled to [-1, 1] and ``||[b; w]||_1 <= 1`` a neuron's potential
 ``u = b + w . x`` satisfies ``|u| <= 1``, where the Taylor expansion of the
 activation around 0 is accurate.  The constraint runs after every optimiser
 step on every ``Linear`` layer except the output layer.
 
-Two modes:
+Three modes, as the reference R package (``add_constraints(type = "l1_norm"
+| "l2_norm")``) plus a projection:
 
-``"l1"``
-    Radial rescaling, as the reference R package does:
+``"l1"`` (:class:`L1Constraint`)
+    Radial rescaling, as the R package does:
     ``v * min(||v||_1, 1) / (||v||_1 + eps)`` with ``eps = 1e-7``.
-``"l1-project"``
+``"l1-project"`` (:class:`L1Constraint`)
     The Euclidean projection onto the l1 ball (Duchi et al., 2008), which
     sets small entries exactly to zero (sparsifying).
+``"l2"`` (:class:`L2Constraint`)
+    Radial rescaling into the l2 ball, as the R package's ``"l2_norm"``:
+    ``v * min(||v||_2, 1) / (||v||_2 + eps)``.  Weaker: on inputs in
+    ``[-1, 1]^p`` a potential is only bounded by ``sqrt(p + 1)`` (see
+    :mod:`nn2poly.training._norm_ball`), so the Taylor expansion around 0 may
+    be inaccurate; :func:`nn2poly.to_polynomial` warns when a neuron's l1
+    norm exceeds 1, whatever the training.
+
+The rule is computed in float64 and the weights are stored in their own
+dtype with a norm that never exceeds 1 (float32 rounding included).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import torch
 
 from .._validation import Options, check_param
+from ._norm_ball import ball_factors
 
-__all__ = ["CONSTRAINTS", "L1Constraint", "l1_project", "l1_rescale"]
+__all__ = [
+    "CONSTRAINTS",
+    "L1Constraint",
+    "L2Constraint",
+    "l1_project",
+    "l1_rescale",
+    "l2_rescale",
+    "make_constraint",
+]
 
-CONSTRAINTS = ("l1", "l1-project")
+CONSTRAINTS = ("l1", "l1-project", "l2")
 
 #: Added to the norm in the radial rescaling, as keras' ``epsilon()``.
 EPSILON = 1e-7
@@ -52,6 +73,33 @@ def l1_rescale(vectors: torch.Tensor, radius: float = 1.0, eps: float = EPSILON)
             [ 0.2500,  0.2500]], dtype=torch.float64)
     """
     norms = vectors.abs().sum(dim=1, keepdim=True)
+    return vectors * torch.clamp(norms, max=radius) / (norms + eps)
+
+
+def l2_rescale(vectors: torch.Tensor, radius: float = 1.0, eps: float = EPSILON) -> torch.Tensor:
+    """Radially rescale each row into the l2 ball: ``v * min(||v||_2, r) / (||v||_2 + eps)``.
+
+    The rule of the reference R package's ``"l2_norm"`` constraint (and of
+    Keras' ``MaxNorm``).
+
+    Parameters
+    ----------
+    vectors : torch.Tensor of shape (n_vectors, n_entries)
+    radius : float, default=1.0
+    eps : float, default=1e-7
+
+    Returns
+    -------
+    torch.Tensor of the same shape
+
+    Examples
+    --------
+    >>> import torch
+    >>> l2_rescale(torch.tensor([[3.0, -4.0], [0.3, 0.4]], dtype=torch.float64), eps=0.0)
+    tensor([[ 0.6000, -0.8000],
+            [ 0.3000,  0.4000]], dtype=torch.float64)
+    """
+    norms = torch.linalg.vector_norm(vectors, ord=2, dim=1, keepdim=True)
     return vectors * torch.clamp(norms, max=radius) / (norms + eps)
 
 
@@ -91,13 +139,66 @@ def l1_project(vectors: torch.Tensor, radius: float = 1.0) -> torch.Tensor:
     return torch.where(inside, vectors, projected)
 
 
-class L1Constraint:
-    """Apply the NN2Poly constraint to every hidden ``Linear`` layer of a torch model.
+class _NeuronConstraint:
+    """Shared walk of the norm constraints: every hidden ``Linear``, rows ``[bias | weight]``."""
+
+    order: int = 1
+
+    def _constrain(self, vectors: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def apply(self, linear: Any) -> None:
+        """Constrain one ``torch.nn.Linear`` in place.
+
+        Examples
+        --------
+        >>> import torch
+        >>> linear = torch.nn.Linear(3, 2)
+        >>> L1Constraint("l1").apply(linear)
+        >>> norms = linear.weight.abs().sum(dim=1) + linear.bias.abs()
+        >>> bool((norms <= 1).all())
+        True
+        """
+        with torch.no_grad():
+            weight = linear.weight
+            bias = linear.bias if linear.bias is not None else torch.zeros_like(weight[:, 0])
+            rows = torch.cat([bias[:, None], weight], dim=1)
+            # the rule in float64 on the CPU, then a rescaling that survives the
+            # rounding to the parameters' own dtype (float32 in most models)
+            wide = self._constrain(rows.detach().to(device="cpu", dtype=torch.float64))
+            dtype = torch.empty((), dtype=weight.dtype).numpy().dtype
+            factors = ball_factors(wide.numpy(), self.order, 1.0, dtype)
+            if not np.all(factors == 1.0):
+                wide = wide * torch.from_numpy(factors)[:, None]
+            if linear.bias is not None:
+                linear.bias.copy_(wide[:, 0])
+            weight.copy_(wide[:, 1:])
+
+    def __call__(self, model: Any) -> None:
+        """Constrain every ``Linear`` of ``model`` except the last one, in place.
+
+        Examples
+        --------
+        >>> import torch
+        >>> model = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Linear(3, 1))
+        >>> _ = torch.nn.init.constant_(model[1].weight, 5.0)
+        >>> L2Constraint()(model)
+        >>> float(model[1].weight.sum().detach())   # the output layer is left free
+        15.0
+        """
+        linears = [module for module in model.modules() if isinstance(module, torch.nn.Linear)]
+        for linear in linears[:-1]:
+            self.apply(linear)
+
+
+class L1Constraint(_NeuronConstraint):
+    """Hold every hidden neuron of a torch model in the l1 ball (the NN2Poly constraint).
 
     Call it after each ``optimizer.step()``.  Each hidden neuron's vector
     ``[bias; weights]`` (a row of ``[bias | weight]`` in torch's layout) is
     rescaled (``mode="l1"``) or projected (``mode="l1-project"``) into the
     l1 ball of radius 1; the last ``Linear`` (the output layer) is left free.
+    On inputs in [-1, 1] every hidden potential then stays in [-1, 1].
 
     Parameters
     ----------
@@ -109,45 +210,74 @@ class L1Constraint:
     >>> model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
     >>> _ = torch.nn.init.constant_(model[0].weight, 2.0)
     >>> L1Constraint("l1-project")(model)
-    >>> float((model[0].weight.abs().sum(1) + model[0].bias.abs()).max().detach()) <= 1.0 + 1e-6
+    >>> float((model[0].weight.abs().sum(1) + model[0].bias.abs()).max().detach()) <= 1.0
     True
     """
+
+    order = 1
 
     def __init__(self, mode: str = "l1") -> None:
         self.mode = check_param(
             "mode",
             mode,
-            [Options(set(CONSTRAINTS))],
+            [Options({"l1", "l1-project"})],
             caller="L1Constraint",
-            fix="Use 'l1' (radial rescaling, as the R package) or 'l1-project' (projection).",
+            fix="Use 'l1' (radial rescaling, as the R package) or 'l1-project' (projection); "
+            "for the l2 ball use L2Constraint().",
         )
 
     def __repr__(self) -> str:
         return f"L1Constraint({self.mode!r})"
 
-    def apply(self, linear: Any) -> None:
-        """Constrain one ``torch.nn.Linear`` in place.
+    def _constrain(self, vectors: torch.Tensor) -> torch.Tensor:
+        return l1_rescale(vectors) if self.mode == "l1" else l1_project(vectors)
 
-        Examples
-        --------
-        >>> import torch
-        >>> linear = torch.nn.Linear(3, 2)
-        >>> L1Constraint("l1").apply(linear)
-        >>> norms = linear.weight.abs().sum(dim=1) + linear.bias.abs()
-        >>> bool((norms <= 1 + 1e-6).all())
-        True
-        """
-        with torch.no_grad():
-            weight = linear.weight
-            bias = linear.bias if linear.bias is not None else torch.zeros_like(weight[:, 0])
-            vectors = torch.cat([bias[:, None], weight], dim=1)
-            vectors = l1_rescale(vectors) if self.mode == "l1" else l1_project(vectors)
-            if linear.bias is not None:
-                linear.bias.copy_(vectors[:, 0])
-            weight.copy_(vectors[:, 1:])
 
-    def __call__(self, model: Any) -> None:
-        """Constrain every ``Linear`` of ``model`` except the last one, in place."""
-        linears = [module for module in model.modules() if isinstance(module, torch.nn.Linear)]
-        for linear in linears[:-1]:
-            self.apply(linear)
+class L2Constraint(_NeuronConstraint):
+    """Hold every hidden neuron of a torch model in the l2 ball (the R package's ``"l2_norm"``).
+
+    Call it after each ``optimizer.step()``.  Each hidden neuron's vector
+    ``[bias; weights]`` is rescaled by :func:`l2_rescale` into the l2 ball of
+    radius 1; the last ``Linear`` (the output layer) is left free.
+
+    The guarantee is weaker than :class:`L1Constraint`'s: on inputs in
+    ``[-1, 1]^p`` a neuron's potential is bounded by ``sqrt(p + 1)`` (Cauchy-
+    Schwarz, reached when bias and weights are equal), not by 1, so the
+    Taylor expansion around 0 may be inaccurate for wide layers.
+
+    Examples
+    --------
+    >>> import torch
+    >>> model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
+    >>> _ = torch.nn.init.constant_(model[0].weight, 2.0)
+    >>> L2Constraint()(model)
+    >>> rows = torch.cat([model[0].bias[:, None], model[0].weight], dim=1)
+    >>> float(torch.linalg.vector_norm(rows, dim=1).max().detach()) <= 1.0
+    True
+    """
+
+    order = 2
+
+    def __repr__(self) -> str:
+        return "L2Constraint()"
+
+    def _constrain(self, vectors: torch.Tensor) -> torch.Tensor:
+        return l2_rescale(vectors)
+
+
+def make_constraint(name: str) -> L1Constraint | L2Constraint:
+    """The torch constraint of a name in :data:`CONSTRAINTS`.
+
+    Examples
+    --------
+    >>> make_constraint("l1-project"), make_constraint("l2")
+    (L1Constraint('l1-project'), L2Constraint())
+    """
+    name = check_param(
+        "constraint",
+        name,
+        [Options(set(CONSTRAINTS))],
+        caller="make_constraint",
+        fix="Use 'l1' (as the R package), 'l1-project' or 'l2'.",
+    )
+    return L2Constraint() if name == "l2" else L1Constraint(name)

@@ -23,8 +23,9 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     Hidden layers share one activation; the output layer is linear.  With
     ``constraint`` set, every hidden neuron's ``[bias; weights]`` is kept in
-    the l1 ball after every optimiser step, so that on inputs in [-1, 1] its
-    potential stays in [-1, 1] where the Taylor expansion is accurate.
+    a norm ball after every optimiser step.  In the l1 ball (the default), on
+    inputs in [-1, 1] its potential stays in [-1, 1] where the Taylor
+    expansion is accurate.
 
     Parameters
     ----------
@@ -33,9 +34,14 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     activation : str, default="tanh"
         Any trainable registered activation (``"tanh"``, ``"sigmoid"``,
         ``"softplus(beta=2)"``, ``"silu"``, ...).
-    constraint : {"l1", "l1-project"} or None, default="l1"
-        ``"l1"``: radial rescaling ``v * min(||v||_1, 1) / (||v||_1 + 1e-7)``;
-        ``"l1-project"``: Euclidean projection onto the l1 ball; None: free.
+    constraint : {"l1", "l1-project", "l2"} or None, default="l1"
+        ``"l1"``: radial rescaling ``v * min(||v||_1, 1) / (||v||_1 + 1e-7)``,
+        as the reference R package; ``"l1-project"``: Euclidean projection
+        onto the l1 ball; ``"l2"``: radial rescaling into the l2 ball, as
+        the R package's ``"l2_norm"`` (weaker: on inputs in ``[-1, 1]^p`` a
+        potential is only bounded by ``sqrt(p + 1)``, so the Taylor
+        expansion may be inaccurate; :func:`nn2poly.to_polynomial` checks
+        the l1 norms and warns); None: free.
     optimizer : {"adam", "sgd", "momentum", "rmsprop"}, default="adam"
     learning_rate : float, default=0.001
     epochs : int, default=200

@@ -1,15 +1,18 @@
-"""The NN2Poly l1 weight constraint for Keras training.
+"""The NN2Poly weight constraints (l1 or l2 ball) for Keras training.
 
 NN2Poly's Taylor expansion is accurate when every hidden neuron's potential
 ``u_j = b_j + sum_i w_ij x_i`` stays in ``[-1, 1]`` for inputs scaled to
 ``[-1, 1]``; that holds when the l1 norm of the neuron's whole vector
-``[b_j; w_1j; ...; w_pj]`` is at most 1.  The constraint couples a neuron's
-bias and its weights, which live in two different Keras variables, so a
-Keras ``Constraint`` (applied to one variable at a time) cannot express it.
-It is applied instead by a callback: after every training batch (and once
-when training starts) each hidden neuron whose norm exceeds ``max_norm`` has
-its bias and weights divided by ``norm / max_norm``; neurons inside the ball
-are left alone.  The output layer is not constrained.
+``[b_j; w_1j; ...; w_pj]`` is at most 1.  The l2 ball, the reference R
+package's other choice, only bounds the potential by ``sqrt(p + 1)``.  The
+constraint couples a neuron's bias and its weights, which live in two
+different Keras variables, so a Keras ``Constraint`` (applied to one
+variable at a time) cannot express it.  It is applied instead by a
+callback: after every training batch (and once when training starts) each
+hidden neuron whose norm exceeds ``max_norm`` has its bias and weights
+rescaled onto the ball; neurons inside the ball are left alone.  The output
+layer is not constrained.  The rescaling is computed in float64 and aimed
+just inside the ball, so that the float32 weights never exceed ``max_norm``.
 
 This module imports Keras only when a constraint is created.
 """
@@ -19,9 +22,12 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from .._validation import Interval, check_param
+import numpy as np
 
-__all__ = ["keras_l1_constraint"]
+from .._validation import Interval, check_param
+from ._norm_ball import ball_factors
+
+__all__ = ["keras_l1_constraint", "keras_l2_constraint"]
 
 
 @cache
@@ -30,17 +36,18 @@ def _constraint_class() -> type:
         import keras
     except ImportError:
         raise ImportError(
-            "The Keras l1 constraint needs Keras 3: pip install 'nn2poly[keras]'."
+            "The Keras weight constraints need Keras 3: pip install 'nn2poly[keras]'."
         ) from None
 
     from ..adapters._keras import chain_layers
 
-    class L1NeuronConstraint(keras.callbacks.Callback):
-        """Rescale each hidden neuron's ``[bias; weights]`` to l1 norm <= max_norm."""
+    class NeuronNormConstraint(keras.callbacks.Callback):
+        """Rescale each hidden neuron's ``[bias; weights]`` to l1 or l2 norm <= max_norm."""
 
-        def __init__(self, max_norm: float) -> None:
+        def __init__(self, max_norm: float, order: int = 1) -> None:
             super().__init__()
             self.max_norm = max_norm
+            self.order = order
 
         def hidden_layers(self, model: Any) -> list[Any]:
             """The Dense layers constrained: every Dense layer but the last."""
@@ -50,17 +57,21 @@ def _constraint_class() -> type:
             return dense[:-1]
 
         def apply(self, model: Any) -> None:
-            """Project the hidden layers of ``model`` now."""
-            ops = keras.ops
+            """Rescale the hidden layers of ``model`` into the ball now."""
+            to_numpy = keras.ops.convert_to_numpy
             for layer in self.hidden_layers(model):
-                kernel = layer.kernel
-                norms = ops.sum(ops.abs(kernel), axis=0)
+                kernel = np.asarray(to_numpy(layer.kernel))
+                columns = [kernel.astype(np.float64)]
                 if layer.use_bias:
-                    norms = norms + ops.abs(layer.bias)
-                factor = ops.minimum(1.0, self.max_norm / ops.maximum(norms, 1e-300))
-                layer.kernel.assign(kernel * factor[None, :])
+                    columns.insert(0, np.asarray(to_numpy(layer.bias), dtype=np.float64)[None])
+                rows = np.concatenate(columns, axis=0).T  # (n_neurons, [bias,] weights)
+                factors = ball_factors(rows, self.order, self.max_norm, kernel.dtype)
+                if np.all(factors == 1.0):
+                    continue
+                scaled = rows * factors[:, None]
+                layer.kernel.assign(scaled[:, -kernel.shape[0] :].T.astype(kernel.dtype))
                 if layer.use_bias:
-                    layer.bias.assign(layer.bias * factor)
+                    layer.bias.assign(scaled[:, 0].astype(kernel.dtype))
 
         def on_train_begin(self, logs: Any = None) -> None:
             self.apply(self.model)
@@ -69,11 +80,18 @@ def _constraint_class() -> type:
             self.apply(self.model)
 
         def get_config(self) -> dict[str, Any]:
-            return {"max_norm": self.max_norm}
+            return {"max_norm": self.max_norm, "order": self.order}
 
-    L1NeuronConstraint.__module__ = __name__
-    L1NeuronConstraint.__qualname__ = "L1NeuronConstraint"
-    return L1NeuronConstraint
+    NeuronNormConstraint.__module__ = __name__
+    NeuronNormConstraint.__qualname__ = "NeuronNormConstraint"
+    return NeuronNormConstraint
+
+
+def _checked_max_norm(max_norm: float, caller: str) -> float:
+    value = check_param(
+        "max_norm", max_norm, [Interval(float, 0, None, closed="neither")], caller=caller
+    )
+    return float(value)
 
 
 def keras_l1_constraint(max_norm: float = 1.0) -> Any:
@@ -82,12 +100,12 @@ def keras_l1_constraint(max_norm: float = 1.0) -> Any:
     Pass it to ``model.fit(..., callbacks=[...])``.  When training starts
     and after every batch, each neuron of every hidden ``Dense`` layer (all
     but the last ``Dense`` of the model) whose vector ``[bias; weights]`` has
-    an l1 norm above ``max_norm`` is rescaled onto the norm ``max_norm``; the
-    output layer is free.  With inputs scaled to ``[-1, 1]`` the hidden
-    potentials then stay in ``[-max_norm, max_norm]``, where the Taylor
-    expansion used by :func:`nn2poly.to_polynomial` is accurate.  The
-    callback's ``apply(model)`` projects a model once, e.g. before saving a
-    model trained without it.
+    an l1 norm above ``max_norm`` is rescaled into the l1 ball of radius
+    ``max_norm``; the output layer is free.  With inputs scaled to
+    ``[-1, 1]`` the hidden potentials then stay in ``[-max_norm, max_norm]``,
+    where the Taylor expansion used by :func:`nn2poly.to_polynomial` is
+    accurate.  The callback's ``apply(model)`` rescales a model once, e.g.
+    before saving a model trained without it.
 
     Parameters
     ----------
@@ -104,7 +122,9 @@ def keras_l1_constraint(max_norm: float = 1.0) -> Any:
     separate variable with its own constraint, so the joint norm of
     ``[bias; weights]`` cannot be bounded that way.  The callback acts after
     the optimizer's update, as a projection step of projected gradient
-    descent.
+    descent.  The factor is computed in float64 and lands a few float32
+    units inside the ball, so the stored norm never exceeds ``max_norm``.
+    See :func:`keras_l2_constraint` for the l2 ball.
 
     Examples
     --------
@@ -116,13 +136,51 @@ def keras_l1_constraint(max_norm: float = 1.0) -> Any:
     >>> callback = nn2poly.keras_l1_constraint(max_norm=0.5)
     >>> callback.apply(model)  # or model.fit(X, y, callbacks=[callback])
     >>> kernel, bias = model.layers[0].get_weights()
-    >>> bool(np.all(np.abs(kernel).sum(axis=0) + np.abs(bias) <= 0.5 + 1e-6))
+    >>> bool(np.all(np.abs(kernel).sum(axis=0) + np.abs(bias) <= 0.5))
     True
     """
-    max_norm = check_param(
-        "max_norm",
-        max_norm,
-        [Interval(float, 0, None, closed="neither")],
-        caller="keras_l1_constraint",
-    )
-    return _constraint_class()(float(max_norm))
+    return _constraint_class()(_checked_max_norm(max_norm, "keras_l1_constraint"), 1)
+
+
+def keras_l2_constraint(max_norm: float = 1.0) -> Any:
+    """A Keras callback holding each hidden neuron's ``[bias; weights]`` in the l2 ball.
+
+    The reference R package's ``add_constraints(model, "l2_norm")``: when
+    training starts and after every batch, each neuron of every hidden
+    ``Dense`` layer whose ``[bias; weights]`` has an l2 norm above
+    ``max_norm`` is rescaled into the l2 ball of radius ``max_norm``; the
+    output layer is free.
+
+    Parameters
+    ----------
+    max_norm : float, default=1.0
+        Largest l2 norm of a hidden neuron's ``[bias; weights]``.
+
+    Returns
+    -------
+    keras.callbacks.Callback
+
+    Notes
+    -----
+    The guarantee is weaker than :func:`keras_l1_constraint`'s: on inputs in
+    ``[-1, 1]^p`` a neuron's potential ``b + w . x`` is bounded by
+    ``max_norm * sqrt(p + 1)`` (Cauchy-Schwarz, reached when bias and
+    weights are equal), not by ``max_norm``, so the Taylor expansion around
+    0 may be inaccurate for wide layers; :func:`nn2poly.to_polynomial`
+    checks the l1 norms and warns.  Unlike a Keras ``MaxNorm`` kernel
+    constraint, the bias counts in the norm.
+
+    Examples
+    --------
+    >>> import keras
+    >>> import numpy as np
+    >>> import nn2poly
+    >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3, activation="tanh"),
+    ...                           keras.layers.Dense(1)])
+    >>> callback = nn2poly.keras_l2_constraint()
+    >>> callback.apply(model)  # or model.fit(X, y, callbacks=[callback])
+    >>> kernel, bias = model.layers[0].get_weights()
+    >>> bool(np.all(np.sqrt((kernel.astype(float) ** 2).sum(axis=0) + bias ** 2.0) <= 1.0))
+    True
+    """
+    return _constraint_class()(_checked_max_norm(max_norm, "keras_l2_constraint"), 2)

@@ -11,7 +11,7 @@ from typing import Any
 import torch
 
 from .._validation import invalid_value
-from ._constraints import L1Constraint
+from ._constraints import L1Constraint, L2Constraint
 
 __all__ = ["OPTIMIZERS", "TrainingHistory", "make_optimizer", "train"]
 
@@ -107,7 +107,7 @@ def train(
     X_valid: torch.Tensor | None,
     y_valid: torch.Tensor | None,
     optimizer: torch.optim.Optimizer,
-    constraint: L1Constraint | None,
+    constraint: L1Constraint | L2Constraint | None,
     epochs: int,
     batch_size: int,
     n_iter_no_change: int,
