@@ -22,14 +22,12 @@ from ._data import FitDataError
 from ._distill import distill
 from ._finite import NonFiniteCoefficientsError
 from ._fit import FitApproximation
-from ._local import LocalPolynomials, local_polynomials
 from ._memory import MemoryLimitError, get_memory_limit, set_memory_limit
 from ._monomials import n_monomials
 from ._network import Dense, Network
 from ._norms import hidden_l1_norms
 from ._polynomial import LayerPolynomials, Polynomial
 from ._taylor import TaylorApproximation
-from ._version import __version__
 from ._warnings import TaylorAccuracyWarning
 from .activations import (
     NotAnalyticError,
@@ -40,6 +38,8 @@ from .activations import (
 )
 from .adapters import as_network
 from .adapters._loading import load_network
+
+__version__ = "0.1.0"
 
 # Names whose modules need optional frameworks are imported on first use, so
 # that ``import nn2poly`` needs only numpy, scipy and numba.
@@ -77,7 +77,6 @@ __all__ = [
     "L1Constraint",
     "L2Constraint",
     "LayerPolynomials",
-    "LocalPolynomials",
     "MLPClassifier",
     "MLPRegressor",
     "MemoryLimitError",
@@ -99,7 +98,6 @@ __all__ = [
     "keras_l1_constraint",
     "keras_l2_constraint",
     "load_network",
-    "local_polynomials",
     "n_monomials",
     "plot_activation_fit",
     "register_activation",
