@@ -22,6 +22,7 @@ from ._data import FitDataError
 from ._distill import distill
 from ._finite import NonFiniteCoefficientsError
 from ._fit import FitApproximation
+from ._local import LocalPolynomials, local_polynomials
 from ._memory import MemoryLimitError, get_memory_limit, set_memory_limit
 from ._monomials import n_monomials
 from ._network import Dense, Network
@@ -77,6 +78,7 @@ __all__ = [
     "L1Constraint",
     "L2Constraint",
     "LayerPolynomials",
+    "LocalPolynomials",
     "MLPClassifier",
     "MLPRegressor",
     "MemoryLimitError",
@@ -98,6 +100,7 @@ __all__ = [
     "keras_l1_constraint",
     "keras_l2_constraint",
     "load_network",
+    "local_polynomials",
     "n_monomials",
     "plot_activation_fit",
     "register_activation",

@@ -10,6 +10,7 @@ from typing import Any
 
 from ._approximation import LayerApproximation
 from ._engine import UsedPolynomials, convert_network
+from ._local_point import centred, expand_at
 from ._memory import check_limit
 from ._polynomial import LayerPolynomials, Polynomial
 from ._resolve import resolve_approximation
@@ -52,6 +53,7 @@ def to_polynomial(
     data: Any = None,
     interval: Any = None,
     trust: bool = False,
+    at: Any = None,
 ) -> Polynomial:
     """Convert a feed-forward network into its NN2Poly polynomial.
 
@@ -77,9 +79,9 @@ def to_polynomial(
         not survive the truncation at ``max_order``).
     taylor_center : float or "local", default=0.0
         Point every activation is expanded around; ``"local"`` expands each
-        neuron around its own pre-activation at ``x = 0``, giving the network's
-        exact multivariate Taylor polynomial at 0 when every non-linear order
-        is at least ``max_order``.
+        neuron around its own pre-activation at ``x = at`` (default 0), giving
+        the network's exact multivariate Taylor polynomial at that point when
+        every non-linear order is at least ``max_order``.
     keep_layers : bool, default=False
         Keep each layer's input (pre-activation) and output polynomials in
         ``Polynomial.layers``.
@@ -115,6 +117,16 @@ def to_polynomial(
     trust : bool, default=False
         Allow loading ``model`` from a file whose loader can run code (pickle,
         joblib, TorchScript, legacy HDF5); only for files you trust.
+    at : array_like of shape (n_features,), optional
+        With ``taylor_center="local"``: the point to expand at (a row of
+        ``X``, a pandas Series by feature name, a tensor).  The polynomial is
+        the network's Taylor polynomial at ``at``, in the variables
+        ``x - at``; ``poly.origin`` holds ``at`` and ``predict`` takes ``X`` in
+        the original coordinates.  Its constant is the network's output at
+        ``at``, its degree-1 coefficients the gradient there.  For many points
+        see :func:`nn2poly.local_polynomials`.  Refused with any other
+        approximation.  Exact at ``at`` and meant near it, it gives no
+        ``TaylorAccuracyWarning``.
 
     Returns
     -------
@@ -153,6 +165,13 @@ def to_polynomial(
     >>> def worst(p): return round(float(np.max(np.abs(p.predict(X) - net.forward(X)[:, 0]))), 3)
     >>> worst(fitted), worst(taylor)
     (0.011, 0.053)
+
+    The network's exact Taylor polynomial at one observation, in ``x - at``:
+
+    >>> x0 = np.array([0.5, -0.5])
+    >>> local = nn2poly.to_polynomial(net, 2, taylor_center="local", at=x0)
+    >>> bool(np.isclose(local.coef[0, 0], net.forward(x0[None])[0, 0]))
+    True
     """
     trust = check_param("trust", trust, [bool], caller="to_polynomial")
     # The adapters check their reading on the user's data too (FitApproximation's included).
@@ -171,10 +190,14 @@ def to_polynomial(
         data=data,
         interval=interval,
     )
+    point = None
+    if at is not None:  # the network in t = x - at, expanded at t = 0
+        adapted, point = expand_at(adapted, at, bound, feature_names, caller="to_polynomial")
+        network = adapted.network
     check_accuracy = getattr(bound, "check_accuracy", None)
-    if check_accuracy is not None:
+    if check_accuracy is not None and point is None:  # a local polynomial claims no range
         check_accuracy(network, stacklevel=2)
-    return build_polynomial(
+    polynomial = build_polynomial(
         adapted,
         max_order,
         bound,
@@ -183,6 +206,7 @@ def to_polynomial(
         feature_names=feature_names,
         output_names=output_names,
     )[0]
+    return polynomial if point is None else centred(polynomial, point)
 
 
 def build_polynomial(
