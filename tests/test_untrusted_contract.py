@@ -12,6 +12,7 @@ bytes); and command lines converting such files or fitting fuzzed data files
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import tempfile
@@ -147,7 +148,7 @@ def test_weights_of_any_shape_dtype_and_scale(
 ) -> None:
     rng = np.random.default_rng(seed)
     weights = []
-    for index, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:], strict=False)):
+    for index, (n_in, n_out) in enumerate(itertools.pairwise(widths)):
         matrix = _array(rng, (n_in + 1, n_out), exponent)
         if transpose[index % 3]:
             matrix = matrix.T
@@ -375,15 +376,20 @@ def test_reference_layout_file_with_one_value_replaced(occurrence: int, raw: str
 
 # ------------------------------------------------------------------ command line
 def assert_cli_contract(result: Any) -> None:
-    """Exit 0 with output, or exit 2 with one ``Error:`` line; never a traceback."""
+    """Exit 0 with output, or exit 2 with one ``Error:`` line; never a traceback.
+
+    Warnings raised before the error are shown as one ``Warning:`` line each.
+    """
     assert "Traceback" not in result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
     if result.exit_code == 0:
         assert result.stdout.strip()
+        assert all(line.startswith("Warning: ") for line in lines), result.stderr
         return
     assert result.exit_code == 2, (result.exit_code, result.output)
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
-    assert "unexpected" not in lines[0], lines[0]
+    assert lines and lines[-1].startswith("Error: "), result.stderr
+    assert all(line.startswith("Warning: ") for line in lines[:-1]), result.stderr
+    assert "unexpected" not in lines[-1], lines[-1]
 
 
 @pytest.mark.filterwarnings("default")
