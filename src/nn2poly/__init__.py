@@ -22,6 +22,7 @@ from ._data import FitDataError
 from ._distill import distill
 from ._finite import NonFiniteCoefficientsError
 from ._fit import FitApproximation
+from ._layer_prediction import LayerValues, predict_layers
 from ._local import LocalPolynomials, local_polynomials
 from ._memory import MemoryLimitError, get_memory_limit, set_memory_limit
 from ._monomials import n_monomials
@@ -78,6 +79,7 @@ __all__ = [
     "L1Constraint",
     "L2Constraint",
     "LayerPolynomials",
+    "LayerValues",
     "LocalPolynomials",
     "MLPClassifier",
     "MLPRegressor",
@@ -103,6 +105,7 @@ __all__ = [
     "local_polynomials",
     "n_monomials",
     "plot_activation_fit",
+    "predict_layers",
     "register_activation",
     "set_memory_limit",
     "to_polynomial",
