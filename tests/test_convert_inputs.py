@@ -190,11 +190,11 @@ def test_unsupported_model_type() -> None:
 def test_approximation_argument_validation() -> None:
     with pytest.raises(
         ValueError,
-        match="'approximation' parameter of to_polynomial must be one of 'fit', 'taylor'",
+        match="'approximation' parameter of to_polynomial must be one of 'auto', 'fit', 'taylor'",
     ):
         to_polynomial(l1_network(), 2, approximation="chebyshev")
     with pytest.raises(ValueError, match="approximation='fit' only"):
-        to_polynomial(l1_network(), 2, data=np.zeros((3, 3)))
+        to_polynomial(l1_network(), 2, approximation="taylor", data=np.zeros((3, 3)))
 
 
 def test_names_are_carried() -> None:

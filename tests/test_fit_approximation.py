@@ -212,7 +212,7 @@ class TestErrors:
 
     def test_data_with_taylor(self, net):
         with pytest.raises(ValueError, match="approximation='fit'"):
-            nn2poly.to_polynomial(net, 2, data=np.zeros((5, 3)))
+            nn2poly.to_polynomial(net, 2, approximation="taylor", data=np.zeros((5, 3)))
 
     def test_memory_limit_is_checked_before_fitting(self, net):
         with pytest.raises(nn2poly.MemoryLimitError, match="memory limit"):

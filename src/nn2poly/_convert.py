@@ -9,11 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from ._approximation import LayerApproximation
+from ._conversion_record import conversion_record
 from ._engine import UsedPolynomials, convert_network
 from ._local_point import centred, expand_at
 from ._memory import check_limit
 from ._polynomial import LayerPolynomials, Polynomial
-from ._resolve import resolve_approximation
+from ._polynomial_classes import class_labels
+from ._provenance import source_kind
+from ._resolve import choose_approximation, resolve_approximation
 from ._validation import Interval, check_param
 from .adapters import AdaptedModel, adapt
 
@@ -49,7 +52,7 @@ def to_polynomial(
     memory_limit: int | None = None,
     feature_names: list[str] | tuple[str, ...] | None = None,
     output_names: list[str] | tuple[str, ...] | None = None,
-    approximation: Any = "taylor",
+    approximation: Any = "auto",
     data: Any = None,
     interval: Any = None,
     trust: bool = False,
@@ -92,8 +95,13 @@ def to_polynomial(
     feature_names, output_names : sequence of str, optional
         Names of the inputs and outputs (default: from the model, else
         ``x1..xp`` and ``y1..yk``).
-    approximation : {"taylor", "fit"}, TaylorApproximation or FitApproximation
-        ``"taylor"`` (default): NN2Poly's Taylor expansion, accurate where the
+    approximation : {"auto", "taylor", "fit"}, TaylorApproximation or FitApproximation
+        ``"auto"`` (default): ``"taylor"`` when every expanded neuron is
+        l1-constrained (and ``data``, if given, lie in [-1, 1]), when
+        ``taylor_center`` is given, or when neither ``data`` nor ``interval``
+        is given; ``"fit"`` on ``data``/``interval`` otherwise.  The choice
+        and its reason are in ``poly.provenance``.  ``"taylor"``: NN2Poly's
+        Taylor expansion, accurate where the
         potentials stay near the centre (l1-constrained networks); the same
         as ``TaylorApproximation(taylor_orders, taylor_center)``.  ``"fit"``:
         each neuron's activation is replaced by a polynomial fitted where its
@@ -108,7 +116,8 @@ def to_polynomial(
         :func:`nn2poly.diagnose`.  ``taylor_center`` does not apply.  With
         an object, leave the shorthand options at their defaults.
     data : array_like of shape (n_samples, n_features), optional
-        Inputs whose forward pass gives the potentials, for ``"fit"``;
+        Inputs whose forward pass gives the potentials, for ``"fit"`` (and
+        ``"auto"``, which fits on them unless the network is l1-constrained);
         usually the training inputs (at most 10,000 evenly spaced rows are
         used).  Tensors are detached and copied to the CPU.
     interval : (low, high) or sequence of (low, high), optional
@@ -181,6 +190,17 @@ def to_polynomial(
     max_order = check_max_order(max_order)
     keep_layers = check_param("keep_layers", keep_layers, [bool], caller="to_polynomial")
     memory_limit = check_limit("memory_limit", memory_limit, caller="to_polynomial")
+    choice = "given"
+    if isinstance(approximation, str) and approximation == "auto":
+        approximation, choice = choose_approximation(
+            network,
+            taylor_orders=taylor_orders,
+            taylor_center=taylor_center,
+            data=data,
+            interval=interval,
+        )
+        if approximation == "taylor" and choice.startswith("auto: every"):
+            data = interval = None  # l1-constrained: the data are not needed
     bound = resolve_approximation(
         approximation,
         network=network,
@@ -190,6 +210,8 @@ def to_polynomial(
         data=data,
         interval=interval,
     )
+    classes = adapted.classes if adapted.classes is not None else class_labels(model)
+    record = {"approximation_choice": choice, "source": source_kind(model), "classes": classes}
     point = None
     if at is not None:  # the network in t = x - at, expanded at t = 0
         adapted, point = expand_at(adapted, at, bound, feature_names, caller="to_polynomial")
@@ -205,6 +227,7 @@ def to_polynomial(
         memory_limit=memory_limit,
         feature_names=feature_names,
         output_names=output_names,
+        provenance=record,
     )[0]
     return polynomial if point is None else centred(polynomial, point)
 
@@ -218,8 +241,14 @@ def build_polynomial(
     memory_limit: int | None = None,
     feature_names: Any = None,
     output_names: Any = None,
+    provenance: Any = None,
 ) -> tuple[Polynomial, UsedPolynomials]:
     """Run the engine with a bound approximation; the polynomial and each layer's polynomials.
+
+    The polynomial's ``provenance`` records the approximation, ``max_order``,
+    the orders and the fit data (see
+    :func:`nn2poly._conversion_record.conversion_record`), updated with the
+    entries of ``provenance`` (a mapping of JSON values) given by the caller.
 
     Examples
     --------
@@ -248,6 +277,12 @@ def build_polynomial(
             for layer_basis, u, z in kept
         )
     polynomial = Polynomial._from_basis(
-        basis, coef, feature_names=names, output_names=outputs, link=adapted.link, layers=layers
+        basis,
+        coef,
+        feature_names=names,
+        output_names=outputs,
+        link=adapted.link,
+        layers=layers,
+        provenance=conversion_record(approximation, max_order, provenance),
     )
     return polynomial, used

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from .._network import Network
 from .._polynomial import LINKS
@@ -23,12 +24,16 @@ class AdaptedModel:
     link : {None, "sigmoid", "softmax"}
         Output link of a classifier: the polynomial describes the logits.
     feature_names, output_names : tuple of str or None
+    classes : tuple of str, int or float, or None
+        The class labels of a classifier, in the order of its outputs
+        (scikit-learn's ``classes_``).
     """
 
     network: Network
     link: str | None = None
     feature_names: tuple[str, ...] | None = None
     output_names: tuple[str, ...] | None = None
+    classes: tuple[Any, ...] | None = None
 
     def __post_init__(self) -> None:
         check_param("link", self.link, [Options(frozenset(LINKS[1:])), None], caller="AdaptedModel")

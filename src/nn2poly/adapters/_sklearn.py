@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .._network import Dense, Network
+from .._polynomial_classes import class_labels
 from .._validation import InstanceOf, check_param
 from ..activations import activation_for, framework_names
 from ._adapted import AdaptedModel
@@ -46,6 +47,14 @@ def _names(values: Any) -> tuple[str, ...] | None:
     if values is None:
         return None
     return tuple(str(value) for value in values)
+
+
+def _classes(model: Any, link: str | None) -> tuple[Any, ...] | None:
+    """A classifier's class labels as JSON values (None for a regressor or unusual labels)."""
+    if link is None:
+        return None
+    labels = class_labels(model)
+    return None if labels is None else tuple(labels)
 
 
 def _output_names(model: Any, n_outputs: int, link: str | None) -> tuple[str, ...] | None:
@@ -161,6 +170,7 @@ def adapt_sklearn(model: Any, *, data: Any = None) -> AdaptedModel:
         link=link,
         feature_names=_names(getattr(model, "feature_names_in_", None)),
         output_names=_output_names(model, network.n_outputs, link),
+        classes=_classes(model, link),
     )
     check_agreement(
         network,

@@ -314,4 +314,4 @@ class _BaseMLP(BaseEstimator):
         from .._convert import to_polynomial
 
         check_is_fitted(self, "network_")
-        return to_polynomial(self.adapted_model_, max_order, **kwargs)
+        return to_polynomial(self, max_order, **kwargs)  # the class labels come along
