@@ -240,6 +240,26 @@ def test_derivatives_of_a_lower_degree_network_are_zero() -> None:
     np.testing.assert_allclose(local.gradients[0], net.layers[0].weight)
 
 
+def test_class_labels_and_provenance_follow_the_model() -> None:
+    sklearn = pytest.importorskip("sklearn.neural_network")
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    y = np.where(X[:, 0] + X[:, 1] > 0, "yes", "no")
+    model = sklearn.MLPClassifier((4,), activation="tanh", max_iter=50, random_state=0)
+    with pytest.warns(Warning):  # not converged in 50 iterations
+        model.fit(X, y)
+    local = nn2poly.local_polynomials(model, X[:3], max_order=2)
+    record = local.provenance
+    assert record["approximation"] == "taylor" and record["taylor_center"] == "local"
+    assert record["max_order"] == 2 and record["classes"] == ("no", "yes")
+    assert "nn2poly_version" in record
+    poly = local.polynomial(1)
+    assert list(poly.predict_class(X[1:2])) == list(model.predict(X[1:2]))
+    one = nn2poly.to_polynomial(model, 2, taylor_center="local", at=X[1])
+    assert one.provenance["classes"] == ("no", "yes")
+    np.testing.assert_allclose(one.coef, poly.coef, rtol=1e-12)
+
+
 def test_classifiers_keep_their_link() -> None:
     net = _net((2, 3, 1), ["tanh", "linear"])
     adapted = nn2poly.adapters.AdaptedModel(net, link="sigmoid")

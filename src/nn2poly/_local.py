@@ -18,12 +18,14 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import _export, _powers
+from ._conversion_record import conversion_record
 from ._convert import check_max_order
 from ._local_engine import local_coefficients, local_orders
 from ._local_point import check_points
 from ._memory import MemoryLimitError, check_limit, format_bytes, get_memory_limit
 from ._monomials import MonomialBasis
 from ._polynomial import Polynomial
+from ._polynomial_classes import class_labels
 from ._polynomial_input import check_names
 from ._provenance import check_provenance, source_kind
 from ._validation import Interval, Options, check_param, invalid_value
@@ -457,13 +459,9 @@ def local_polynomials(
     points = check_points(X0, features, name="X0", caller=caller)
     index = X0.index if hasattr(X0, "columns") and hasattr(X0, "index") else None
     basis, coef = local_coefficients(network, points, max_order, memory_limit=memory_limit)
-    provenance = {
-        "approximation": "taylor",
-        "taylor_center": "local",
-        "max_order": max_order,
-        "taylor_orders": list(local_orders(network, max_order).orders),
-        "source": source_kind(model),
-    }
+    classes = adapted.classes if adapted.classes is not None else class_labels(model)
+    extra = {"approximation_choice": "given", "source": source_kind(model), "classes": classes}
+    provenance = conversion_record(local_orders(network, max_order), max_order, extra)
     return LocalPolynomials(
         basis,
         points.copy(),

@@ -35,7 +35,7 @@ __all__ = ["CHUNK_BYTES", "local_coefficients", "local_orders"]
 FloatArray = NDArray[np.float64]
 
 #: Working memory one batch of points may use (the result array aside).
-CHUNK_BYTES = 64 * 2**20
+CHUNK_BYTES = 4 * 2**20
 
 
 def local_orders(network: Network, max_order: int) -> TaylorLayers:

@@ -7,6 +7,7 @@ expanded at ``t = 0``: only the first layer's bias changes, to
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -201,13 +202,7 @@ def expand_at(
     point = check_point(
         at, check_names(names, network.n_inputs, "x", "feature_names"), caller=caller
     )
-    moved = AdaptedModel(
-        shift_inputs(network, point, caller=caller),
-        link=adapted.link,
-        feature_names=adapted.feature_names,
-        output_names=adapted.output_names,
-    )
-    return moved, point
+    return replace(adapted, network=shift_inputs(network, point, caller=caller)), point
 
 
 def _moved(poly: Polynomial, point: FloatArray, **fields: Any) -> Polynomial:
