@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -293,3 +296,30 @@ def test_keras_callbacks_describe_themselves() -> None:
 def test_keras_l2_constraint_rejects_bad_max_norm(value: object, error: type) -> None:
     with pytest.raises(error, match="'max_norm' parameter of keras_l2_constraint must be"):
         nn2poly.keras_l2_constraint(max_norm=value)  # type: ignore[arg-type]
+
+
+def test_keras_l2_constraint_needs_neither_torch_nor_sklearn() -> None:
+    code = textwrap.dedent(
+        """
+        import importlib.abc
+        import sys
+
+        class Missing(importlib.abc.MetaPathFinder):
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] in {"torch", "sklearn"}:
+                    raise ModuleNotFoundError(f"No module named {name!r}")
+                return None
+
+        sys.meta_path.insert(0, Missing())
+        import nn2poly
+        assert callable(nn2poly.keras_l2_constraint)
+        from nn2poly.training import keras_l2_constraint
+        assert keras_l2_constraint is nn2poly.keras_l2_constraint
+        print(sorted(m for m in sys.modules if m.split(".")[0] in {"torch", "sklearn"}))
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
