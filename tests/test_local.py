@@ -117,6 +117,30 @@ def test_random_points_match_the_shifted_conversion(x0: np.ndarray, max_order: i
     np.testing.assert_allclose(poly.predict(step), NET.forward(step), atol=1e-5)
 
 
+@given(
+    seed=st.integers(0, 2**16),
+    activations=st.lists(
+        st.sampled_from(["tanh", "sigmoid", "softplus", "silu"]), min_size=1, max_size=3
+    ),
+    n_points=st.integers(1, 5),
+    max_order=st.integers(1, 4),
+)
+def test_random_networks_batched_equal_shifted(
+    seed: int, activations: list[str], n_points: int, max_order: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    widths = (2, *rng.integers(1, 5, size=len(activations)).tolist(), 2)
+    net = _net(widths, [*activations, "linear"], scale=0.8, seed=seed)
+    X0 = rng.normal(scale=2.0, size=(n_points, 2))
+    local = nn2poly.local_polynomials(net, X0, max_order=max_order)
+    np.testing.assert_allclose(local.values, net.forward(X0), rtol=1e-12, atol=1e-14)
+    for i in range(n_points):
+        one = nn2poly.to_polynomial(
+            net, max_order, taylor_center="local", taylor_orders=max_order, at=X0[i]
+        )
+        np.testing.assert_allclose(local.coef[i], one.coef, rtol=1e-11, atol=1e-13)
+
+
 # ------------------------------------------------ against torch.func (AD)
 def _torch_model():
     torch = pytest.importorskip("torch")
@@ -337,8 +361,13 @@ def test_bad_local_polynomials_arguments_are_refused() -> None:
 
 def test_bad_view_arguments_are_refused() -> None:
     local = nn2poly.local_polynomials(NET, np.zeros((2, 3)), max_order=1)
-    with pytest.raises(ValueError, match=r"'order' parameter of LocalPolynomials.derivatives"):
+    with pytest.raises(ValueError, match=r"hessians: the polynomials' max_order must be at least"):
         _ = local.hessians
+    with pytest.raises(ValueError, match=r"'order' parameter of LocalPolynomials.derivatives"):
+        local.derivatives(2)
+    with pytest.raises(TypeError, match=r"'order' parameter of LocalPolynomials.derivatives"):
+        local.derivatives(1.0)
+    np.testing.assert_array_equal(local.derivatives(0), local.values)
     with pytest.raises(ValueError, match=r"'i' parameter of LocalPolynomials"):
         local.polynomial(2)
     with pytest.raises(ValueError, match=r"one row per point"):

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from itertools import product
-from math import factorial
 from typing import Any
 
 import numpy as np
@@ -200,6 +198,14 @@ class LocalPolynomials:
         array([[-0.6397, -0.6397],
                [-0.6397, -0.6397]])
         """
+        if self.max_order < 2:
+            raise invalid_value(
+                "max_order",
+                self.max_order,
+                "at least 2 for Hessians",
+                subject="LocalPolynomials.hessians: the polynomials' max_order",
+                fix="Build them with nn2poly.local_polynomials(model, X0, max_order=2).",
+            )
         return self.derivatives(2)
 
     def derivatives(self, order: int) -> FloatArray:
@@ -243,13 +249,18 @@ class LocalPolynomials:
             )
         if order > self._basis.max_degree:  # the network is of lower degree: exact zeros
             return np.zeros((n_points, *([p] * order), k), dtype=np.float64)
-        tuples = np.array(list(product(range(p), repeat=order)), dtype=np.int32)
-        tuples = np.sort(tuples.reshape(-1, order), axis=1)
-        rows = self._basis.index_of(tuples) if order else np.zeros(1, dtype=np.int64)
-        factors = np.array(
-            [np.prod([factorial(c) for c in np.unique(t, return_counts=True)[1]]) for t in tuples],
-            dtype=np.float64,
-        )
+        if order == 0:
+            return self.coef[:, 0, :].copy()
+        # every index tuple (j1, .., jn), sorted: the monomial it differentiates
+        tuples = np.sort(np.indices((p,) * order).reshape(order, -1).T, axis=1)
+        rows = self._basis.index_of(tuples.astype(np.int32))
+        # a! = product of the factorials of the multiplicities: a run of r equal
+        # indices contributes 1 * 2 * .. * r
+        run = np.ones(tuples.shape[0], dtype=np.float64)
+        factors = np.ones(tuples.shape[0], dtype=np.float64)
+        for column in range(1, order):
+            run = np.where(tuples[:, column] == tuples[:, column - 1], run + 1.0, 1.0)
+            factors *= run
         tensor = self.coef[:, rows, :] * factors[None, :, None]
         return tensor.reshape(n_points, *([p] * order), k)
 
