@@ -250,7 +250,8 @@ class LocalPolynomials:
         if order > self._basis.max_degree:  # the network is of lower degree: exact zeros
             return np.zeros((n_points, *([p] * order), k), dtype=np.float64)
         if order == 0:
-            return self.coef[:, 0, :].copy()
+            values: FloatArray = self.coef[:, 0, :].copy()
+            return values
         # every index tuple (j1, .., jn), sorted: the monomial it differentiates
         tuples = np.sort(np.indices((p,) * order).reshape(order, -1).T, axis=1)
         rows = self._basis.index_of(tuples.astype(np.int32))
