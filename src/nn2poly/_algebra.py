@@ -98,6 +98,8 @@ def compose_general(
     table: tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.int32]],
     u: FloatArray,
     d: FloatArray,
+    *,
+    overwrite: bool = False,
 ) -> FloatArray:
     """``sum_k d[j, k] v_j^k`` with ``v_j = u_j - u_j(0)``, truncated at the basis degree.
 
@@ -109,6 +111,9 @@ def compose_general(
     u : ndarray of shape (n_terms, n_polys)
         Input polynomials (their constant row is ignored).
     d : ndarray of shape (n_polys, K + 1)
+    overwrite : bool, default=False
+        Use ``u`` (float64, C order) as the working array ``v``, saving a copy;
+        its constant row is zeroed.
 
     Returns
     -------
@@ -118,7 +123,8 @@ def compose_general(
     offsets = basis.degree_offsets
     top_degree = basis.max_degree
     n_terms, n_polys = u.shape
-    v = np.array(u, dtype=np.float64, order="C", copy=True)
+    in_place = overwrite and u.dtype == np.float64 and u.flags.c_contiguous
+    v = u if in_place else np.array(u, dtype=np.float64, order="C", copy=True)
     v[0] = 0.0
     K = min(d.shape[1] - 1, top_degree)
     dk = np.ascontiguousarray(d.T)  # (K + 1, n_polys)

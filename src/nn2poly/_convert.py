@@ -50,6 +50,7 @@ def to_polynomial(
     taylor_center: float | str = 0.0,
     keep_layers: bool = False,
     memory_limit: int | None = None,
+    max_interaction: int | None = None,
     feature_names: list[str] | tuple[str, ...] | None = None,
     output_names: list[str] | tuple[str, ...] | None = None,
     approximation: Any = "auto",
@@ -92,6 +93,14 @@ def to_polynomial(
         Bytes the conversion may allocate; None uses
         :func:`nn2poly.get_memory_limit` (half the available memory unless
         set).  Requests over it fail at once with a ``MemoryLimitError``.
+    max_interaction : int or None, default=None
+        Keep only the monomials with at most this many distinct variables:
+        ``2`` gives the main effects and the pairwise interactions (of any
+        degree up to ``max_order``), the terms interaction methods such as
+        SHAP-IQ or EBM work with.  The monomials left out form an ideal, so
+        every kept coefficient is exactly the one of the full conversion;
+        the basis, and the time and memory, shrink accordingly (with many
+        inputs, e.g. 1000, max_order 3 needs it).  None keeps every monomial.
     feature_names, output_names : sequence of str, optional
         Names of the inputs and outputs (default: from the model, else
         ``x1..xp`` and ``y1..yk``).
@@ -190,6 +199,14 @@ def to_polynomial(
     max_order = check_max_order(max_order)
     keep_layers = check_param("keep_layers", keep_layers, [bool], caller="to_polynomial")
     memory_limit = check_limit("memory_limit", memory_limit, caller="to_polynomial")
+    max_interaction = check_param(
+        "max_interaction",
+        max_interaction,
+        [Interval(int, 1, None), None],
+        caller="to_polynomial",
+        fix="max_interaction is the largest number of distinct variables in a monomial, "
+        "e.g. 2 for main effects and pairwise interactions; None keeps every monomial.",
+    )
     choice = "given"
     if isinstance(approximation, str) and approximation == "auto":
         approximation, choice = choose_approximation(
@@ -225,6 +242,7 @@ def to_polynomial(
         bound,
         keep_layers=keep_layers,
         memory_limit=memory_limit,
+        max_interaction=max_interaction,
         feature_names=feature_names,
         output_names=output_names,
         provenance=record,
@@ -239,6 +257,7 @@ def build_polynomial(
     *,
     keep_layers: bool = False,
     memory_limit: int | None = None,
+    max_interaction: int | None = None,
     feature_names: Any = None,
     output_names: Any = None,
     provenance: Any = None,
@@ -263,7 +282,12 @@ def build_polynomial(
     """
     network = adapted.network
     basis, coef, kept, used = convert_network(
-        network, max_order, approximation, keep_layers=keep_layers, memory_limit=memory_limit
+        network,
+        max_order,
+        approximation,
+        keep_layers=keep_layers,
+        memory_limit=memory_limit,
+        max_interaction=max_interaction,
     )
     names = feature_names if feature_names is not None else adapted.feature_names
     outputs = output_names if output_names is not None else adapted.output_names

@@ -35,17 +35,21 @@ def convert_network(
     *,
     keep_layers: bool = False,
     memory_limit: int | None = None,
+    max_interaction: int | None = None,
 ) -> tuple[MonomialBasis, FloatArray, list[KeptLayer], UsedPolynomials]:
     """Core conversion on a validated network, in one walk over its layers.
 
     Returns the basis, the output coefficients ``(n_terms, n_outputs)``,
     with ``keep_layers`` each layer's (basis, input, output) coefficient
     arrays, and each layer's univariate polynomials as the approximation gave
-    them.
+    them.  With ``max_interaction=k`` the basis holds only the monomials with
+    at most ``k`` distinct variables; what it drops is an ideal, so the result
+    is the full one restricted to those monomials.
 
     Examples
     --------
     >>> import numpy as np
+    >>> from nn2poly import Network
     >>> from nn2poly._taylor import TaylorApproximation
     >>> net = Network.from_weights([np.array([[0.0], [0.5]]), np.array([[0.0], [1.0]])],
     ...                            ["tanh", "linear"])
@@ -53,10 +57,12 @@ def convert_network(
     >>> coef[:, 0].round(4).tolist()
     [0.0, 0.5, 0.0, -0.0417]
     """
-    plan = plan_conversion(network, approximation, max_order, keep_layers)
+    plan = plan_conversion(
+        network, approximation, max_order, keep_layers, max_interaction=max_interaction
+    )
     limit = get_memory_limit() if memory_limit is None else memory_limit
     check_memory(plan, network, max_order, limit)
-    basis = monomial_basis(network.n_inputs, plan.basis_degree)
+    basis = monomial_basis(network.n_inputs, plan.basis_degree, max_interaction)
     table = basis.product_table() if plan.needs_products else None
     walker = approximation.start(basis, table)
     p = network.n_inputs
@@ -84,11 +90,16 @@ def convert_network(
         with np.errstate(over="ignore", invalid="ignore"):
             u = linear_map(z, layer.weight)
             u[0] += layer.bias
+        del z  # the previous output is no longer needed (a kept copy stays in `kept`)
         cause = approximation.overflow_cause(index, layer)
         check_finite(u, where=f"the input polynomials of layer {index}", cause=cause)
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked below
             polynomials = walker(index, layer, u)
         used.append(polynomials)
+        kept_u = None
+        if keep_layers:
+            kept_u = full(u)
+            kept_u = kept_u.copy() if kept_u is u else kept_u
         if polynomials is None:
             z = u
         else:
@@ -108,16 +119,18 @@ def convert_network(
                 else:
                     if table is None:  # pragma: no cover - the plan guarantees a table here
                         raise RuntimeError("internal error: a product table was not planned")
-                    z = compose_general(basis, table, u, d)
+                    # u is not needed after this: its rows become v = u - u(0) in place
+                    z = compose_general(basis, table, u, d, overwrite=True)
+            del u
             check_finite(z, where=f"the output polynomials of layer {index}", cause=cause)
             affine = affine and top <= 1
-        if keep_layers:
-            kept.append((full(u), full(z) if z is not u else full(u).copy()))
+        if kept_u is not None:
+            kept.append((kept_u, full(z)))
     z = full(z)
     kept_basis = basis
     if plan.degree < plan.basis_degree:
         # a later layer of order 0 made the result constant: drop the zero rows
-        basis = monomial_basis(network.n_inputs, plan.degree)
+        basis = monomial_basis(network.n_inputs, plan.degree, max_interaction)
         z = z[: basis.n_terms].copy()
     layers = [(kept_basis, u, out) for u, out in kept] if keep_layers else []
     return basis, z, layers, used

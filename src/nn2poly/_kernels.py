@@ -4,6 +4,11 @@ Everything here works on plain arrays.  Polynomials are stored as arrays of
 shape ``(n_terms, n_polys)``: one row per monomial of the graded basis (see
 :mod:`nn2poly._monomials`), one column per neuron, so the innermost loops run
 over contiguous neurons.
+
+numba is imported when a kernel first runs, not with the package: the
+functions below are plain Python until :func:`_load` compiles them (from
+numba's on-disk cache after the first time) and puts the compiled versions in
+this module's namespace, where the kernels calling each other find them.
 """
 
 from __future__ import annotations
@@ -12,10 +17,12 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from numba import njit, prange
 from numpy.typing import NDArray
 
 Array = NDArray[Any]
+#: ``numba.prange`` once numba is loaded (plain ``range`` until then)
+prange = range
+_loaded = False
 
 __all__ = [
     "build_product_table",
@@ -26,8 +33,7 @@ __all__ = [
 ]
 
 
-@njit(cache=True, nogil=True)
-def _rank_row(row, length, multichoose, offsets):  # type: ignore[no-untyped-def]
+def _rank_row(row: Array, length: int, multichoose: Array, offsets: Array) -> Any:
     """Graded index of one sorted variable tuple ``row[:length]``.
 
     Within degree ``d`` the lexicographic rank is
@@ -46,20 +52,26 @@ def _rank_row(row, length, multichoose, offsets):  # type: ignore[no-untyped-def
     return offsets[length] + rank
 
 
-def _rank_monomials(rows, multichoose, offsets):  # type: ignore[no-untyped-def]
-    """Basis index of each -1-padded sorted row of ``rows`` (shape (m, k))."""
+def _rank_monomials(rows, multichoose, offsets, full_ranks):  # type: ignore[no-untyped-def]
+    """Basis index of each -1-padded sorted row of ``rows`` (shape (m, k)).
+
+    ``full_ranks``: the ascending full-basis ranks of an interaction-limited
+    basis, where each rank is looked up (empty for a full basis).
+    """
     m, width = rows.shape
     out = np.empty(m, dtype=np.int64)
     for i in prange(m):
         length = 0
         while length < width and rows[i, length] >= 0:
             length += 1
-        out[i] = _rank_row(rows[i], length, multichoose, offsets)
+        rank = _rank_row(rows[i], length, multichoose, offsets)
+        if full_ranks.shape[0] > 0:
+            rank = np.searchsorted(full_ranks, rank)
+        out[i] = rank
     return out
 
 
-@njit(cache=True, nogil=True)
-def _distinct(row, length, values, counts):  # type: ignore[no-untyped-def]
+def _distinct(row: Array, length: int, values: Array, counts: Array) -> Any:
     """Distinct variables of a sorted row and their multiplicities; returns how many."""
     n_distinct = 0
     for k in range(length):
@@ -72,11 +84,13 @@ def _distinct(row, length, values, counts):  # type: ignore[no-untyped-def]
     return n_distinct
 
 
-def _build_product_table(variables, degrees, multichoose, offsets):  # type: ignore[no-untyped-def]
+def _build_product_table(variables, degrees, multichoose, offsets, full_ranks):  # type: ignore[no-untyped-def]
     """CSR table of the pairs (a, b), deg a >= 1, with a * b = each monomial.
 
-    See :meth:`nn2poly._monomials.MonomialBasis.product_table`.
+    See :meth:`nn2poly._monomials.MonomialBasis.product_table`; ``full_ranks``
+    as in :func:`_rank_monomials`.
     """
+    limited = full_ranks.shape[0] > 0
     n_terms, width = variables.shape
     counts_per_row = np.zeros(n_terms + 1, dtype=np.int64)
     for o in prange(1, n_terms):
@@ -118,8 +132,13 @@ def _build_product_table(variables, degrees, multichoose, offsets):  # type: ign
                 for _ in range(counts[i] - taken[i]):
                     b_row[b_length] = values[i]
                     b_length += 1
-            left[position] = _rank_row(a_row, a_length, multichoose, offsets)
-            right[position] = _rank_row(b_row, b_length, multichoose, offsets)
+            a_rank = _rank_row(a_row, a_length, multichoose, offsets)
+            b_rank = _rank_row(b_row, b_length, multichoose, offsets)
+            if limited:
+                a_rank = np.searchsorted(full_ranks, a_rank)
+                b_rank = np.searchsorted(full_ranks, b_rank)
+            left[position] = a_rank
+            right[position] = b_rank
             position += 1
     return indptr, left, right
 
@@ -134,14 +153,26 @@ def _horner_step(v, h_old, h_new, constant, indptr, left, right, n_rows):  # typ
     n_polys = v.shape[1]
     for j in range(n_polys):
         h_new[0, j] = constant[j]
-    for o in prange(1, n_rows):
-        for j in range(n_polys):
-            h_new[o, j] = 0.0
-        for t in range(indptr[o], indptr[o + 1]):
-            a = left[t]
-            b = right[t]
+    # Blocks of output rows, each summing into its own accumulator: an array
+    # that aliases none of the others, so the loop over neurons vectorises.
+    n_blocks = (n_rows - 1 + _ROW_BLOCK - 1) // _ROW_BLOCK
+    for block in prange(n_blocks):
+        acc = np.empty(n_polys, dtype=np.float64)
+        start = 1 + block * _ROW_BLOCK
+        for o in range(start, min(n_rows, start + _ROW_BLOCK)):
             for j in range(n_polys):
-                h_new[o, j] += v[a, j] * h_old[b, j]
+                acc[j] = 0.0
+            for t in range(indptr[o], indptr[o + 1]):
+                a = left[t]
+                b = right[t]
+                for j in range(n_polys):
+                    acc[j] += v[a, j] * h_old[b, j]
+            for j in range(n_polys):
+                h_new[o, j] = acc[j]
+
+
+#: Output rows per parallel task of :func:`_horner_step`.
+_ROW_BLOCK = 64
 
 
 #: Below this many multiply-adds a kernel runs on one thread: waking the
@@ -149,16 +180,45 @@ def _horner_step(v, h_old, h_new, constant, indptr, left, right, n_rows):  # typ
 PARALLEL_THRESHOLD = 1 << 21
 
 
+def _load() -> None:
+    """Import numba and compile the helpers the kernels call (once per process)."""
+    global _loaded, prange, _rank_row, _distinct
+    if _loaded:
+        return
+    import numba
+
+    prange = numba.prange
+    _rank_row = numba.njit(cache=True, nogil=True)(_rank_row)
+    _distinct = numba.njit(cache=True, nogil=True)(_distinct)
+    _loaded = True
+
+
 class _ThreadedKernel:
-    """A kernel compiled twice: on one thread, and in parallel for large work."""
+    """A kernel compiled, at its first call, twice: on one thread, and in
+    parallel for large work."""
 
     def __init__(self, function: Callable[..., Any]) -> None:
-        self.parallel = njit(cache=True, parallel=True)(function)
-        self.serial = njit(cache=True)(function)
+        self.function = function
+        self.parallel: Callable[..., Any] | None = None
+        self.serial: Callable[..., Any] | None = None
 
     def __call__(self, work: int, *args: Any) -> Any:
-        kernel = self.parallel if work >= PARALLEL_THRESHOLD else self.serial
-        return kernel(*args)
+        if work >= PARALLEL_THRESHOLD:
+            if self.parallel is None:
+                self.parallel = _compile(self.function, parallel=True)
+            return self.parallel(*args)
+        if self.serial is None:
+            self.serial = _compile(self.function, parallel=False)
+        return self.serial(*args)
+
+
+def _compile(function: Callable[..., Any], **options: Any) -> Callable[..., Any]:
+    """``function`` compiled by numba (loaded from its cache when it is there)."""
+    _load()
+    import numba
+
+    compiled: Callable[..., Any] = numba.njit(cache=True, **options)(function)
+    return compiled
 
 
 _horner_step_kernel = _ThreadedKernel(_horner_step)
@@ -262,28 +322,36 @@ _rank_monomials_kernel = _ThreadedKernel(_rank_monomials)
 _build_product_table_kernel = _ThreadedKernel(_build_product_table)
 
 
-def rank_monomials(rows: Array, multichoose: Array, offsets: Array) -> Array:
-    """Basis index of each -1-padded sorted row of ``rows`` (shape (m, k))."""
+def rank_monomials(
+    rows: Array, multichoose: Array, offsets: Array, full_ranks: Array | None = None
+) -> Array:
+    """Basis index of each -1-padded sorted row of ``rows`` (shape (m, k));
+    ``full_ranks``: see :func:`_rank_monomials`."""
     work = rows.shape[0] * max(rows.shape[1], 1) * 16
-    ranks: Array = _rank_monomials_kernel(work, rows, multichoose, offsets)
+    ranks_in = np.zeros(0, dtype=np.int64) if full_ranks is None else full_ranks
+    ranks: Array = _rank_monomials_kernel(work, rows, multichoose, offsets, ranks_in)
     return ranks
 
 
 def build_product_table(
-    variables: Array, degrees: Array, multichoose: Array, offsets: Array
+    variables: Array,
+    degrees: Array,
+    multichoose: Array,
+    offsets: Array,
+    full_ranks: Array | None = None,
 ) -> tuple[Array, Array, Array]:
     """CSR table of the pairs (a, b), deg a >= 1, with a * b = each monomial.
 
     See :meth:`nn2poly._monomials.MonomialBasis.product_table`.
     """
     work = variables.shape[0] * (1 << max(variables.shape[1], 1)) * 8
+    ranks_in = np.zeros(0, dtype=np.int64) if full_ranks is None else full_ranks
     table: tuple[Array, Array, Array] = _build_product_table_kernel(
-        work, variables, degrees, multichoose, offsets
+        work, variables, degrees, multichoose, offsets, ranks_in
     )
     return table
 
 
-@njit(cache=True)
 def _small_matmul(z, weight, out):  # type: ignore[no-untyped-def]
     """``out = z @ weight`` on one thread, vectorised over the output columns."""
     n_rows, n_in = z.shape
@@ -298,7 +366,6 @@ def _small_matmul(z, weight, out):  # type: ignore[no-untyped-def]
                     out[t, j] += a * weight[i, j]
 
 
-@njit(cache=True, fastmath={"reassoc", "nsz", "contract"})
 def _small_matvec(z, weight_t, out):  # type: ignore[no-untyped-def]
     """``out = z @ weight_t.T`` for few output columns: one dot product per entry."""
     n_rows, n_in = z.shape
@@ -320,9 +387,19 @@ def linear_map(z: NDArray[np.float64], weight: NDArray[np.float64]) -> NDArray[n
     costs more than the work (badly so on a busy machine)."""
     if z.shape[0] * z.shape[1] * weight.shape[1] >= BLAS_THRESHOLD:
         return z @ weight
+    global _small_matvec_kernel, _small_matmul_kernel
     out = np.empty((z.shape[0], weight.shape[1]), dtype=np.float64)
     if weight.shape[1] < 8:
-        _small_matvec(np.ascontiguousarray(z), np.ascontiguousarray(weight.T), out)
+        if _small_matvec_kernel is None:
+            fastmath = {"reassoc", "nsz", "contract"}
+            _small_matvec_kernel = _compile(_small_matvec, fastmath=fastmath)
+        _small_matvec_kernel(np.ascontiguousarray(z), np.ascontiguousarray(weight.T), out)
     else:
-        _small_matmul(np.ascontiguousarray(z), np.ascontiguousarray(weight), out)
+        if _small_matmul_kernel is None:
+            _small_matmul_kernel = _compile(_small_matmul)
+        _small_matmul_kernel(np.ascontiguousarray(z), np.ascontiguousarray(weight), out)
     return out
+
+
+_small_matvec_kernel: Callable[..., Any] | None = None
+_small_matmul_kernel: Callable[..., Any] | None = None

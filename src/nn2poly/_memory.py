@@ -28,6 +28,7 @@ __all__ = [
     "get_memory_limit",
     "plan_conversion",
     "set_memory_limit",
+    "walk_bytes",
 ]
 
 _FRACTION_OF_AVAILABLE = 0.5
@@ -174,8 +175,14 @@ def plan_conversion(
     approximation: PlannedApproximation,
     max_order: int,
     keep_layers: bool,
+    *,
+    max_interaction: int | None = None,
 ) -> Plan:
     """Result degree, basis size, and bytes needed, before anything is allocated.
+
+    The bytes are those the engine's walk (:func:`nn2poly._engine.convert_network`)
+    really holds at its peak: the basis and product tables, and per layer the
+    arrays alive together (see :func:`walk_bytes`).
 
     Examples
     --------
@@ -192,10 +199,13 @@ def plan_conversion(
     affine = True
     needs_products = False
     series_bytes = 0
+    degrees: list[int | None] = []
     for index, layer in enumerate(network.layers):
         if approximation.is_identity(index, layer):
+            degrees.append(None)
             continue
         layer_degree = approximation.degree(index, layer)
+        degrees.append(layer_degree)
         # the activation's coefficients, a working copy and the shifted ones
         series_bytes = max(series_bytes, 3 * layer.n_out * (layer_degree + 1) * 8)
         if not affine and layer_degree >= 2:
@@ -208,18 +218,68 @@ def plan_conversion(
     # the result's degree below it).
     basis_degree = highest if keep_layers else degree
     p = network.n_inputs
-    n_terms = n_monomials(p, basis_degree)
-    width = max([p, *network.widths])
-    n_bytes = series_bytes + n_terms * (4 * max(basis_degree, 1) + 40)  # basis tables
-    # input, pre-activation and two Horner buffers; without products, the
-    # composed layer and the next pre-activation
-    n_bytes += (4 if needs_products else 2) * n_terms * width * 8
+    n_terms = n_monomials(p, basis_degree, max_interaction)
+    limited = n_terms < n_monomials(p, basis_degree)
+    # basis tables: variables (int32), degrees, parents, multinomials, index work
+    n_bytes = series_bytes + n_terms * (4 * max(basis_degree, 1) + 40 + (8 if limited else 0))
     if needs_products:
-        n_bytes += n_product_pairs(p, basis_degree) * 8 + (n_terms + 1) * 8
-    if keep_layers:
-        n_bytes += 2 * n_terms * sum(network.widths) * 8
+        pairs = n_product_pairs(p, basis_degree, max_interaction)
+        n_bytes += pairs * 8 + (n_terms + 1) * 16  # left, right (int32), indptr, row counts
+    n_bytes += walk_bytes(network, degrees, n_terms, keep_layers)
+    if keep_layers:  # the result and each kept polynomial hold the basis' variable rows
+        n_bytes += (2 * len(network.layers) + 1) * n_terms * 4 * max(basis_degree, 1)
     n_bytes += approximation.work_bytes(network, basis_degree, n_terms)
     return Plan(degree, basis_degree, n_terms, needs_products, n_bytes)
+
+
+def walk_bytes(network: Network, degrees: list[int | None], n_terms: int, keep_layers: bool) -> int:
+    """Peak bytes of the coefficient arrays alive together during the walk.
+
+    ``degrees``: each layer's polynomial degree, None for a layer kept exact.
+    While the polynomials are affine only their constant and linear rows
+    (``p + 1``) are held.  Per layer: the previous output and the new
+    pre-activations during the linear map; then, for a composition by
+    products, the pre-activations (overwritten by their non-constant part) and
+    two Horner buffers, or, for the first non-linear layer, the
+    pre-activations and the composed output.  A finiteness check holds one
+    byte per value.  With ``keep_layers`` every layer's two arrays are kept.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nn2poly import Network
+    >>> net = Network.from_weights([np.ones((3, 4)), np.ones((5, 1))], ["tanh", "linear"])
+    >>> walk_bytes(net, [3, None], 10, False)  # peak: u (3 x 4), z (10 x 4), checks
+    456
+    """
+    rows = min(network.n_inputs + 1, n_terms)
+    held = rows * network.n_inputs  # values of the current output polynomials
+    peak = held
+    affine = True
+    kept = 0
+    for layer, layer_degree in zip(network.layers, degrees, strict=True):
+        width = layer.n_out
+        u = rows * width
+        peak = max(peak, held + u + u // 8)
+        if layer_degree is None:
+            held = u
+        elif layer_degree <= 1:
+            peak = max(peak, 2 * u + u // 8)
+            held = u
+        elif affine:
+            rows = n_terms
+            held = n_terms * width
+            peak = max(peak, u + held + held // 8)
+        else:
+            buffers = 4 if keep_layers else 3  # kept layers need u intact: v is a copy
+            peak = max(peak, buffers * u + u // 8)
+            held = u
+        affine = affine and (layer_degree is None or layer_degree <= 1)
+        if keep_layers:
+            kept += 2 * n_terms * width
+    # the result padded to every row of the basis
+    peak = max(peak, held + n_terms * network.n_outputs)
+    return 8 * (peak + kept)
 
 
 def check_memory(plan: Plan, network: Network, max_order: int, limit: int) -> None:
@@ -240,7 +300,8 @@ def check_memory(plan: Plan, network: Network, max_order: int, limit: int) -> No
         raise MemoryLimitError(
             f"Converting this network at max_order={max_order} needs {plan.n_terms:,} monomials "
             f"in {network.n_inputs} inputs (layer widths {list(network.widths)}), more than the "
-            f"{MAX_TERMS:,} a polynomial can index. Lower max_order or use fewer inputs."
+            f"{MAX_TERMS:,} a polynomial can index. Lower max_order, limit the interactions "
+            "with max_interaction=2 (main effects and pairs), or use fewer inputs."
         )
     if plan.n_bytes <= limit:
         return
@@ -248,7 +309,8 @@ def check_memory(plan: Plan, network: Network, max_order: int, limit: int) -> No
         f"Converting this network at max_order={max_order} would need about "
         f"{format_bytes(plan.n_bytes)} ({plan.n_terms:,} monomials in {network.n_inputs} "
         f"inputs, layer widths {list(network.widths)}), over the memory limit of "
-        f"{format_bytes(limit)}. Lower max_order or the Taylor orders, use fewer inputs or "
+        f"{format_bytes(limit)}. Lower max_order or the Taylor orders, keep only low-order "
+        "interactions with max_interaction=2 (main effects and pairs), use fewer inputs or "
         "narrower layers, or raise the limit with memory_limit=... (bytes) or "
         "nn2poly.set_memory_limit()."
     )

@@ -9,6 +9,11 @@ within a degree lexicographically on these tuples: the order of
 shape ``(n_terms, max_degree)``, each row padded with ``-1`` after its
 variables.
 
+An *interaction-limited* basis keeps only the monomials with at most ``k``
+distinct variables (``max_interaction=k``), in the same order.  That set is
+closed under taking divisors, so what it drops is an ideal: truncated products
+computed on the smaller basis equal the full products restricted to it.
+
 The symbols in this module: ``p`` the number of variables, ``Q`` the largest
 degree, ``N(d) = C(p + d - 1, d)`` the number of monomials of degree ``d``.
 """
@@ -17,7 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from math import comb
+from itertools import product
+from math import comb, prod
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,32 +33,64 @@ __all__ = ["MonomialBasis", "n_monomials"]
 IntArray = NDArray[np.int64]
 
 
-def n_monomials(n_variables: int, max_degree: int) -> int:
-    """Number of monomials of degree at most ``max_degree``: C(p + Q, Q).
+def _interaction(max_degree: int, max_interaction: int | None) -> int:
+    """The effective limit on distinct variables: at most ``max_degree`` ever."""
+    return max_degree if max_interaction is None else min(max_interaction, max_degree)
+
+
+def n_monomials(n_variables: int, max_degree: int, max_interaction: int | None = None) -> int:
+    """Number of monomials of degree at most ``max_degree`` (C(p + Q, Q)), with at
+    most ``max_interaction`` distinct variables if given.
 
     Examples
     --------
     >>> n_monomials(3, 2)
     10
+    >>> n_monomials(3, 2, max_interaction=1)  # no x1*x2, x1*x3, x2*x3
+    7
     """
-    return comb(n_variables + max_degree, max_degree)
+    if _interaction(max_degree, max_interaction) >= max_degree:
+        return comb(n_variables + max_degree, max_degree)
+    return sum(
+        n_monomials_of_degree(n_variables, d, max_interaction) for d in range(max_degree + 1)
+    )
 
 
-def n_monomials_of_degree(n_variables: int, degree: int) -> int:
-    """N(d) = C(p + d - 1, d), monomials of exactly degree ``d``."""
+def n_monomials_of_degree(n_variables: int, degree: int, max_interaction: int | None = None) -> int:
+    """Monomials of exactly degree ``d``: N(d) = C(p + d - 1, d), or with at most
+    ``k`` distinct variables ``sum_{m <= k} C(p, m) C(d - 1, m - 1)``."""
     if degree == 0:
         return 1
-    return comb(n_variables + degree - 1, degree)
+    k = _interaction(degree, max_interaction)
+    if k >= degree:
+        return comb(n_variables + degree - 1, degree)
+    return sum(comb(n_variables, m) * comb(degree - 1, m - 1) for m in range(1, k + 1))
 
 
-def n_product_pairs(n_variables: int, max_degree: int) -> int:
-    """Pairs ``(a, b)`` with ``deg a >= 1`` and ``deg a + deg b <= max_degree``.
+def _compositions(total: int, parts: int) -> list[tuple[int, ...]]:
+    """Ordered ways of writing ``total`` as ``parts`` positive integers."""
+    return [c for c in product(range(1, total + 1), repeat=parts) if sum(c) == total]
+
+
+def n_product_pairs(n_variables: int, max_degree: int, max_interaction: int | None = None) -> int:
+    """Pairs ``(a, b)`` with ``deg a >= 1`` and ``a * b`` in the basis.
 
     This is the size of the product table used to multiply a polynomial
-    without constant term by another one, truncated at ``max_degree``.
+    without constant term by another one, truncated at ``max_degree``: every
+    monomial counts its divisors but the constant.
     """
-    sizes = [n_monomials_of_degree(n_variables, d) for d in range(max_degree + 1)]
-    return sum(sizes[d] * sizes[s - d] for s in range(1, max_degree + 1) for d in range(1, s + 1))
+    k = _interaction(max_degree, max_interaction)
+    if k >= max_degree:
+        sizes = [n_monomials_of_degree(n_variables, d) for d in range(max_degree + 1)]
+        return sum(
+            sizes[d] * sizes[s - d] for s in range(1, max_degree + 1) for d in range(1, s + 1)
+        )
+    # a monomial with m distinct variables of multiplicities c has prod(c + 1) divisors
+    return sum(
+        comb(n_variables, m) * sum(prod(c + 1 for c in parts) - 1 for parts in _compositions(d, m))
+        for d in range(1, max_degree + 1)
+        for m in range(1, min(k, d) + 1)
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,6 +101,8 @@ class MonomialBasis:
     ----------
     n_variables : int
     max_degree : int
+    max_interaction : int or None
+        Keep only the monomials with at most this many distinct variables.
 
     Examples
     --------
@@ -71,21 +111,32 @@ class MonomialBasis:
     [[-1, -1], [0, -1], [1, -1], [0, 0], [0, 1], [1, 1]]
     >>> basis.degree_offsets.tolist()
     [0, 1, 3, 6]
+    >>> MonomialBasis(2, 2, max_interaction=1).variables.tolist()
+    [[-1, -1], [0, -1], [1, -1], [0, 0], [1, 1]]
     """
 
     n_variables: int
     max_degree: int
+    max_interaction: int | None = None
+
+    @property
+    def limited(self) -> bool:
+        """Whether some monomials of degree <= max_degree are left out."""
+        return _interaction(self.max_degree, self.max_interaction) < self.max_degree
 
     @property
     def n_terms(self) -> int:
         """Number of monomials in the basis."""
-        return n_monomials(self.n_variables, self.max_degree)
+        return n_monomials(self.n_variables, self.max_degree, self.max_interaction)
 
     @cached_property
     def degree_offsets(self) -> IntArray:
         """``offsets[d]`` is the index of the first monomial of degree ``d``;
         ``offsets[Q + 1] == n_terms``.  Shape (Q + 2,)."""
-        sizes = [n_monomials_of_degree(self.n_variables, d) for d in range(self.max_degree + 1)]
+        sizes = [
+            n_monomials_of_degree(self.n_variables, d, self.max_interaction)
+            for d in range(self.max_degree + 1)
+        ]
         return np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
 
     @cached_property
@@ -102,17 +153,22 @@ class MonomialBasis:
         offsets = self.degree_offsets
         if q >= 1:
             out[offsets[1] : offsets[2], 0] = np.arange(p)
+        k = _interaction(q, self.max_interaction)
+        distinct = np.ones(p, dtype=np.int64)  # distinct variables of the degree d - 1 rows
         for d in range(2, q + 1):
             previous = out[offsets[d - 1] : offsets[d], : d - 1]
             last = previous[:, d - 2].astype(np.int64)
-            counts = p - last
+            # a row already at k distinct variables can only repeat its last one
+            counts = np.where(distinct < k, p - last, 1)
             rows = np.repeat(np.arange(previous.shape[0]), counts)
-            # within each group the appended variable runs from `last` to p - 1
+            # within each group the appended variable runs from `last` upwards
             starts = np.repeat(np.cumsum(counts) - counts, counts)
-            appended = np.repeat(last, counts) + (np.arange(rows.shape[0]) - starts)
+            step = np.arange(rows.shape[0]) - starts
+            appended = np.repeat(last, counts) + step
             block = out[offsets[d] : offsets[d + 1]]
             block[:, : d - 1] = previous[rows]
             block[:, d - 1] = appended
+            distinct = distinct[rows] + (step > 0)
         return out if q >= 1 else out[:, :0]
 
     @cached_property
@@ -163,7 +219,29 @@ class MonomialBasis:
         rows = np.ascontiguousarray(variables, dtype=np.int32)
         if rows.ndim != 2:
             raise ValueError("variables must be a 2-D array of sorted variable indices.")
-        ranks: IntArray = rank_monomials(rows, self._multichoose, self.degree_offsets)
+        ranks: IntArray = rank_monomials(
+            rows, self._multichoose, self._full_offsets, self._full_ranks
+        )
+        return ranks
+
+    @cached_property
+    def _full_offsets(self) -> IntArray:
+        """Degree offsets of the full basis (the ranks the kernels compute)."""
+        if not self.limited:
+            return self.degree_offsets
+        return MonomialBasis(self.n_variables, self.max_degree).degree_offsets
+
+    @cached_property
+    def _full_ranks(self) -> IntArray:
+        """Rank of each monomial in the full basis, ascending (empty: the basis is full)."""
+        if not self.limited:
+            return np.zeros(0, dtype=np.int64)
+        from ._kernels import rank_monomials
+
+        empty = np.zeros(0, dtype=np.int64)
+        ranks: IntArray = rank_monomials(
+            self.variables, self._multichoose, self._full_offsets, empty
+        )
         return ranks
 
     @cached_property
@@ -185,7 +263,8 @@ class MonomialBasis:
         monomial ``o`` as ``left * right`` with ``deg left >= 1``.  Rows of the
         monomials of degree at most ``D`` form the prefix ``o < offsets[D + 1]``.
         """
-        if n_product_pairs(self.n_variables, self.max_degree) <= _CACHED_PAIRS:
+        pairs = n_product_pairs(self.n_variables, self.max_degree, self.max_interaction)
+        if pairs <= _CACHED_PAIRS:
             return self._product_table
         return self._build_product_table()
 
@@ -197,7 +276,7 @@ class MonomialBasis:
         from ._kernels import build_product_table
 
         table: tuple[IntArray, NDArray[np.int32], NDArray[np.int32]] = build_product_table(
-            self.variables, self.degrees, self._multichoose, self.degree_offsets
+            self.variables, self.degrees, self._multichoose, self._full_offsets, self._full_ranks
         )
         return table
 
@@ -209,13 +288,19 @@ _CACHED_PAIRS = 2_000_000
 
 
 @lru_cache(maxsize=16)
-def _cached_basis(n_variables: int, max_degree: int) -> MonomialBasis:
-    return MonomialBasis(n_variables, max_degree)
+def _cached_basis(
+    n_variables: int, max_degree: int, max_interaction: int | None = None
+) -> MonomialBasis:
+    return MonomialBasis(n_variables, max_degree, max_interaction)
 
 
-def monomial_basis(n_variables: int, max_degree: int) -> MonomialBasis:
+def monomial_basis(
+    n_variables: int, max_degree: int, max_interaction: int | None = None
+) -> MonomialBasis:
     """A :class:`MonomialBasis`; small ones are shared between calls (they are
     immutable), so repeated conversions of small networks skip rebuilding them."""
-    if n_monomials(n_variables, max_degree) <= _CACHED_TERMS:
-        return _cached_basis(n_variables, max_degree)
-    return MonomialBasis(n_variables, max_degree)
+    if max_interaction is not None and max_interaction >= max_degree:
+        max_interaction = None
+    if n_monomials(n_variables, max_degree, max_interaction) <= _CACHED_TERMS:
+        return _cached_basis(n_variables, max_degree, max_interaction)
+    return MonomialBasis(n_variables, max_degree, max_interaction)
