@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import erfc, expit
 
 from .._validation import Interval
 from . import _series
 from ._registry import ActivationSpec, FrameworkName, register_activation
+from ._series import erfc, expit
 
 FloatArray = NDArray[np.float64]
 

@@ -13,9 +13,24 @@ from fractions import Fraction
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import erfc, expit
 
 FloatArray = NDArray[np.float64]
+
+
+def expit(x: FloatArray) -> FloatArray:
+    """The logistic function ``1 / (1 + exp(-x))`` (scipy's, imported at first use)."""
+    from scipy.special import expit as logistic
+
+    result: FloatArray = logistic(x)
+    return result
+
+
+def erfc(x: FloatArray) -> FloatArray:
+    """The complementary error function (scipy's, imported at first use)."""
+    from scipy.special import erfc as complementary
+
+    result: FloatArray = complementary(x)
+    return result
 
 
 def _empty(a: FloatArray, order: int) -> FloatArray:
