@@ -163,7 +163,7 @@ def test_diagnose_relu_network_with_fit():
     net = _network(rng, widths=(10, 10), activation="relu", scale=0.7)
     X = rng.uniform(-1, 1, (300, 3))
     with pytest.raises(nn2poly.NotAnalyticError):
-        nn2poly.diagnose(net, X)
+        nn2poly.diagnose(net, X, approximation="taylor")
     report = nn2poly.diagnose(net, X, max_order=3, approximation="fit")
     assert report.r2 > 0.8
     assert isinstance(report, Diagnosis)
@@ -185,7 +185,7 @@ def test_diagnose_errors():
     with pytest.raises(ValueError, match="'approximation' parameter of diagnose must be"):
         nn2poly.diagnose(net, X, approximation="chebyshev")
     with pytest.raises(ValueError, match="approximation='fit'"):
-        nn2poly.diagnose(net, X, interval=(-1, 1))
+        nn2poly.diagnose(net, X, approximation="taylor", interval=(-1, 1))
 
 
 # -------------------------------------------------------------------- plot

@@ -163,14 +163,26 @@ class TaylorLayers:
             _warn_if_far(network, exact, self.center, stacklevel + 2)
 
 
+def _reach(network: Network, exact: list[bool]) -> tuple[float, int]:
+    """The largest |potential| an expanded neuron can receive for inputs in [-1, 1], and where."""
+    reach, where = 0.0, -1
+    for index, bounds in enumerate(potential_ranges(network)):
+        largest = float(np.max(np.abs(bounds), initial=0.0)) if bounds.size else 0.0
+        if not exact[index] and (largest > reach or not np.isfinite(largest)):
+            reach, where = largest, index
+    return reach, where
+
+
 def _warn_if_unconstrained(network: Network, exact: list[bool], stacklevel: int) -> None:
     norm, layer = largest_expanded_l1_norm(network, skip=exact)
     if norm > 1.0 + L1_TOLERANCE:
+        reach, where = _reach(network, exact)
         warnings.warn(
             f"The network is not l1-constrained: among the neurons whose activation is expanded, "
             f"the largest l1 norm of [bias; weights] is {norm:.3g} (layer {layer}). With inputs in "
-            "[-1, 1] their potentials can leave the region where the Taylor expansion is "
-            f"accurate, so the polynomial may not be faithful to the network. {TAYLOR_ADVICE}",
+            f"[-1, 1] the potentials of layer {where} can reach |u| = {reach:.3g}, while the "
+            "Taylor expansion around 0 is accurate only for |u| up to about 1, so the polynomial "
+            f"may not be faithful to the network. {TAYLOR_ADVICE}",
             TaylorAccuracyWarning,
             stacklevel=stacklevel,
         )

@@ -18,87 +18,16 @@ from .._resolve import resolve_approximation
 from .._validation import InstanceOf, Interval, check_param, invalid_value
 from ..activations import get_activation
 from ..adapters import adapt
+from ._layer import QUANTILES, LayerDiagnosis
+from ._verdict import Fidelity, _classes, _r2, advice, fidelity, settings_from_provenance
 
 if TYPE_CHECKING:  # pragma: no cover
     import matplotlib.figure
 
 __all__ = ["Diagnosis", "LayerDiagnosis", "diagnose"]
+_ = (_classes, _r2)  # kept importable from here
 
 FloatArray = NDArray[np.float64]
-
-#: Quantile levels reported for each layer's potentials.
-QUANTILES = (0.0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1.0)
-
-
-@dataclass(frozen=True, repr=False)
-class LayerDiagnosis:
-    """One layer's potentials and how well its polynomials follow the activation.
-
-    Attributes
-    ----------
-    index : int
-        Layer index (0 is the first hidden layer).
-    activation : str
-    exact : bool
-        True when the layer is kept exact (linear activation).
-    quantiles : ndarray of shape (len(QUANTILES),)
-        Quantiles of all the layer's potentials on ``data`` (levels in
-        ``QUANTILES``: 0, 1, 5, 25, 50, 75, 95, 99, 100 %).
-    neuron_ranges : ndarray of shape (n_neurons, 2)
-        Smallest and largest potential of each neuron.
-    share_off : float
-        Share of all (sample, neuron) potentials where the polynomial used
-        for the activation differs from it by more than the tolerance.
-    neuron_share_off : ndarray of shape (n_neurons,)
-    neuron_max_error : ndarray of shape (n_neurons,)
-        Largest ``|P_j(u) - g(u)|`` over the neuron's potentials.
-    worst : tuple of int
-        Neurons with the largest ``neuron_share_off`` (then error), worst first.
-    centers, coefficients : ndarray
-        The polynomials the conversion effectively uses:
-        ``P_j(t) = sum_k coefficients[j, k] (t - centers[j])^k``, re-expanded
-        around ``u_j(0)`` and cut at the conversion's degree; shapes
-        (n_neurons,) and (n_neurons, degree + 1).  None for exact layers.
-    potentials : ndarray of shape (n_samples, n_neurons)
-        The potentials observed on ``data`` (for plots).
-    """
-
-    index: int
-    activation: str
-    exact: bool
-    quantiles: FloatArray
-    neuron_ranges: FloatArray
-    share_off: float
-    neuron_share_off: FloatArray
-    neuron_max_error: FloatArray
-    worst: tuple[int, ...]
-    centers: FloatArray | None
-    coefficients: FloatArray | None
-    potentials: FloatArray = field(repr=False)
-
-    def polynomial_values(self, t: FloatArray, neuron: int) -> FloatArray:
-        """Neuron ``neuron``'s polynomial at the points ``t`` (the activation if exact).
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> import nn2poly
-        >>> net = nn2poly.Network.from_weights([np.array([[0.0], [0.5]]), np.ones((2, 1))],
-        ...                                    ["tanh", "linear"])
-        >>> report = nn2poly.diagnose(net, np.linspace(-1, 1, 20)[:, None], max_order=3)
-        >>> report.layers[0].polynomial_values(np.array([0.5]), 0).round(4)
-        array([0.4583])
-        """
-        t = np.asarray(t, dtype=np.float64)
-        if self.coefficients is None or self.centers is None:
-            return get_activation(self.activation).evaluate(t)
-        return np.polynomial.polynomial.polyval(t - self.centers[neuron], self.coefficients[neuron])
-
-    def __repr__(self) -> str:
-        return (
-            f"LayerDiagnosis(index={self.index}, activation={self.activation!r}, "
-            f"share_off={self.share_off:.3g}, worst={list(self.worst)})"
-        )
 
 
 @dataclass(frozen=True, repr=False)
@@ -121,6 +50,17 @@ class Diagnosis:
     tolerance : float
         Absolute error above which a potential counts as badly approximated.
     polynomial : Polynomial
+    faithful : bool
+        The verdict: for a classifier, ``class_agreement >= min_agreement``;
+        otherwise ``r2 >= min_r2``.
+    min_r2, min_agreement : float
+        The thresholds of the verdict (``diagnose``'s arguments).
+    recommendation : str
+        Advice computed from the data: where the polynomial is off and what
+        another setting gives (measured, e.g. ``approximation='fit'`` with
+        these inputs when a Taylor polynomial is not faithful).
+    alternative : Fidelity or None
+        The fidelity measured for the recommended setting, if one was tried.
     """
 
     layers: tuple[LayerDiagnosis, ...]
@@ -132,6 +72,11 @@ class Diagnosis:
     max_order: int
     tolerance: float
     polynomial: Polynomial = field(repr=False)
+    faithful: bool = False
+    min_r2: float = 0.9
+    min_agreement: float = 0.95
+    recommendation: str = ""
+    alternative: Fidelity | None = None
 
     def plot(self, layer: int = 0, **kwargs: Any) -> matplotlib.figure.Figure:
         """Activation, polynomials and potential density of one layer; see
@@ -154,7 +99,8 @@ class Diagnosis:
     def __repr__(self) -> str:
         return (
             f"Diagnosis(approximation={self.approximation!r}, max_order={self.max_order}, "
-            f"r2={self.r2:.4g}, mse={self.mse:.3g}, layers={len(self.layers)})"
+            f"r2={self.r2:.4g}, mse={self.mse:.3g}, faithful={self.faithful}, "
+            f"layers={len(self.layers)})"
         )
 
     def __str__(self) -> str:
@@ -186,27 +132,15 @@ class Diagnosis:
                 f"  {layer.index:>5} {layer.activation:<12} {q[0]:9.3g} {q[2]:9.3g} {q[4]:9.3g} "
                 f"{q[6]:9.3g} {q[8]:9.3g} {100 * layer.share_off:6.1f}%  {worst}"
             )
-        return "\n".join(lines)
-
-
-def _r2(truth: FloatArray, prediction: FloatArray) -> float:
-    """Mean over outputs of ``1 - SSE / SST`` (1 for an exact fit of a constant output)."""
-    residual = np.sum((truth - prediction) ** 2, axis=0)
-    total = np.sum((truth - truth.mean(axis=0)) ** 2, axis=0)
-    scores = []
-    for sse, sst in zip(residual, total, strict=True):
-        if sst > 0:
-            scores.append(1.0 - sse / sst)
+        if self.class_agreement is not None:
+            rule = f"class agreement >= {100 * self.min_agreement:g} %"
         else:
-            scores.append(1.0 if sse == 0 else -np.inf)
-    return float(np.mean(scores))
-
-
-def _classes(logits: FloatArray, link: str) -> NDArray[np.int64]:
-    """Predicted classes from logits: argmax for softmax, one 0/1 per sigmoid output."""
-    if link == "softmax":
-        return np.argmax(logits, axis=1)[:, None]
-    return (logits > 0).astype(np.int64)
+            rule = f"R^2 >= {self.min_r2:g}"
+        verdict = "faithful" if self.faithful else "NOT faithful"
+        lines.append(f"Verdict: {verdict} on these data ({rule} required).")
+        if self.recommendation and not self.faithful:
+            lines.append(f"Advice: {self.recommendation}")
+        return "\n".join(lines)
 
 
 def diagnose(
@@ -214,16 +148,18 @@ def diagnose(
     data: Any,
     polynomial: Polynomial | None = None,
     *,
-    approximation: Any = "taylor",
+    approximation: Any = None,
     max_order: int | None = None,
     taylor_orders: Any = None,
-    taylor_center: float | str = 0.0,
+    taylor_center: float | str | None = None,
     fit_data: Any = None,
     interval: Any = None,
     tolerance: float = 1e-2,
     n_worst: int = 3,
     memory_limit: int | None = None,
     trust: bool = False,
+    min_r2: float = 0.9,
+    min_agreement: float = 0.95,
 ) -> Diagnosis:
     """Check a polynomial against its network on ``data``, layer by layer.
 
@@ -247,14 +183,16 @@ def diagnose(
     polynomial : Polynomial, optional
         The polynomial to judge.  None: it is built here with
         :func:`nn2poly.to_polynomial` and the settings below.
-    approximation : {"taylor", "fit"}, TaylorApproximation or FitApproximation
+    approximation : {"auto", "taylor", "fit"}, TaylorApproximation or FitApproximation
         How the per-neuron polynomials were (or are to be) built, as in
-        :func:`nn2poly.to_polynomial`.  When you pass ``polynomial``, pass
-        the settings it was converted with.
+        :func:`nn2poly.to_polynomial`.  Default: read from
+        ``polynomial.provenance`` when given, else ``"auto"`` (which fits
+        on ``data`` unless the network is l1-constrained).  Settings given
+        here that contradict the polynomial's provenance are refused.
     max_order : int, optional
-        Default: the degree of ``polynomial``, else 2.
+        Default: from the polynomial's provenance, else its degree, else 2.
     taylor_orders, taylor_center : optional
-        As in :func:`nn2poly.to_polynomial`.
+        As in :func:`nn2poly.to_polynomial` (default: from the provenance).
     fit_data : array_like, optional
         For ``"fit"``: the inputs the polynomials were fitted on (default:
         ``data``).
@@ -269,6 +207,11 @@ def diagnose(
         Bytes the conversion may allocate, as in :func:`nn2poly.to_polynomial`.
     trust : bool, default=False
         Allow loading ``model`` from a file whose loader can run code.
+    min_r2 : float, default=0.9
+        The verdict ``faithful`` needs R² (polynomial vs network) at least this.
+    min_agreement : float, default=0.95
+        For classifiers the verdict needs this share of samples whose class
+        the polynomial predicts as the network does (R² of the logits aside).
 
     Returns
     -------
@@ -283,11 +226,18 @@ def diagnose(
     ...     ["tanh", "linear"],
     ... )
     >>> X = np.random.default_rng(0).uniform(-1, 1, (300, 2))
-    >>> report = nn2poly.diagnose(net, X, max_order=3)
+    >>> report = nn2poly.diagnose(net, X, max_order=3, approximation="taylor")
     >>> report.layers[0].worst[0]  # neuron 0 sees potentials up to 3.5
     0
     >>> report.r2 < nn2poly.diagnose(net, X, max_order=3, approximation="fit").r2
     True
+
+    A polynomial's settings are read from its provenance; the verdict and
+    the advice are computed on the data:
+
+    >>> verdict = nn2poly.diagnose(net, X, nn2poly.to_polynomial(net, 3, data=X))
+    >>> verdict.approximation, verdict.faithful
+    ('fit', True)
     """
     caller = "diagnose"
     trust = check_param("trust", trust, [bool], caller=caller)
@@ -300,15 +250,35 @@ def diagnose(
         [InstanceOf((Polynomial,), "an nn2poly.Polynomial"), None],
         caller=caller,
     )
+    settings = {
+        "approximation": approximation,
+        "max_order": max_order,
+        "taylor_orders": taylor_orders,
+        "taylor_center": taylor_center,
+    }
+    if polynomial is not None:
+        settings = settings_from_provenance(polynomial.provenance, settings, caller=caller)
+        recorded = polynomial.provenance
+        if fit_data is None and interval is None and "fit_interval" in recorded:
+            interval = [pair or (-1.0, 1.0) for pair in recorded["fit_interval"]]
+    approximation = "auto" if settings["approximation"] is None else settings["approximation"]
+    taylor_orders = settings["taylor_orders"]
+    center = settings["taylor_center"]
+    taylor_center = 0.0 if center is None else center
+    max_order = settings["max_order"]
     if max_order is None:
         max_order = polynomial.degree if polynomial is not None else 2
     max_order = check_max_order(max_order, caller=caller)
+    min_r2 = check_param("min_r2", min_r2, [Interval(float, None, 1, "right")], caller=caller)
+    min_agreement = check_param(
+        "min_agreement", min_agreement, [Interval(float, 0, 1, "both")], caller=caller
+    )
     tolerance = check_param(
         "tolerance", tolerance, [Interval(float, 0, None, "neither")], caller=caller
     )
     n_worst = check_param("n_worst", n_worst, [Interval(int, 0, None)], caller=caller)
     memory_limit = check_limit("memory_limit", memory_limit, caller=caller)
-    if approximation == "fit" and fit_data is None and interval is None:
+    if approximation in ("fit", "auto") and fit_data is None and interval is None:
         fit_data = X
     bound = resolve_approximation(
         approximation,
@@ -396,30 +366,41 @@ def diagnose(
                 u,
             )
         )
-    with np.errstate(over="ignore", invalid="ignore"):
-        truth = network.forward(X)
-        prediction = polynomial.decision_function(X)
-        difference = prediction - truth
-        mse = float(np.mean(difference**2))
-        max_abs = float(np.max(np.abs(difference)))
-        r2 = _r2(truth, prediction)
-    agreement = None
-    if polynomial.link is not None:
-        agreement = float(
-            np.mean(_classes(truth, polynomial.link) == _classes(prediction, polynomial.link))
-        )
+    measured = fidelity(network, polynomial, X)
+    used_approximation = str(converted.provenance.get("approximation", "taylor"))
+    faithful = measured.passes(min_r2, min_agreement)
+    inputs = X if fit_data is None else check_data(fit_data, network.n_inputs, "fit_data")
+
+    def fitted(order: int) -> Fidelity:
+        bound = FitApproximation(data=inputs).bind(network, order)
+        candidate = build_polynomial(adapted, order, bound, memory_limit=memory_limit)[0]
+        return fidelity(network, candidate, X)
+
+    shares = [(layer.index, layer.share_off) for layer in layers if not layer.exact]
+    recommendation, alternative = advice(
+        approximation=used_approximation,
+        max_order=max_order,
+        n_features=network.n_inputs,
+        worst_layer=max(shares, key=lambda item: item[1]) if shares else None,
+        faithful=faithful,
+        fit=fitted,
+        verdict=measured,
+        min_r2=min_r2,
+        min_agreement=min_agreement,
+    )
     return Diagnosis(
         tuple(layers),
-        r2,
-        mse,
-        max_abs,
-        agreement,
-        approximation
-        if isinstance(approximation, str)
-        else "fit"
-        if isinstance(approximation, FitApproximation)
-        else "taylor",
+        measured.r2,
+        measured.mse,
+        measured.max_abs_error,
+        measured.class_agreement,
+        used_approximation,
         max_order,
         float(tolerance),
         polynomial,
+        faithful,
+        float(min_r2),
+        float(min_agreement),
+        recommendation,
+        alternative,
     )
