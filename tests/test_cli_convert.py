@@ -74,8 +74,8 @@ def test_convert_table(tmp_path) -> None:  # type: ignore[no-untyped-def]
     [
         (["--taylor-orders", "a,b"], "--taylor-orders must be"),
         (["--taylor-center", "zero"], "--taylor-center must be"),
-        (["--max-order", "-2"], "max_order"),
-        (["--taylor-orders", "3,3,3"], "taylor_orders has 3 entries"),
+        (["--max-order", "-2"], "--max-order must be"),
+        (["--taylor-orders", "3,3,3"], "--taylor-orders has 3 entries"),
     ],
 )
 def test_bad_options_give_one_line_errors(arguments: list[str], message: str) -> None:
@@ -138,7 +138,8 @@ def test_fit_approximation_from_csv_data(tmp_path) -> None:  # type: ignore[no-u
 
 
 def test_fit_options_are_checked(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    result = runner.invoke(app, ["convert", str(CASE), "--data", str(tmp_path / "x.csv")])
+    arguments = ["--approximation", "taylor", "--data", str(tmp_path / "x.csv")]
+    result = runner.invoke(app, ["convert", str(CASE), *arguments])
     assert result.exit_code == 2 and "--approximation fit" in result.output
     result = runner.invoke(app, ["convert", str(CASE), "--approximation", "fit", "--interval", "1"])
     assert result.exit_code == 2 and "--interval must be two numbers" in result.output

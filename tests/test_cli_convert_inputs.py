@@ -35,7 +35,7 @@ def saved_network(tmp_path):  # type: ignore[no-untyped-def]
         (["--taylor-orders", "3,3,3"], "3 entries"),
         (["--taylor-center", "nan"], "finite"),
         (["--taylor-center", "inf"], "finite"),
-        (["-q", "0"], "max_order"),
+        (["-q", "0"], "--max-order"),
     ],
 )
 def test_cli_convert_odd_option_values(saved_network, arguments, message) -> None:  # type: ignore[no-untyped-def]

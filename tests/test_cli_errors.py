@@ -249,7 +249,7 @@ def test_convert_onnx_whose_external_data_is_outside_its_folder(tmp_path: Path) 
     [
         (["--approximation", "fit", "--interval", "0,inf"], "--interval must be two numbers"),
         (["--approximation", "fit", "--interval", "1,2,3"], "--interval must be two numbers"),
-        (["--interval", "-1,1"], "--approximation must be 'fit'"),
+        (["--approximation", "taylor", "--interval", "-1,1"], "--approximation must be 'fit'"),
         (["--taylor-center", "inf"], "--taylor-center must be a finite"),
         (["--format", "xml"], "--format"),
         (["--approximation", "exact"], "--approximation"),

@@ -31,6 +31,7 @@ LAZY_IMPORTS = {
     ("nn2poly.adapters._sklearn", "nn2poly.adapters"): "a pickle holds a model of any kind",
     ("nn2poly.adapters._torch", "nn2poly.training._torch_mlp"): "the trained MLP (torch)",
     ("nn2poly.cli._convert", "nn2poly"): "the command line imports the library on use",
+    ("nn2poly.cli._diagnose", "nn2poly.diagnostics"): "the command line imports the library on use",
     ("nn2poly.cli._demo", "nn2poly.plotting"): "matplotlib",
     ("nn2poly.cli._demo", "nn2poly.training"): "torch, scikit-learn",
     ("nn2poly.cli._demo", "nn2poly.study._storage"): "only the demo writes results",

@@ -2,7 +2,9 @@
 
 Every command runs inside :class:`OneLineErrors`: whatever goes wrong reaches
 the user as one line on stderr (``Error: ...``) with a non-zero exit status,
-never as a traceback, and a Python warning as one line ``Warning: ...``.
+never as a traceback, and a Python warning as one line ``Warning: ...``; both
+name the command's options where the library's text names its keyword
+arguments (``--data FILE`` for ``data=X_train``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ except ImportError:  # pragma: no cover - exercised only without the cli extra
     raise SystemExit(1) from None
 
 from .._validation import check_param
+from ._terms import command_line_terms
 
 #: Exit status of an error the user can fix (bad option, unreadable file...).
 USER_ERROR = 2
@@ -88,8 +91,9 @@ def _show_warning(
     file: TextIO | None = None,
     line: str | None = None,
 ) -> None:
-    """Python warnings as one line on stderr, without the file and line they came from."""
-    typer.echo(f"Warning: {one_line(str(message))}", err=True)
+    """Python warnings as one line on stderr, in command-line terms, without the file and line
+    they came from."""
+    typer.echo(f"Warning: {command_line_terms(one_line(str(message)))}", err=True)
 
 
 #: What the boundary lets through: the exits typer handles itself.
@@ -122,7 +126,7 @@ class OneLineErrors(TyperGroup):
                 if os.environ.get(TRACEBACK_VARIABLE) and not isinstance(error, KeyboardInterrupt):
                     raise
                 message, code = describe(error)
-                fail(message.removeprefix("Error: "), code=code)
+                fail(command_line_terms(message.removeprefix("Error: ")), code=code)
 
 
 def fail(message: str, *, code: int = USER_ERROR) -> NoReturn:

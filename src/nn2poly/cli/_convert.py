@@ -21,8 +21,45 @@ MAX_DATA_BYTES = 1 << 30
 class Approximation(str, Enum):
     """The choices of ``--approximation``."""
 
+    auto = "auto"
     taylor = "taylor"
     fit = "fit"
+
+
+#: Help of ``--approximation`` (convert and diagnose).
+APPROXIMATION_HELP = (
+    "'auto': NN2Poly's Taylor expansion for an l1-constrained network or without --data and "
+    "--interval, else the fit; 'taylor' (NN2Poly); 'fit' (polynomials fitted where the "
+    "potentials are)."
+)
+#: Help of ``--trust`` (convert and diagnose).
+TRUST_HELP = (
+    "Allow formats whose loader can run code from the file (pickles, TorchScript, legacy .h5); "
+    "only for files you trust."
+)
+
+
+def check_taylor_inputs(approximation: Approximation, *, data: bool, interval: bool) -> None:
+    """Refuse ``--approximation taylor`` with ``--data`` or ``--interval`` (fit inputs only).
+
+    Examples
+    --------
+    >>> check_taylor_inputs(Approximation.taylor, data=True, interval=False)
+    Traceback (most recent call last):
+    ...
+    nn2poly._validation.InvalidParameterError: --approximation must be 'fit' or 'auto' when \
+--data or --interval is given. Got 'taylor' instead. Add --approximation fit, or leave out \
+--data.
+    """
+    if approximation is Approximation.taylor and (data or interval):
+        given = "--data" if data else "--interval"
+        raise invalid_value(
+            "approximation",
+            "taylor",
+            "'fit' or 'auto' when --data or --interval is given",
+            subject="--approximation",
+            fix=f"Add --approximation fit, or leave out {given}.",
+        )
 
 
 class OutputFormat(str, Enum):
@@ -68,7 +105,17 @@ def read_data(path: Path) -> Any:
         )
     suffix = path.suffix.lower()
     if suffix == ".npy":
-        return np.load(path, allow_pickle=False)
+        try:
+            return np.load(path, allow_pickle=False)
+        except (ValueError, EOFError, OSError):
+            raise invalid_value(
+                "data",
+                str(path),
+                "a numeric array saved with numpy.save",
+                subject="--data",
+                fix="It is not one (numpy cannot read it without running pickled code, or it is "
+                "cut short); save the inputs with numpy.save, or as CSV.",
+            ) from None
     if suffix not in {".csv", ".txt"}:
         raise invalid_value("data", str(path), expected, subject="--data")
     with path.open(encoding="utf-8", errors="replace") as handle:
@@ -88,7 +135,7 @@ def read_data(path: Path) -> Any:
             str(path),
             "a numeric CSV file (one header row at most)",
             subject="--data",
-            fix=f"It could not be read: {exc}.",
+            fix=f"It could not be read: {str(exc).rstrip('.')}.",
         ) from None
     if array.size == 0:
         raise invalid_value(
@@ -180,11 +227,13 @@ def _rows_as_csv(poly: Any) -> str:
     return buffer.getvalue()
 
 
-def _as_table(poly: Any, limit: int | None, file: Any = None) -> None:
+def _as_table(
+    poly: Any, limit: int | None, file: Any = None, *, heading: str | None = None
+) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=repr(poly), show_lines=False)
+    table = Table(title=None if heading else repr(poly), show_lines=False)
     table.add_column("term")
     table.add_column("degree", justify="right")
     for name in poly.output_names:
@@ -197,6 +246,8 @@ def _as_table(poly: Any, limit: int | None, file: Any = None) -> None:
             *(f"{value:.6g}" for value in poly.coef[index]),
         )
     console = Console(file=file, width=None if file is None else 200)
+    if heading:
+        console.print(heading, highlight=False)
     console.print(table)
     if limit is not None and poly.n_terms > limit:
         console.print(f"... {poly.n_terms - limit} more terms (use --all, or --format csv)")
@@ -215,26 +266,17 @@ def _convert(
 ) -> Any:
     from .. import to_polynomial
 
-    if approximation is Approximation.taylor and (data is not None or interval is not None):
-        given = "--data" if data is not None else "--interval"
-        raise invalid_value(
-            "approximation",
-            "taylor",
-            "'fit' when --data or --interval is given",
-            subject="--approximation",
-            fix=f"Add --approximation fit, or leave out {given}.",
-        )
-    if approximation is Approximation.fit:
-        return to_polynomial(
-            file,
-            max_order,
-            taylor_orders=orders,
-            approximation="fit",
-            data=None if data is None else read_data(data),
-            interval=interval,
-            trust=trust,
-        )
-    return to_polynomial(file, max_order, taylor_orders=orders, taylor_center=center, trust=trust)
+    check_taylor_inputs(approximation, data=data is not None, interval=interval is not None)
+    return to_polynomial(
+        file,
+        max_order,
+        taylor_orders=orders,
+        taylor_center=center,
+        approximation=approximation.value,
+        data=None if data is None else read_data(data),
+        interval=interval,
+        trust=trust,
+    )
 
 
 @app.command()
@@ -266,22 +308,18 @@ def convert(
         typer.Option("--output", "-o", help="Write to this file instead of the terminal."),
     ] = None,
     show_all: Annotated[bool, typer.Option("--all", help="Show every term in the table.")] = False,
-    trust: Annotated[
-        bool,
+    top: Annotated[
+        int | None,
         typer.Option(
-            "--trust",
-            help=(
-                "Allow formats whose loader can run code from the file (pickles, TorchScript, "
-                "legacy .h5); only for files you trust."
-            ),
+            "--top",
+            min=1,
+            help="Only the N terms of largest absolute coefficient, largest first.",
         ),
-    ] = False,
+    ] = None,
+    trust: Annotated[bool, typer.Option("--trust", help=TRUST_HELP)] = False,
     approximation: Annotated[
-        Approximation,
-        typer.Option(
-            help=("'taylor' (NN2Poly) or 'fit' (polynomials fitted where the potentials are).")
-        ),
-    ] = Approximation.taylor,
+        Approximation, typer.Option(help=APPROXIMATION_HELP)
+    ] = Approximation.auto,
     data: Annotated[
         Path | None,
         typer.Option(
@@ -304,8 +342,15 @@ def convert(
         data=data,
         interval=parse_interval(interval),
     )
+    heading = None
+    if top is not None:
+        heading = (
+            f"The {min(top, poly.n_terms)} largest of {poly.n_terms} terms "
+            "(by absolute coefficient):"
+        )
+        poly = poly.top(top)
     if output_format is OutputFormat.table and output is None:
-        _as_table(poly, None if show_all else 40)
+        _as_table(poly, None if show_all or top is not None else 40, heading=heading)
         return
     if output_format is OutputFormat.json:
         text = json.dumps(poly.to_dict())
@@ -315,7 +360,7 @@ def convert(
         import io
 
         buffer = io.StringIO()
-        _as_table(poly, None, file=buffer)
+        _as_table(poly, None, file=buffer, heading=heading)
         text = buffer.getvalue()
     if output is None:
         typer.echo(text, nl=False)
