@@ -106,7 +106,7 @@ def test_the_l2_ball_bounds_potentials_by_sqrt_p_plus_one_and_no_better() -> Non
 
 
 # ------------------------------------------------------------- torch classes
-@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16, torch.float32, torch.float64])
 @pytest.mark.parametrize(
     "constraint, order",
     [(L1Constraint("l1"), 1), (L1Constraint("l1-project"), 1), (L2Constraint(), 2)],

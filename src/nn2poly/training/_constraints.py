@@ -30,11 +30,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import torch
 
 from .._validation import Options, check_param
-from ._norm_ball import ball_factors
+from ._norm_ball import ball_margins
 
 __all__ = [
     "CONSTRAINTS",
@@ -163,13 +162,17 @@ class _NeuronConstraint:
             weight = linear.weight
             bias = linear.bias if linear.bias is not None else torch.zeros_like(weight[:, 0])
             rows = torch.cat([bias[:, None], weight], dim=1)
-            # the rule in float64 on the CPU, then a rescaling that survives the
-            # rounding to the parameters' own dtype (float32 in most models)
-            wide = self._constrain(rows.detach().to(device="cpu", dtype=torch.float64))
-            dtype = torch.empty((), dtype=weight.dtype).numpy().dtype
-            factors = ball_factors(wide.numpy(), self.order, 1.0, dtype)
-            if not np.all(factors == 1.0):
-                wide = wide * torch.from_numpy(factors)[:, None]
+            # the rule in float64 (on the CPU for devices without it), then a
+            # rescaling that survives the rounding to the parameters' own dtype
+            device = "cpu" if rows.device.type == "mps" else rows.device
+            wide = self._constrain(rows.to(device=device, dtype=torch.float64))
+            stored = wide if weight.dtype == torch.float64 else wide.to(weight.dtype).double()
+            norms = torch.linalg.vector_norm(stored, ord=self.order, dim=1)
+            summation, margin = ball_margins(torch.finfo(weight.dtype).eps, rows.shape[1])
+            over = norms > 1.0 - summation
+            if bool(over.any()):
+                factors = torch.where(over, (1.0 - margin) / norms, torch.ones_like(norms))
+                wide = wide * factors[:, None]
             if linear.bias is not None:
                 linear.bias.copy_(wide[:, 0])
             weight.copy_(wide[:, 1:])

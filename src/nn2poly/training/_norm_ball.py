@@ -27,7 +27,7 @@ import math
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
-__all__ = ["NORM_ORDERS", "ball_factors", "potential_bound", "row_norms"]
+__all__ = ["NORM_ORDERS", "ball_factors", "ball_margins", "potential_bound", "row_norms"]
 
 #: Order of the norm of each constraint name.
 NORM_ORDERS = {"l1": 1, "l1-project": 1, "l2": 2}
@@ -89,14 +89,31 @@ def ball_factors(
     (True, 1.0)
     """
     stored = np.asarray(vectors, dtype=np.float64).astype(dtype).astype(np.float64)
-    n_entries = stored.shape[1]
-    summation = (n_entries + 2) * _EPS64
-    margin = 4.0 * float(np.finfo(np.dtype(dtype)).eps) + summation
+    summation, margin = ball_margins(float(np.finfo(np.dtype(dtype)).eps), stored.shape[1])
     norms = row_norms(stored, order)
     over = norms > radius * (1.0 - summation)
     factors = np.ones(stored.shape[0])
     factors[over] = radius / norms[over] * (1.0 - margin)
     return factors
+
+
+def ball_margins(dtype_eps: float, n_entries: int) -> tuple[float, float]:
+    """Relative tolerances of the rescaling: ``(summation, margin)``.
+
+    ``summation`` bounds the relative difference between two float64 sums of
+    ``n_entries`` terms in any order (a row within it of the radius counts
+    as on the sphere); ``margin`` adds 4 units of the stored dtype's
+    rounding, so that a row rescaled to ``radius * (1 - margin)`` stays
+    inside after rounding.
+
+    Examples
+    --------
+    >>> summation, margin = ball_margins(float(np.finfo(np.float32).eps), 10)
+    >>> bool(summation < 1e-14), bool(4.7e-7 < margin < 4.9e-7)
+    (True, True)
+    """
+    summation = (n_entries + 2) * _EPS64
+    return summation, 4.0 * dtype_eps + summation
 
 
 def potential_bound(order: int, n_inputs: int, radius: float = 1.0) -> float:
