@@ -44,7 +44,9 @@ def conversion_record(
     another approximation), ``max_order``, ``taylor_orders`` (per layer; the
     fitted degrees for a fit), ``taylor_center``, for a fit on data
     ``fit_rows``, ``fit_range`` (per feature ``[min, max]``) and ``refined``,
-    for a fit on an interval ``fit_interval``, and ``nn2poly_version``.
+    for a fit on an interval ``fit_interval``, ``origin`` (``0.0``: the
+    variables are ``x`` itself; a local polynomial records its point) and
+    ``nn2poly_version``.
     ``extra`` (a mapping) adds or overrides entries.
 
     Examples
@@ -64,6 +66,7 @@ def conversion_record(
         record.update(_fit_entries(approximation))
     else:
         record["approximation"] = type(approximation).__name__
+    record["origin"] = 0.0
     record["nn2poly_version"] = __version__
     record.update(dict(extra or {}))
     return record

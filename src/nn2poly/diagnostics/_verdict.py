@@ -209,7 +209,8 @@ def advice(
     if approximation == "taylor":
         alternative, why = _alternative(fit, max_order)
         if alternative is None:
-            return f"{where}approximation='fit' with these inputs {why}.", None
+            text = f"{where}approximation='fit' with these inputs {why}."
+            return text[0].upper() + text[1:], None
         better = "" if alternative.passes(min_r2, min_agreement) else " (still not faithful)"
         text = (
             f"{where}approximation='fit' with these inputs gives {alternative.text()}{better} "
