@@ -256,6 +256,32 @@ def test_views_and_frames() -> None:
     np.testing.assert_allclose(poly.coef, local.coef[2], rtol=1e-12)
 
 
+def test_points_from_frames_rows_and_scalars() -> None:
+    pd = pytest.importorskip("pandas")
+    names = ["a", "b", "c"]
+    x0 = np.array([0.3, -0.2, 0.9])
+    expected = nn2poly.to_polynomial(NET, 2, taylor_center="local", at=x0, feature_names=names).coef
+    one_row = pd.DataFrame([x0[[2, 0, 1]]], columns=["c", "a", "b"])
+    for at in (one_row, one_row.iloc[0], list(x0)):
+        poly = nn2poly.to_polynomial(NET, 2, taylor_center="local", at=at, feature_names=names)
+        np.testing.assert_array_equal(poly.coef, expected)
+    with pytest.raises(ValueError, match=r"'at' parameter .* labelled by the feature names"):
+        nn2poly.to_polynomial(
+            NET,
+            2,
+            taylor_center="local",
+            at=pd.Series(x0, index=["a", "b", "z"]),
+            feature_names=names,
+        )
+    with pytest.raises(ValueError, match=r"'at' parameter .* shape \(3,\)"):
+        nn2poly.to_polynomial(
+            NET, 2, taylor_center="local", at=pd.concat([one_row, one_row]), feature_names=names
+        )
+    single = nn2poly.Network.from_weights([[[0.0], [1.0]]], "tanh")
+    poly = nn2poly.to_polynomial(single, 3, taylor_center="local", at=0.5)
+    np.testing.assert_allclose(poly.coef[:2, 0], [np.tanh(0.5), 1 - np.tanh(0.5) ** 2])
+
+
 def test_derivatives_of_a_lower_degree_network_are_zero() -> None:
     net = _net((2, 3), ["linear"])
     local = nn2poly.local_polynomials(net, np.zeros((2, 2)), max_order=3)
