@@ -22,7 +22,7 @@ from nn2poly.training import (
     l2_rescale,
 )
 from nn2poly.training._constraints import make_constraint
-from nn2poly.training._norm_ball import ball_factors, potential_bound, row_norms
+from nn2poly.training._norm_ball import ball_factors, dtype_eps, potential_bound, row_norms
 
 
 def hidden_norms(network: nn2poly.Network, order: int) -> list[np.ndarray]:
@@ -88,6 +88,13 @@ def test_ball_factors_land_inside_after_rounding(order: int, dtype: type) -> Non
     assert np.array_equal(stored[inside], vectors[inside].astype(dtype))
     margin = 8 * np.finfo(dtype).eps + 62 * np.finfo(np.float64).eps  # rounding, 60 entries
     assert norms[~inside].min() > 1 - margin
+
+
+def test_dtype_eps_knows_numpy_and_ml_dtypes_floats() -> None:
+    import ml_dtypes
+
+    for dtype in (np.float16, np.float32, np.float64, ml_dtypes.bfloat16):
+        assert dtype_eps(dtype) == float(ml_dtypes.finfo(dtype).eps)
 
 
 def test_the_l2_ball_bounds_potentials_by_sqrt_p_plus_one_and_no_better() -> None:
@@ -249,6 +256,27 @@ def test_keras_callbacks_never_exceed_the_bound_in_float32(order: int, seed: int
     assert all(n.max() > 1 - 1e-6 for n in norms)
     assert model.layers[0].get_weights()[0].dtype == np.float32
     np.testing.assert_array_equal(model.layers[-1].get_weights()[0], output)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_keras_callbacks_handle_half_precision(dtype: str) -> None:
+    import keras
+
+    for order, callback in ((1, nn2poly.keras_l1_constraint()), (2, nn2poly.keras_l2_constraint())):
+        model = keras.Sequential(
+            [
+                keras.Input((5,)),
+                keras.layers.Dense(4, activation="tanh", dtype=dtype),
+                keras.layers.Dense(1, dtype=dtype),
+            ]
+        )
+        kernel, bias = model.layers[0].get_weights()
+        model.layers[0].set_weights([kernel * 10, bias + 3])
+        callback.apply(model)
+        kernel, bias = model.layers[0].get_weights()
+        rows = np.vstack([bias[None, :], kernel]).astype(np.float64).T
+        assert str(kernel.dtype) == dtype
+        assert row_norms(rows, order).max() <= 1.0
 
 
 def test_keras_l2_constraint_bounds_neurons_during_training() -> None:

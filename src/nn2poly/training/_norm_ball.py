@@ -23,11 +23,19 @@ order.  This module needs only numpy.
 from __future__ import annotations
 
 import math
+from functools import cache
 
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
-__all__ = ["NORM_ORDERS", "ball_factors", "ball_margins", "potential_bound", "row_norms"]
+__all__ = [
+    "NORM_ORDERS",
+    "ball_factors",
+    "ball_margins",
+    "dtype_eps",
+    "potential_bound",
+    "row_norms",
+]
 
 #: Order of the norm of each constraint name.
 NORM_ORDERS = {"l1": 1, "l1-project": 1, "l2": 2}
@@ -89,12 +97,28 @@ def ball_factors(
     (True, 1.0)
     """
     stored = np.asarray(vectors, dtype=np.float64).astype(dtype).astype(np.float64)
-    summation, margin = ball_margins(float(np.finfo(np.dtype(dtype)).eps), stored.shape[1])
+    summation, margin = ball_margins(dtype_eps(dtype), stored.shape[1])
     norms = row_norms(stored, order)
     over = norms > radius * (1.0 - summation)
     factors = np.ones(stored.shape[0])
     factors[over] = radius / norms[over] * (1.0 - margin)
     return factors
+
+
+@cache
+def dtype_eps(dtype: DTypeLike) -> float:
+    """The machine epsilon of a float dtype, numpy's or not (``ml_dtypes.bfloat16``).
+
+    Examples
+    --------
+    >>> dtype_eps(np.float32) == float(np.finfo(np.float32).eps)
+    True
+    """
+    kind = np.dtype(dtype)
+    eps = 1.0
+    while float(np.array(1.0 + eps / 2, dtype=np.float64).astype(kind)) != 1.0:
+        eps /= 2
+    return eps
 
 
 def ball_margins(dtype_eps: float, n_entries: int) -> tuple[float, float]:
