@@ -23,7 +23,8 @@ from ._distill import distill
 from ._finite import NonFiniteCoefficientsError
 from ._fit import FitApproximation
 from ._layer_prediction import LayerValues, predict_layers
-from ._local import LocalPolynomials, local_polynomials
+from ._local import LocalPolynomials
+from ._local_convert import local_polynomials
 from ._memory import MemoryLimitError, get_memory_limit, set_memory_limit
 from ._monomials import n_monomials
 from ._network import Dense, Network
