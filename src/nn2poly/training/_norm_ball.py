@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from functools import cache
+from typing import Any
 
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
@@ -105,7 +106,6 @@ def ball_factors(
     return factors
 
 
-@cache
 def dtype_eps(dtype: DTypeLike) -> float:
     """The machine epsilon of a float dtype, numpy's or not (``ml_dtypes.bfloat16``).
 
@@ -114,7 +114,11 @@ def dtype_eps(dtype: DTypeLike) -> float:
     >>> dtype_eps(np.float32) == float(np.finfo(np.float32).eps)
     True
     """
-    kind = np.dtype(dtype)
+    return _eps(np.dtype(dtype))
+
+
+@cache
+def _eps(kind: np.dtype[Any]) -> float:
     eps = 1.0
     while float(np.array(1.0 + eps / 2, dtype=np.float64).astype(kind)) != 1.0:
         eps /= 2
