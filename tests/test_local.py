@@ -209,19 +209,19 @@ def test_every_coefficient_up_to_third_order_matches_mpmath() -> None:
     net = _net((2, 3, 2, 1), ["tanh", "sigmoid", "linear"], scale=0.8, seed=4)
     x0 = np.array([0.7, -1.3])
     poly = nn2poly.to_polynomial(net, 3, taylor_center="local", at=x0)
-    mp.mp.dps = 40
-    f = _mp_network(net, 0)
-    for label, coefficient in zip(poly.labels, poly.coef[:, 0], strict=True):
-        exponents = [label.count(1), label.count(2)] if label != (0,) else [0, 0]
-        derivative = mp.diff(f, [mp.mpf(float(v)) for v in x0], exponents)
-        expected = float(derivative / (factorial(exponents[0]) * factorial(exponents[1])))
-        assert coefficient == pytest.approx(expected, rel=1e-11, abs=1e-13), label
-    local = nn2poly.local_polynomials(net, x0[None], max_order=3)
-    third = local.derivatives(3)[0, :, :, :, 0]
-    for j in itertools.product(range(2), repeat=3):
-        exponents = [j.count(0), j.count(1)]
-        expected = float(mp.diff(f, [mp.mpf(float(v)) for v in x0], exponents))
-        assert third[j] == pytest.approx(expected, rel=1e-11, abs=1e-13)
+    with mp.workdps(40):
+        f = _mp_network(net, 0)
+        for label, coefficient in zip(poly.labels, poly.coef[:, 0], strict=True):
+            exponents = [label.count(1), label.count(2)] if label != (0,) else [0, 0]
+            derivative = mp.diff(f, [mp.mpf(float(v)) for v in x0], exponents)
+            expected = float(derivative / (factorial(exponents[0]) * factorial(exponents[1])))
+            assert coefficient == pytest.approx(expected, rel=1e-11, abs=1e-13), label
+        local = nn2poly.local_polynomials(net, x0[None], max_order=3)
+        third = local.derivatives(3)[0, :, :, :, 0]
+        for j in itertools.product(range(2), repeat=3):
+            exponents = [j.count(0), j.count(1)]
+            expected = float(mp.diff(f, [mp.mpf(float(v)) for v in x0], exponents))
+            assert third[j] == pytest.approx(expected, rel=1e-11, abs=1e-13)
 
 
 # ----------------------------------------------------------------- views
