@@ -163,6 +163,16 @@ def test_a_polynomial_without_layers_names_keep_layers() -> None:
     assert "keep_layers=True" in str(caught.value)
 
 
+def test_polynomials_made_from_a_converted_one_have_no_layers(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    network = l1_constrained([2, 3, 1], ["tanh", "linear"], seed=13)
+    poly = nn2poly.to_polynomial(network, 3, keep_layers=True, approximation="taylor")
+    poly.save(tmp_path / "poly.json")
+    for derived in (poly.truncate(2), nn2poly.Polynomial.load(tmp_path / "poly.json")):
+        with pytest.raises(ValueError, match="keep_layers=True") as caught:
+            predict_layers(derived, unit_box(3, 2))
+        assert "saving, loading, truncate" in str(caught.value)
+
+
 @pytest.mark.parametrize(
     "layers, error, pattern",
     [

@@ -121,7 +121,8 @@ def predict_layers(
     ------
     ValueError
         If ``poly`` has no layer polynomials (converted without
-        ``keep_layers=True``) or a layer index is out of range.
+        ``keep_layers=True``, or a polynomial made from one: loaded,
+        truncated, ...) or a layer index is out of range.
 
     Examples
     --------
@@ -162,7 +163,9 @@ def predict_layers(
             "a Polynomial that keeps its layers' polynomials",
             caller="predict_layers",
             fix="Convert with keep_layers=True: "
-            "nn2poly.to_polynomial(model, max_order, keep_layers=True).",
+            "nn2poly.to_polynomial(model, max_order, keep_layers=True), and evaluate that "
+            "polynomial itself (saving, loading, truncate, top and arithmetic give "
+            "polynomials without the layers).",
         )
     chosen = _layer_indices(layers, len(poly.layers))
     # every layer's polynomials are in the final polynomial's variables (X - origin)
