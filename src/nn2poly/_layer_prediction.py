@@ -124,6 +124,15 @@ def predict_layers(
         ``keep_layers=True``, or a polynomial made from one: loaded,
         truncated, ...) or a layer index is out of range.
 
+    Notes
+    -----
+    A layer's values follow the network's own as far as each neuron's
+    polynomial follows its activation where the potentials are: closely for
+    a Taylor expansion of an l1-constrained network at a high order, exactly
+    for linear and polynomial activations.  A fit whose neuron polynomials
+    were refined jointly on the network's output is tuned for the last
+    layer; its inner layers may depart from the network's.
+
     Examples
     --------
     >>> import numpy as np
