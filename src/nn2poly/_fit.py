@@ -22,6 +22,9 @@ interval, written in powers of ``t - m`` around the interval's midpoint ``m``.
 Only powers ``k <= Q`` of each re-expanded polynomial survive the truncation
 (``v^k`` has no term below degree ``k``), so the degree of every fitted
 polynomial is ``min(order, max_order)``.
+
+In deep networks the layer-by-layer fits are then refined jointly on the
+network's outputs (:mod:`nn2poly._refine`, ``refine=``).
 """
 
 from __future__ import annotations
@@ -42,9 +45,12 @@ from ._approximation import (
     resolve_taylor_orders,
 )
 from ._data import FitDataError, check_data
+from ._fit_interval import check_interval, interval_polynomial
 from ._monomials import MonomialBasis
 from ._network import Dense, Network
 from ._powers import MONOMIAL_CHUNK_ROWS, variable_monomials
+from ._refine import MIN_REFINE_ROWS, Refinement, fixed_walker, refine_bytes, refine_fits
+from ._validation import Interval, Options, check_param, invalid_value
 from .activations import get_activation
 
 __all__ = ["FitApproximation", "FittedLayers", "check_interval"]
@@ -56,61 +62,6 @@ FloatArray = NDArray[np.float64]
 MAX_FIT_SAMPLES = 10_000
 #: Cap on ``n_samples * n_terms`` of the monomial matrix built for the fits.
 MAX_MONOMIAL_VALUES = 20_000_000
-#: Narrowest interval accepted, relative to its magnitude (and at least this wide).
-MIN_INTERVAL_WIDTH = 1e-6
-#: Chebyshev nodes used to fit a polynomial over an interval.
-N_INTERVAL_NODES = 256
-
-
-def _check_pair(value: Any, where: str) -> tuple[float, float]:
-    message = (
-        f"{where} must be a pair (low, high) of finite floats with low < high; got {value!r}. "
-        "Example: interval=(-3.0, 3.0)."
-    )
-    if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)):
-        raise FitDataError(message)
-    if len(value) != 2:
-        raise FitDataError(message)
-    try:
-        low, high = float(value[0]), float(value[1])
-    except (TypeError, ValueError):
-        raise FitDataError(message) from None
-    if not (np.isfinite(low) and np.isfinite(high) and low < high):
-        raise FitDataError(message)
-    if not np.isfinite(high - low):
-        raise FitDataError(message)
-    if high - low < MIN_INTERVAL_WIDTH * max(1.0, abs(low), abs(high)):
-        raise FitDataError(
-            f"{where}=({low:g}, {high:g}) is too narrow: a polynomial fitted on it has "
-            "coefficients growing like width**-degree, far beyond what the data justify. Use "
-            f"an interval at least {MIN_INTERVAL_WIDTH:g} times its magnitude wide (and at "
-            f"least {MIN_INTERVAL_WIDTH:g}), e.g. interval=(-3.0, 3.0)."
-        )
-    return low, high
-
-
-def check_interval(interval: Any, n_layers: int) -> tuple[tuple[float, float], ...]:
-    """One ``(low, high)`` per layer from a single pair or a list with one pair per layer.
-
-    Examples
-    --------
-    >>> check_interval((0, 1), 2)
-    ((0.0, 1.0), (0.0, 1.0))
-    """
-    if isinstance(interval, (Sequence, np.ndarray)) and not isinstance(interval, (str, bytes)):
-        items = list(interval)
-        if items and all(
-            isinstance(item, (Sequence, np.ndarray)) and not isinstance(item, (str, bytes))
-            for item in items
-        ):
-            if len(items) != n_layers:
-                raise FitDataError(
-                    f"interval lists {len(items)} ranges but the network has {n_layers} "
-                    "layers; give one (low, high) for every layer, or a single pair."
-                )
-            return tuple(_check_pair(item, f"interval[{i}]") for i, item in enumerate(items))
-    pair = _check_pair(interval, "interval")
-    return (pair,) * n_layers
 
 
 @dataclass(frozen=True, eq=False)
@@ -135,6 +86,24 @@ class FitApproximation:
     orders : int, sequence of int or None, default=None
         Degree of each fitted polynomial, as ``taylor_orders`` (capped at
         ``max_order``: higher powers do not survive the truncation).
+    refine : bool or "auto", default="auto"
+        With ``data``, after the layer-by-layer fit, tune all the neurons'
+        polynomials jointly so that the output polynomial matches the
+        network's outputs (Levenberg--Marquardt on 80 % of the rows; the
+        coefficients that do best on the other 20 %, held out with a fixed
+        seed, are kept, so the result is never worse there).  The weights
+        are kept: every neuron is still replaced by one univariate
+        polynomial.  ``"auto"``: refine when the network has at least two
+        approximated (non-linear) layers, where the layers' errors add up,
+        and ``data`` has at least 100 rows.  Not available with ``interval``.
+    refine_iterations : int, default=30
+        Most refinement steps (each costs a few conversions).
+
+    Notes
+    -----
+    After a conversion with the bound approximation, ``bound.refinement``
+    tells what the refinement did (errors on the tuning and held-out rows
+    before and after), or is None.
 
     Examples
     --------
@@ -153,9 +122,35 @@ class FitApproximation:
     data: Any = field(default=None, repr=False)
     interval: Any = None
     orders: int | Sequence[int] | None = None
+    refine: bool | str = "auto"
+    refine_iterations: int = 30
 
     def __post_init__(self) -> None:
         check_orders_type(self.orders, caller="FitApproximation")
+        check_param(
+            "refine",
+            self.refine,
+            [bool, Options({"auto"})],
+            caller="FitApproximation",
+            fix="refine=True tunes the neurons' polynomials jointly on the data, False keeps "
+            "the layer-by-layer fit, 'auto' refines deep networks.",
+        )
+        check_param(
+            "refine_iterations",
+            self.refine_iterations,
+            [Interval(int, 1, 10_000)],
+            caller="FitApproximation",
+            fix="The most refinement steps, e.g. 30.",
+        )
+        if self.refine is True and self.data is None:
+            raise invalid_value(
+                "refine",
+                self.refine,
+                "False or 'auto' with interval=",
+                caller="FitApproximation",
+                fix="The refinement tunes the polynomials on the network's outputs at data; "
+                "pass data=X_train, or drop refine.",
+            )
         if self.data is None and self.interval is None:
             raise FitDataError(
                 "approximation='fit' needs the inputs the network sees: pass data=X_train "
@@ -202,7 +197,14 @@ class FitApproximation:
         n_layers = len(layers)
         if self.data is not None:
             X = check_data(self.data, network.n_inputs)
-            return FittedLayers(degrees, identity, [None] * n_layers, [None] * n_layers, X)
+            fitted = FittedLayers(degrees, identity, [None] * n_layers, [None] * n_layers, X)
+            n_approximated = sum(not flag for flag in identity)
+            refine = self.refine is True or (
+                self.refine == "auto" and n_approximated >= 2 and X.shape[0] >= MIN_REFINE_ROWS
+            )
+            if refine and n_approximated > 0:
+                fitted.refine_network, fitted.refine_iterations = network, self.refine_iterations
+            return fitted
         fits: list[LayerPolynomials | None] = []
         ranges: list[FloatArray | None] = []
         for index, (low, high) in enumerate(check_interval(self.interval, n_layers)):
@@ -211,7 +213,7 @@ class FitApproximation:
                 ranges.append(None)
                 continue
             layer = layers[index]
-            middle, coefficients = _interval_polynomial(
+            middle, coefficients = interval_polynomial(
                 get_activation(layer.activation), low, high, degrees[index], index
             )
             fits.append((np.full(layer.n_out, middle), np.tile(coefficients, (layer.n_out, 1))))
@@ -238,6 +240,9 @@ class FittedLayers:
         fitted over (observed potentials with data; the interval otherwise).
     data : ndarray or None
         The inputs fitted on (None for an interval fit).
+    refinement : Refinement or None
+        What the joint refinement did, once a conversion has run (None when
+        not refined); its polynomials are then in ``fits``.
 
     Examples
     --------
@@ -250,6 +255,9 @@ class FittedLayers:
     fits: list[LayerPolynomials | None]
     ranges: list[FloatArray | None]
     data: FloatArray | None = field(default=None, repr=False)
+    refinement: Refinement | None = None
+    refine_network: Network | None = field(default=None, repr=False)
+    refine_iterations: int = 0
 
     def is_identity(self, index: int, layer: Dense) -> bool:
         return self.identity[index]
@@ -265,7 +273,7 @@ class FittedLayers:
 
     def work_bytes(self, network: Network, basis_degree: int, n_terms: int) -> int:
         n_samples = self._n_samples(n_terms)
-        if n_samples == 0 or self.data is None:
+        if n_samples == 0 or self.data is None or self.refinement is not None:
             return 0
         width = max([network.n_inputs, *network.widths])
         per_layer = max(
@@ -277,16 +285,28 @@ class FittedLayers:
         # and the subsample
         chunk = 2 * min(n_samples, MONOMIAL_CHUNK_ROWS) * n_terms
         n_values = n_samples * n_terms + chunk + per_layer + 2 * n_samples * width
-        return 8 * (n_values + int(self.data.size))
+        refining = 0
+        if self.refine_network is not None:
+            degrees: list[int | None] = [
+                None if flag else min(degree, basis_degree)
+                for flag, degree in zip(self.identity, self.degrees, strict=True)
+            ]
+            refining = refine_bytes(network, degrees, n_terms, int(self.data.shape[0]))
+        return 8 * (n_values + int(self.data.size)) + refining
 
     def start(self, basis: MonomialBasis, table: ProductTable | None) -> LayerWalker:
+        if self.data is not None and self.refine_network is not None:
+            # the layer-by-layer fit and the joint refinement happen here, on the
+            # conversion's basis; the engine's walk then composes the refined polynomials
+            table = basis.product_table() if table is None else table
+            walker = _DataWalk(self, self.data, basis, table)
+            refined, self.refinement = refine_fits(
+                self.refine_network, basis, table, walker, self.data, self.refine_iterations
+            )
+            self.fits = refined
+            return fixed_walker(self.fits)
         if self.data is None:
-            fits = self.fits
-
-            def interval_walk(index: int, layer: Dense, u: FloatArray) -> LayerPolynomials | None:
-                return fits[index]
-
-            return interval_walk
+            return fixed_walker(self.fits)
         return _DataWalk(self, self.data, basis, table)
 
     def overflow_cause(self, index: int, layer: Dense) -> str:
@@ -296,28 +316,6 @@ class FittedLayers:
             f"{index} is {largest:.3g}), or the inputs too large. Scale the inputs (e.g. to "
             "[-1, 1]) and the weights, or lower max_order."
         )
-
-
-def _interval_polynomial(
-    activation: Any, low: float, high: float, degree: int, index: int
-) -> tuple[float, FloatArray]:
-    """Chebyshev least-squares fit on ``[low, high]``, in powers of ``t - m``."""
-    middle, half = 0.5 * (low + high), 0.5 * (high - low)
-    k = np.arange(N_INTERVAL_NODES)
-    nodes = np.cos(np.pi * (k + 0.5) / N_INTERVAL_NODES)  # Chebyshev points of the first kind
-    values = activation.evaluate(middle + half * nodes)
-    chebyshev = np.polynomial.chebyshev.chebfit(nodes, values, degree)
-    powers_of_s = np.polynomial.chebyshev.cheb2poly(chebyshev)  # in s = (t - m) / half
-    powers_of_s = np.pad(powers_of_s, (0, degree + 1 - powers_of_s.size))
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        coefficients = powers_of_s / half ** np.arange(degree + 1)
-    if not np.all(np.isfinite(coefficients)):
-        raise FitDataError(
-            f"interval ({low:g}, {high:g}) for layer {index} is too narrow or too wide for a "
-            f"polynomial of degree {degree}: its coefficients overflow. Use an interval that "
-            "covers the potentials, e.g. interval=(-3.0, 3.0), or pass data=X_train."
-        )
-    return middle, coefficients
 
 
 def _least_squares(columns: FloatArray, target: FloatArray, where: str) -> FloatArray:
