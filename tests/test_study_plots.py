@@ -58,7 +58,7 @@ def test_mse_distribution_panels_boxes_and_log_scale():
     ax = figure.axes[0]
     assert ax.get_yscale() == "log"
     assert len(ax.get_xticks()) == 6
-    assert ax.get_title() == "taylor_order = 3"
+    assert ax.get_title() == "Taylor order q = 3"
     assert len(plot_mse_distribution(results_frame()).axes) == 1
     with pytest.raises(ValueError, match="not in the results"):
         plot_mse_distribution(results_frame(), metric="mse_nope")

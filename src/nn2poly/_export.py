@@ -168,11 +168,16 @@ def _latex_name(name: str) -> str:
 def to_latex(poly: PolynomialBase, *, max_terms: int | None = 30, precision: int = 4) -> str:
     """LaTeX source; several outputs are stacked in an ``aligned`` block.
 
+    With ``max_terms``, each output keeps its ``max_terms`` terms of largest
+    absolute coefficient, written in graded order and followed by ``\\dots``.
+
     Examples
     --------
     >>> import nn2poly
     >>> to_latex(nn2poly.Polynomial([[0], [2]], [0.5, -3.0]))
     'y_{1} = 0.5 - 3\\\\,x_{1}^{2}'
+    >>> to_latex(nn2poly.Polynomial([[0], [1], [2]], [0.1, -3.0, 2.0]), max_terms=2)
+    'y_{1} = -3\\\\,x_{1} + 2\\\\,x_{1}^{2} + \\\\dots'
     """
     checked = validate_params(
         {"max_terms": max_terms, "precision": precision},
@@ -183,11 +188,14 @@ def to_latex(poly: PolynomialBase, *, max_terms: int | None = 30, precision: int
     number_format = f".{checked['precision']}g"
     rows = []
     for column, output in enumerate(poly.output_names):
+        values = poly.coef[:, column]
+        shown = np.arange(values.size)
+        if max_terms is not None and values.size > max_terms:
+            largest = np.argsort(-np.abs(values), kind="stable")[:max_terms]
+            shown = np.sort(largest)
         parts: list[str] = []
-        for index, (value, label) in enumerate(zip(poly.coef[:, column], poly.labels, strict=True)):
-            if max_terms is not None and index >= max_terms:
-                parts.append(r" + \dots")
-                break
+        for index in shown:
+            value, label = values[index], poly.labels[index]
             monomial = " ".join(
                 _latex_name(poly.feature_names[v - 1]) + (f"^{{{p}}}" if p > 1 else "")
                 for v, p in _exponents(label)
@@ -199,6 +207,8 @@ def to_latex(poly: PolynomialBase, *, max_terms: int | None = 30, precision: int
             body = f"{number}\\,{monomial}" if monomial else number
             sign = "-" if value < 0 else "+"
             parts.append(("-" if sign == "-" else "") + body if not parts else f" {sign} {body}")
+        if shown.size < values.size:
+            parts.append(r" + \dots")
         rows.append(f"{_latex_name(output)} &= {''.join(parts) or '0'}")
     if len(rows) == 1:
         return rows[0].replace(" &= ", " = ")
@@ -348,7 +358,8 @@ class PolynomialExports(PolynomialBase):
         return "$" + to_latex(self) + "$"
 
     def to_latex(self, *, max_terms: int | None = 30, precision: int = 4) -> str:
-        """LaTeX of the polynomial (``aligned`` for several outputs).
+        """LaTeX of the polynomial (``aligned`` for several outputs); with ``max_terms``, the
+        largest terms of each output, in graded order.
 
         Examples
         --------

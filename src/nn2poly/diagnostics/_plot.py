@@ -31,7 +31,29 @@ class Diagnosis(Protocol):
     def tolerance(self) -> float: ...
 
 
-__all__ = ["plot_activation_fit"]
+__all__ = ["plot_activation_fit", "worst_first"]
+
+
+#: The approximations in words, for titles.
+APPROXIMATIONS = {"taylor": "Taylor expansion (NN2Poly)", "fit": "fitted polynomials"}
+
+
+def worst_first(layer: Any) -> list[int]:
+    """All of a layer's neurons, worst first: largest share of potentials off, then largest
+    error, then index.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from types import SimpleNamespace
+    >>> layer = SimpleNamespace(neuron_share_off=np.array([0.1, 0.5, 0.1, 0.0]),
+    ...                         neuron_max_error=np.array([0.2, 0.9, 0.3, 0.0]))
+    >>> worst_first(layer)
+    [1, 2, 0, 3]
+    """
+    share = np.asarray(layer.neuron_share_off, dtype=float)
+    error = np.asarray(layer.neuron_max_error, dtype=float)
+    return [int(j) for j in np.lexsort((np.arange(share.size), -error, -share))]
 
 
 def plot_activation_fit(
@@ -58,8 +80,9 @@ def plot_activation_fit(
     layer : int, default=0
         Layer index (0 is the first hidden layer).
     neurons : sequence of int, optional
-        Neurons whose polynomials are drawn; default the worst ones first,
-        at most ``max_neurons``.
+        Neurons whose polynomials are drawn; default all the layer's neurons
+        ranked worst first (largest share of potentials off, then largest
+        error), at most ``max_neurons``.
     max_neurons : int, default=6
     ax : matplotlib Axes, optional
         Axis to draw on; default a new figure.
@@ -96,8 +119,7 @@ def plot_activation_fit(
     info = diagnosis.layers[layer]
     n_neurons = info.potentials.shape[1]
     if neurons is None:
-        ranked = list(info.worst) + [j for j in range(n_neurons) if j not in info.worst]
-        neurons = ranked[: max(0, max_neurons)]
+        neurons = worst_first(info)[: max(0, max_neurons)]
     else:
         neurons = [int(j) for j in neurons]
         bad = [j for j in neurons if not 0 <= j < n_neurons]
@@ -110,7 +132,7 @@ def plot_activation_fit(
                 fix=f"Neurons {bad} do not exist: layer {info.index} has {n_neurons} neurons.",
             )
     if ax is None:
-        figure, ax = plt.subplots(figsize=(7.0, 4.5))
+        figure, ax = plt.subplots(figsize=(9.0, 4.5), layout="constrained")
     else:
         parent = ax.get_figure(root=True)
         if parent is None:
@@ -151,7 +173,7 @@ def plot_activation_fit(
             colour = colours[position % len(colours)]
             values = info.polynomial_values(grid, j)
             inside = (grid >= info.neuron_ranges[j, 0]) & (grid <= info.neuron_ranges[j, 1])
-            label = f"neuron {j} ({100 * info.neuron_share_off[j]:.0f}% off)"
+            label = f"neuron {j}: {100 * info.neuron_share_off[j]:.0f}% off"
             ax.plot(
                 grid,
                 np.where(inside, values, np.nan),
@@ -168,14 +190,22 @@ def plot_activation_fit(
                 linestyle=":",
                 zorder=2,
             )
+        if neurons:
+            ax.plot(
+                [], [], color="0.4", linestyle=":", label="dotted: beyond the neuron's potentials"
+            )
     ax.set_ylim(bottom, top)
     ax.set_xlim(grid[0], grid[-1])
     ax.set_xlabel("potential (pre-activation)")
     ax.set_ylabel("activation")
-    kind = "exact" if info.exact else f"{diagnosis.approximation}, max_order={diagnosis.max_order}"
-    ax.set_title(
-        f"layer {info.index}: {info.activation} ({kind}); "
-        f"{100 * info.share_off:.1f}% of potentials off by > {diagnosis.tolerance:g}"
+    kind = (
+        "kept exact"
+        if info.exact
+        else APPROXIMATIONS.get(diagnosis.approximation, str(diagnosis.approximation))
     )
-    ax.legend(loc="upper left", fontsize="small")
+    ax.set_title(
+        f"Layer {info.index}: {info.activation}, {kind}, max order {diagnosis.max_order}\n"
+        f"{100 * info.share_off:.1f}% of the potentials off by more than {diagnosis.tolerance:g}"
+    )
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", borderaxespad=0)
     return figure

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -15,7 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["plot_fidelity", "plot_top_coefficients"]
+__all__ = ["approximation_words", "plot_fidelity", "plot_top_coefficients"]
 
 POSITIVE_COLOR = "#1f77b4"
 NEGATIVE_COLOR = "#d62728"
@@ -49,11 +50,58 @@ def _axes_list(ax: Any, count: int, *, caller: str) -> tuple[Figure, list[Axes]]
     return given[0].figure, given
 
 
-def plot_top_coefficients(poly: Polynomial, n: int = 15, ax: Any = None) -> Figure:
-    """Horizontal bars of the ``n`` largest coefficients (intercept excluded), by output.
+def approximation_words(provenance: Mapping[str, Any]) -> str:
+    """How a polynomial was built, in words, from its :attr:`~nn2poly.Polynomial.provenance`
+    (empty when it does not say).
+
+    Examples
+    --------
+    >>> approximation_words({"approximation": "taylor", "max_order": 3, "taylor_center": 0.0})
+    'NN2Poly (Taylor expansion at 0), max order 3'
+    >>> approximation_words({"approximation": "fit", "max_order": 2, "fit_rows": 442})
+    'polynomials fitted on 442 rows, max order 2'
+    >>> approximation_words({})
+    ''
+    """
+    kind = provenance.get("approximation")
+    if kind is None:
+        return ""
+    if kind == "taylor":
+        center = provenance.get("taylor_center", 0.0)
+        if center == "local":
+            where = "at each neuron's own potential"
+        elif "at" in provenance:
+            where = "at a point"
+        else:
+            where = f"at {center:g}" if isinstance(center, (int, float)) else "at 0"
+        text = f"NN2Poly (Taylor expansion {where})"
+    elif kind == "fit":
+        rows = provenance.get("fit_rows")
+        interval = provenance.get("fit_interval")
+        if rows is not None:
+            text = f"polynomials fitted on {rows} rows"
+        elif interval is not None:
+            low, high = interval
+            text = f"polynomials fitted on [{low:g}, {high:g}]"
+        else:
+            text = "fitted polynomials"
+        if provenance.get("refined"):
+            text += ", refined"
+    else:
+        text = str(kind)
+    order = provenance.get("max_order")
+    return text if order is None else f"{text}, max order {order}"
+
+
+def plot_top_coefficients(
+    poly: Polynomial, n: int = 15, ax: Any = None, *, include_intercept: bool = False
+) -> Figure:
+    """Horizontal bars of the ``n`` largest coefficients, by output.
 
     Bars are coloured by sign (blue positive, red negative), the largest on top;
-    one panel per output.
+    one panel per output, titled with the output's name and how the polynomial
+    was built (its provenance: NN2Poly's Taylor expansion, or polynomials
+    fitted on data).
 
     Parameters
     ----------
@@ -62,6 +110,9 @@ def plot_top_coefficients(poly: Polynomial, n: int = 15, ax: Any = None) -> Figu
         Terms shown per panel.
     ax : matplotlib Axes or sequence of Axes, optional
         One axes per output; new ones are created when omitted.
+    include_intercept : bool, default=False
+        Whether the intercept competes for a bar (it is often the largest
+        coefficient, but it says nothing about the features).
 
     Returns
     -------
@@ -77,27 +128,53 @@ def plot_top_coefficients(poly: Polynomial, n: int = 15, ax: Any = None) -> Figu
     >>> figure = plot_top_coefficients(poly, n=2)
     >>> [label.get_text() for label in figure.axes[0].get_yticklabels()]
     ['x1', 'x1*x2']
+    >>> figure = plot_top_coefficients(poly, n=3, include_intercept=True)
+    >>> [label.get_text() for label in figure.axes[0].get_yticklabels()]
+    ['intercept', 'x1', 'x1*x2']
+    >>> figure.axes[0].get_title()
+    'y1'
     """
     checked = validate_params(
-        {"poly": poly, "n": n},
-        {"poly": [InstanceOf((Polynomial,), "an nn2poly.Polynomial")], "n": [POSITIVE_INT]},
+        {"poly": poly, "n": n, "include_intercept": include_intercept},
+        {
+            "poly": [InstanceOf((Polynomial,), "an nn2poly.Polynomial")],
+            "n": [POSITIVE_INT],
+            "include_intercept": [bool],
+        },
         caller="plot_top_coefficients",
     )
     n = checked["n"]
+    built = approximation_words(poly.provenance)
+    from matplotlib.patches import Patch
+
     figure, axes = _axes_list(ax, poly.n_outputs, caller="plot_top_coefficients")
     for output, axes_ in enumerate(axes):
-        top = poly.top(int(n), output=output, include_intercept=False)
+        top = poly.top(int(n), output=output, include_intercept=include_intercept)
         values = top.coef[:, output][::-1]
-        names = top.term_names[::-1]
+        names = [
+            "intercept" if degree == 0 else name
+            for name, degree in zip(top.term_names[::-1], top.degrees[::-1], strict=True)
+        ]
         colors = [POSITIVE_COLOR if value >= 0 else NEGATIVE_COLOR for value in values]
         axes_.barh(np.arange(len(values)), values, color=colors)
         axes_.set_yticks(np.arange(len(values)), names)
         axes_.axvline(0.0, color="black", linewidth=0.8)
         axes_.set_xlabel("coefficient")
+        axes_.legend(
+            handles=[
+                Patch(color=POSITIVE_COLOR, label="positive"),
+                Patch(color=NEGATIVE_COLOR, label="negative"),
+            ],
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.12),
+            ncols=2,
+            frameon=False,
+            fontsize="small",
+        )
         title = poly.output_names[output]
         if poly.link is not None:
             title += " (logit)"
-        axes_.set_title(title)
+        axes_.set_title(f"{title}\n{built}" if built else title)
     return figure
 
 

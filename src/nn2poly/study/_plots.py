@@ -10,11 +10,15 @@ import numpy as np
 from .._polynomial import Polynomial
 from .._validation import Finite, Interval, check_param, invalid_value
 from ..plotting._basic import NEGATIVE_COLOR, POSITIVE_COLOR, _pyplot
+from ._plot_words import column_words, metric_words, panel_title, tick_label
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
     from ._spread import CoefficientSpread
+
+#: Characters of tick labels a panel holds side by side before they are rotated.
+TICK_CHARACTERS = 45
 
 __all__ = [
     "plot_coefficient_intervals",
@@ -66,8 +70,15 @@ def plot_mse_distribution(
     by: Sequence[str] = ("activation",),
     panel: str | None = None,
     threshold: float | None = 1e-2,
+    title: str | None = None,
 ) -> Figure:
     """Box plots of ``metric`` per configuration on a log scale, one panel per ``panel`` value.
+
+    Axes, ticks and panel titles are written in words (``'MSE (network vs
+    polynomial)'``, ``'Taylor order q = 3'``; a list of activations
+    ``'softplus|softplus|softplus'`` as softplus times 3); the threshold line
+    and the shares printed under the boxes are explained in each panel's
+    legend.
 
     Parameters
     ----------
@@ -80,6 +91,8 @@ def plot_mse_distribution(
         Column with one panel per value (e.g. ``'taylor_order'``).
     threshold : float or None, default=1e-2
         Dashed reference line; the share of runs below it is printed under each box.
+    title : str, optional
+        Title of the whole figure.
 
     Returns
     -------
@@ -92,15 +105,19 @@ def plot_mse_distribution(
     ...                       "taylor_order": [3, 5, 3, 5],
     ...                       "mse_network_polynomial": [1e-3, 1e-5, 1e-2, 1e-6]})
     >>> figure = plot_mse_distribution(frame, panel="taylor_order")
-    >>> len(figure.axes)
-    2
+    >>> [ax.get_title() for ax in figure.axes]
+    ['Taylor order q = 3', 'Taylor order q = 5']
+    >>> figure.axes[0].get_ylabel()
+    'MSE (network vs polynomial)'
     """
     check_param("threshold", threshold, [Finite(), None], caller="plot_mse_distribution")
+    check_param("title", title, [str, None], caller="plot_mse_distribution")
     _check_columns(
         results, {"metric": metric, "by": by, "panel": panel}, caller="plot_mse_distribution"
     )
     groups = _panels(results, panel)
     figure, axes = _grid(len(groups), 5.0, 4.2)
+    line_key: Any = None
     for ax, (value, part) in zip(axes, groups, strict=True):
         keys = part[list(by)].drop_duplicates().itertuples(index=False, name=None)
         boxes, names, shares = [], [], []
@@ -111,19 +128,37 @@ def plot_mse_distribution(
             values = part.loc[mask, metric].to_numpy(dtype=float)
             positive = values[values > 0]
             boxes.append(np.clip(positive, 1e-300, None) if positive.size else np.array([np.nan]))
-            names.append("\n".join(str(k) for k in key))
+            names.append(tick_label(list(by), key))
             shares.append(
                 float(np.mean(values < threshold))
                 if threshold is not None and values.size
                 else None
             )
         ax.boxplot(boxes, showfliers=True, flierprops={"markersize": 2})
-        ax.set_xticks(range(1, len(names) + 1), names, fontsize=8)
+        widths = [max(len(line) for line in name.splitlines() or [""]) + 2 for name in names]
+        crowded = sum(widths) > TICK_CHARACTERS  # they would run together: rotate them
+        ax.set_xticks(
+            range(1, len(names) + 1),
+            names,
+            fontsize=8,
+            rotation=30 if crowded else 0,
+            ha="right" if crowded else "center",
+            rotation_mode="anchor",
+        )
         ax.set_yscale("log")
-        ax.set_ylabel(metric)
-        ax.set_xlabel(" / ".join(by), fontsize=8)
+        low, high = ax.get_ylim()
+        ax.set_ylim(low / 5, high)  # room for the shares under the boxes
+        ax.set_ylabel(metric_words(metric))
+        ax.set_xlabel(", ".join(column_words(c) for c in by), fontsize=8)
+        ax.set_title(panel_title(panel, value))
         if threshold is not None:
-            ax.axhline(threshold, color="grey", linestyle="--", linewidth=1)
+            line_key = ax.axhline(
+                threshold,
+                color="grey",
+                linestyle="--",
+                linewidth=1,
+                label=f"threshold {threshold:g}",
+            )
             for position, share in enumerate(shares, start=1):
                 if share is not None:
                     ax.annotate(
@@ -135,7 +170,19 @@ def plot_mse_distribution(
                         ha="center",
                         fontsize=7,
                     )
-        ax.set_title("" if value is None else f"{panel} = {value}")
+    if line_key is not None:
+        shares_key = axes[0].plot(
+            [], [], linestyle="none", marker="$\\%$", color="black", markersize=7
+        )[0]
+        figure.legend(
+            [line_key, shares_key],
+            [f"threshold {threshold:g}", f"share of runs below {threshold:g} (under each box)"],
+            loc="outside lower center",
+            ncols=2,
+            fontsize=8,
+        )
+    if title:
+        figure.suptitle(title)
     return figure
 
 
@@ -202,8 +249,8 @@ def plot_coefficient_recovery(
         ax.plot([low, high], [low, high], color="black", linewidth=1)
         ax.set_xlabel("true coefficient (scaled data)")
         ax.set_ylabel("recovered coefficient")
-        ax.set_title("" if value is None else f"{panel} = {value}")
-        ax.legend(fontsize=7)
+        ax.set_title(panel_title(panel, value))
+        ax.legend(title="term", fontsize=7, title_fontsize=7)
     return figure
 
 

@@ -6,10 +6,14 @@ import os
 from pathlib import Path
 
 from .._validation import Interval, check_param, invalid_value
+from ._plot_words import conversion_words, metric_words
 from ._results import check_threshold, load_coefficients, load_results, summarise
 from ._storage import make_folder, read_config, study_folder
 
 __all__ = ["plot_study"]
+
+#: Said under the title when the panels are conversions.
+CONVERSION_NOTE = ", per conversion (q: Taylor order, Q: max order)"
 
 
 def _grid_keys(folder: Path, columns: list[str]) -> list[str]:
@@ -91,7 +95,7 @@ def plot_study(
     if several:
         frame = frame.assign(
             conversion_label=[
-                f"q={t}, Q={m}"
+                conversion_words(t, m)
                 for t, m in zip(frame["taylor_order"], frame["max_order"], strict=True)
             ]
         )
@@ -108,6 +112,7 @@ def plot_study(
             by=by,
             panel=panel,
             threshold=threshold if metric == "mse_network_polynomial" else None,
+            title=f"{metric_words(metric)}{CONVERSION_NOTE if several else ''}",
         )
         path = out / f"{metric}.png"
         figure.savefig(path, dpi=dpi)
