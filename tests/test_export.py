@@ -37,6 +37,23 @@ def test_text_and_latex_options_are_validated() -> None:
         to_text(POLY, max_terms=0)
 
 
+def test_latex_max_terms_keeps_the_largest_in_graded_order() -> None:
+    assert to_latex(POLY, max_terms=1) == r"y_{1} = 2\,a + \dots"
+    assert to_latex(POLY, max_terms=2) == r"y_{1} = 2\,a - 1.25\,a b + \dots"
+    assert to_latex(POLY, max_terms=3) == to_latex(POLY, max_terms=None)
+    assert r"\dots" not in to_latex(POLY, max_terms=3)
+    two = Polynomial(
+        [[0, 0], [1, 0], [0, 1], [1, 1]],
+        [[9.0, 0.1], [0.2, -5.0], [-3.0, 0.3], [0.4, 4.0]],
+        feature_names=["a", "b"],
+    )
+    rows = to_latex(two, max_terms=2).removeprefix(r"\begin{aligned}").split(r" \\ ")
+    assert rows[0] == r"y_{1} &= 9 - 3\,b + \dots"  # each output its own largest terms
+    assert rows[1].removesuffix(r"\end{aligned}") == r"y_{2} &= -5\,a + 4\,a b + \dots"
+    tie = Polynomial([[0], [1], [2]], [1.0, -1.0, 1.0])
+    assert to_latex(tie, max_terms=2) == r"y_{1} = 1 - 1\,x_{1} + \dots"  # ties: graded order
+
+
 def test_monomial_names() -> None:
     assert monomial_name((0,), ["a"]) == "1"
     assert monomial_name((2, 2, 2, 1), ["a", "b"]) == "b^3*a"
