@@ -11,7 +11,7 @@ import pytest
 from oracles import random_weights
 
 import nn2poly
-from nn2poly import MemoryLimitError, Network, NotAnalyticError, _convert, to_polynomial
+from nn2poly import MemoryLimitError, Network, NotAnalyticError, _engine, to_polynomial
 from nn2poly._monomials import MonomialBasis
 
 
@@ -135,13 +135,13 @@ def test_memory_guard_refuses_before_allocating_and_names_the_settings(
 ) -> None:
     net = l1_network(widths=(50, 50), p=100)
     built: list[tuple[int, int]] = []
-    original = _convert.monomial_basis
+    original = _engine.monomial_basis
 
-    def counting_basis(n_features: int, degree: int) -> MonomialBasis:
+    def counting_basis(n_features: int, degree: int, *limit: int | None) -> MonomialBasis:
         built.append((n_features, degree))
-        return original(n_features, degree)
+        return original(n_features, degree, *limit)
 
-    monkeypatch.setattr(_convert, "monomial_basis", counting_basis)
+    monkeypatch.setattr(_engine, "monomial_basis", counting_basis)
     tracemalloc.start()
     try:
         with pytest.raises(MemoryLimitError) as info:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
@@ -159,3 +161,40 @@ def test_concurrent_conversions_give_identical_results() -> None:
         predictions = list(pool.map(lambda poly: poly.predict(X), [results[1]] * 4))
     for prediction in predictions:
         np.testing.assert_array_equal(prediction, reference)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    network=small_networks(max_inputs=4, max_layers=3, max_width=4),
+    max_order=st.integers(1, 5),
+    orders=st.lists(st.integers(0, 6), min_size=4, max_size=4),
+    center=st.sampled_from([0.0, -0.3, "local"]),
+)
+def test_contracted_top_degree_equals_full_walk(network, max_order, orders, center) -> None:  # type: ignore[no-untyped-def]
+    # keep_layers walks every layer at full width; without it the top degree is
+    # contracted with the outputs (nn2poly._top_slice)
+    weights, activations = network
+    net = nn2poly.Network.from_weights(weights, activations)
+    taylor_orders = [1 if a == "linear" else o for a, o in zip(activations, orders, strict=False)]
+    options = {"taylor_orders": taylor_orders, "taylor_center": center, "approximation": "taylor"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", nn2poly.TaylorAccuracyWarning)
+        full = nn2poly.to_polynomial(net, max_order, keep_layers=True, **options)
+        contracted = nn2poly.to_polynomial(net, max_order, **options)
+    assert contracted.degree == full.degree or contracted.n_terms < full.n_terms
+    expected = full.coef[: contracted.n_terms]
+    np.testing.assert_array_equal(contracted.powers, full.powers[: contracted.n_terms])
+    scale = max(1.0, float(np.abs(full.coef).max()))
+    np.testing.assert_allclose(contracted.coef, expected, rtol=0, atol=1e-13 * scale)
+
+
+def test_import_loads_neither_numba_nor_scipy_special() -> None:
+    code = (
+        "import sys, numpy as np, nn2poly\n"
+        "assert 'numba' not in sys.modules and 'scipy.special' not in sys.modules\n"
+        "weights = [np.ones((3, 2)), np.ones((3, 1))]\n"
+        "net = nn2poly.Network.from_weights(weights, ['tanh', 'linear'])\n"
+        "nn2poly.to_polynomial(net, 3)\n"
+        "assert 'numba' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=300)

@@ -13,11 +13,13 @@ from numpy.typing import NDArray
 
 from ._algebra import compose_affine, compose_general, taylor_shift
 from ._approximation import LayerApproximation
-from ._finite import check_finite
+from ._finite import NonFiniteCoefficientsError, check_finite
 from ._kernels import linear_map
 from ._memory import check_memory, get_memory_limit, plan_conversion
 from ._monomials import MonomialBasis, monomial_basis
 from ._network import Network
+from ._taylor import TaylorLayers
+from ._top_slice import contracted_walk
 
 __all__ = ["KeptLayer", "UsedPolynomials", "convert_network"]
 
@@ -57,14 +59,36 @@ def convert_network(
     >>> coef[:, 0].round(4).tolist()
     [0.0, 0.5, 0.0, -0.0417]
     """
+    # The Taylor expansion reads only each layer's constant: the top-degree slice
+    # can be contracted with the outputs instead of being held at full width.
+    contract = not keep_layers and isinstance(approximation, TaylorLayers)
     plan = plan_conversion(
-        network, approximation, max_order, keep_layers, max_interaction=max_interaction
+        network,
+        approximation,
+        max_order,
+        keep_layers,
+        max_interaction=max_interaction,
+        contract_top=contract,
     )
     limit = get_memory_limit() if memory_limit is None else memory_limit
     check_memory(plan, network, max_order, limit)
     basis = monomial_basis(network.n_inputs, plan.basis_degree, max_interaction)
     table = basis.product_table() if plan.needs_products else None
     walker = approximation.start(basis, table)
+    if plan.contracted:
+        used: UsedPolynomials = []
+        try:
+            coef = contracted_walk(
+                network, basis, table, walker, approximation.overflow_cause, used
+            )
+            return basis, coef, [], used
+        except NonFiniteCoefficientsError:
+            # Name the layer where the full walk overflows, when it fits in the limit.
+            plan = plan_conversion(
+                network, approximation, max_order, False, max_interaction=max_interaction
+            )
+            if plan.n_bytes > limit:
+                raise
     p = network.n_inputs
     n_terms = basis.n_terms
 
@@ -77,7 +101,7 @@ def convert_network(
     z[1:affine_rows] = np.eye(p)[: affine_rows - 1]
     affine = True
     kept: list[tuple[FloatArray, FloatArray]] = []
-    used: UsedPolynomials = []
+    used = []
 
     def full(rows: FloatArray) -> FloatArray:
         if rows.shape[0] == n_terms:

@@ -164,6 +164,8 @@ class Plan:
     n_terms: int
     needs_products: bool
     n_bytes: int
+    #: the top-degree slice is contracted with the outputs (see :mod:`nn2poly._top_slice`)
+    contracted: bool = False
 
 
 #: Monomial indices are stored as int32.
@@ -177,8 +179,13 @@ def plan_conversion(
     keep_layers: bool,
     *,
     max_interaction: int | None = None,
+    contract_top: bool = False,
 ) -> Plan:
     """Result degree, basis size, and bytes needed, before anything is allocated.
+
+    With ``contract_top`` (an approximation reading only each layer's constant,
+    no kept layers) the walk of :mod:`nn2poly._top_slice` is planned where it
+    applies: the result's degree is the basis degree, at least 2.
 
     The bytes are those the engine's walk (:func:`nn2poly._engine.convert_network`)
     really holds at its peak: the basis and product tables, and per layer the
@@ -225,11 +232,28 @@ def plan_conversion(
     if needs_products:
         pairs = n_product_pairs(p, basis_degree, max_interaction)
         n_bytes += pairs * 8 + (n_terms + 1) * 16  # left, right (int32), indptr, row counts
-    n_bytes += walk_bytes(network, degrees, n_terms, keep_layers)
+    contracted = contract_top and not keep_layers and basis_degree == degree >= 2
+    if contracted:
+        # every layer on the rows of degree < Q; each product layer's v and h_1
+        # kept there for the backward pass, which adds v weighted per output,
+        # the raw powers of the first non-linear layer and the result
+        low = n_monomials(p, basis_degree - 1, max_interaction)
+        nonlinear = [i for i, d in enumerate(degrees) if d is not None and d >= 2]
+        products = [network.layers[i].n_out for i in nonlinear[1:] if degrees[i] is not None]
+        retained = 2 * low * sum(products)
+        # at the widest product layer, its own v and h_1 are among the walk's buffers
+        widest_product = max(products, default=0)
+        earlier = retained - 2 * low * widest_product
+        forward = walk_bytes(network, degrees, low, False) + 8 * (earlier + low * widest_product)
+        widest = max(network.widths)
+        backward = retained + n_terms * network.n_outputs + low * widest * (network.n_outputs + 1)
+        n_bytes += max(forward, 8 * backward)
+    else:
+        n_bytes += walk_bytes(network, degrees, n_terms, keep_layers)
     if keep_layers:  # the result and each kept polynomial hold the basis' variable rows
         n_bytes += (2 * len(network.layers) + 1) * n_terms * 4 * max(basis_degree, 1)
     n_bytes += approximation.work_bytes(network, basis_degree, n_terms)
-    return Plan(degree, basis_degree, n_terms, needs_products, n_bytes)
+    return Plan(degree, basis_degree, n_terms, needs_products, n_bytes, contracted)
 
 
 def walk_bytes(network: Network, degrees: list[int | None], n_terms: int, keep_layers: bool) -> int:
