@@ -51,7 +51,11 @@ def test_badly_scaled_fit_data_is_refused_with_advice(scale: float) -> None:
         ({"n_worst": -1}, ValueError, "'n_worst' parameter of diagnose"),
         ({"max_order": 0}, ValueError, "'max_order' parameter of diagnose"),
         ({"trust": 1}, TypeError, "'trust' parameter of diagnose"),
-        ({"fit_data": X}, ValueError, "'fit_data' parameter of diagnose"),
+        (
+            {"fit_data": X, "approximation": "taylor"},
+            ValueError,
+            "'fit_data' parameter of diagnose",
+        ),
     ],
 )
 def test_diagnose_options(options, error, pattern) -> None:  # type: ignore[no-untyped-def]
@@ -118,7 +122,7 @@ def test_estimators_accept_tensors_that_require_grad() -> None:
 
 
 def test_diagnose_reports_on_data_far_outside_the_expansion() -> None:
-    report = nn2poly.diagnose(_network(), X * 1e200, max_order=3)
+    report = nn2poly.diagnose(_network(), X * 1e200, max_order=3, approximation="taylor")
     assert report.layers[0].share_off == 1.0
     assert not report.r2 > 0.5  # nan or very poor, never a fit
 
