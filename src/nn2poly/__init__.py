@@ -31,6 +31,7 @@ from ._network import Dense, Network
 from ._norms import hidden_l1_norms
 from ._polynomial import LayerPolynomials, Polynomial
 from ._taylor import TaylorApproximation
+from ._version import __version__
 from ._warnings import TaylorAccuracyWarning
 from .activations import (
     NotAnalyticError,
@@ -41,8 +42,6 @@ from .activations import (
 )
 from .adapters import as_network
 from .adapters._loading import load_network
-
-__version__ = "0.1.0"
 
 # Names whose modules need optional frameworks are imported on first use, so
 # that ``import nn2poly`` needs only numpy, scipy and numba.
