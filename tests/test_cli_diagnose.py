@@ -107,7 +107,7 @@ def test_convert_top_lists_the_largest_terms_first(unconstrained) -> None:  # ty
     largest = [poly.term_names[i] for i in np.argsort(-sizes, kind="stable")[:3]]
     assert [row.split(",")[0] for row in rows] == largest
     table = runner.invoke(app, ["convert", str(model), "-q", "3", "--top", "2"])
-    assert table.exit_code == 0 and "The 2 largest of 10 terms" in table.stdout
+    assert table.exit_code == 0 and "the 2 largest of 10 terms" in table.stdout
     assert table.stdout.index(largest[0]) < table.stdout.index(largest[1])
     refused = runner.invoke(app, ["convert", str(model), "--top", "0"])
     assert refused.exit_code == 2 and "--top" in refused.stderr
@@ -183,4 +183,4 @@ def test_commands_in_a_subprocess(unconstrained) -> None:  # type: ignore[no-unt
     assert done.returncode == 0, done.stderr
     assert done.stderr.startswith("Warning: ") and len(done.stderr.strip().splitlines()) == 1
     assert "File " not in done.stderr and ".py" not in done.stderr
-    assert "--approximation fit" in done.stderr and "The 2 largest of 10 terms" in done.stdout
+    assert "--approximation fit" in done.stderr and "the 2 largest of 10 terms" in done.stdout

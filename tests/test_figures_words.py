@@ -176,6 +176,7 @@ def test_top_coefficients_intercept_is_optional() -> None:
         ({"approximation": "taylor", "taylor_center": "local"}, "at each neuron's own potential"),
         ({"approximation": "taylor", "taylor_center": 0.5, "max_order": 4}, "at 0.5), max order 4"),
         ({"approximation": "fit", "fit_interval": [-3.0, 3.0]}, "fitted on [-3, 3]"),
+        ({"approximation": "fit", "fit_interval": [[-3, 3], [-1, 2]]}, "an interval per layer"),
         ({"approximation": "fit", "fit_rows": 10, "refined": True}, "10 rows, refined"),
         ({"approximation": "FitApproximation"}, "FitApproximation"),
     ],

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from .._validation import Finite, invalid_value
+from ..plotting._basic import approximation_words
 from ._app import app, check_option
 
 #: Bytes of a ``--data`` file read at most (a guard against reading a device or a huge file).
@@ -227,13 +228,39 @@ def _rows_as_csv(poly: Any) -> str:
     return buffer.getvalue()
 
 
+def describe_polynomial(poly: Any, top: int | None = None) -> str:
+    """The line above the table: size, how the polynomial was built, which terms are shown.
+
+    Examples
+    --------
+    >>> import nn2poly
+    >>> poly = nn2poly.Polynomial([[0], [1], [2]], [0.5, -2.0, 1.0])
+    >>> describe_polynomial(poly)
+    'Polynomial in 1 variable, 1 output: 3 terms up to degree 2.'
+    >>> describe_polynomial(poly, top=2)
+    'Polynomial in 1 variable, 1 output: the 2 largest of 3 terms (by absolute coefficient).'
+    """
+
+    def count(number: int, word: str) -> str:
+        return f"{number} {word}{'' if number == 1 else 's'}"
+
+    shape = f"Polynomial in {count(poly.n_features, 'variable')}, {count(poly.n_outputs, 'output')}"
+    if top is None:
+        terms = f"{count(poly.n_terms, 'term')} up to degree {poly.degree}"
+    else:
+        shown = min(top, poly.n_terms)
+        terms = f"the {shown} largest of {poly.n_terms} terms (by absolute coefficient)"
+    built = approximation_words(poly.provenance)
+    return f"{shape}: {terms}" + (f"; {built}." if built else ".")
+
+
 def _as_table(
     poly: Any, limit: int | None, file: Any = None, *, heading: str | None = None
 ) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=None if heading else repr(poly), show_lines=False)
+    table = Table(show_lines=False)
     table.add_column("term")
     table.add_column("degree", justify="right")
     for name in poly.output_names:
@@ -246,8 +273,7 @@ def _as_table(
             *(f"{value:.6g}" for value in poly.coef[index]),
         )
     console = Console(file=file, width=None if file is None else 200)
-    if heading:
-        console.print(heading, highlight=False)
+    console.print(heading or describe_polynomial(poly), highlight=False)
     console.print(table)
     if limit is not None and poly.n_terms > limit:
         console.print(f"... {poly.n_terms - limit} more terms (use --all, or --format csv)")
@@ -342,12 +368,8 @@ def convert(
         data=data,
         interval=parse_interval(interval),
     )
-    heading = None
+    heading = describe_polynomial(poly, top)
     if top is not None:
-        heading = (
-            f"The {min(top, poly.n_terms)} largest of {poly.n_terms} terms "
-            "(by absolute coefficient):"
-        )
         poly = poly.top(top)
     if output_format is OutputFormat.table and output is None:
         _as_table(poly, None if show_all or top is not None else 40, heading=heading)

@@ -10,13 +10,18 @@ import typer
 from .._validation import Finite, Interval
 from ._app import app, check_option
 from ._convert import (
-    APPROXIMATION_HELP,
     TRUST_HELP,
     Approximation,
     parse_taylor_orders,
     read_data,
 )
 from ._terms import command_line_terms
+
+#: Help of ``--approximation`` here: --data is always given.
+DIAGNOSE_APPROXIMATION_HELP = (
+    "'auto': NN2Poly's Taylor expansion for an l1-constrained network (inputs in [-1, 1]), "
+    "else polynomials fitted on --data; 'taylor' (NN2Poly); 'fit'."
+)
 
 
 def diagnosis_report(diagnosis: Any) -> str:
@@ -43,14 +48,15 @@ def diagnose(
         Path,
         typer.Option(
             help="Inputs to check on (.csv with one header row at most, or .npy), one sample "
-            "per row; with 'fit' also the inputs the polynomials are fitted on."
+            "per row; with 'fit' (or 'auto' choosing it) also the inputs the polynomials are "
+            "fitted on."
         ),
     ],
     max_order: Annotated[
         int, typer.Option("--max-order", "-q", help="Largest total degree kept.")
     ] = 2,
     approximation: Annotated[
-        Approximation, typer.Option(help=APPROXIMATION_HELP)
+        Approximation, typer.Option(help=DIAGNOSE_APPROXIMATION_HELP)
     ] = Approximation.auto,
     taylor_orders: Annotated[
         str | None,

@@ -50,6 +50,16 @@ def _axes_list(ax: Any, count: int, *, caller: str) -> tuple[Figure, list[Axes]]
     return given[0].figure, given
 
 
+def _interval_words(interval: Any) -> str:
+    """``[-3, 3]`` for one interval or the same one on every fitted layer (``None``: exact)."""
+    pairs = [interval] if len(interval) == 2 and np.isscalar(interval[0]) else list(interval)
+    distinct = {tuple(float(bound) for bound in pair) for pair in pairs if pair is not None}
+    if len(distinct) == 1:
+        low, high = distinct.pop()
+        return f"[{low:g}, {high:g}]"
+    return "an interval per layer"
+
+
 def approximation_words(provenance: Mapping[str, Any]) -> str:
     """How a polynomial was built, in words, from its :attr:`~nn2poly.Polynomial.provenance`
     (empty when it does not say).
@@ -60,6 +70,8 @@ def approximation_words(provenance: Mapping[str, Any]) -> str:
     'NN2Poly (Taylor expansion at 0), max order 3'
     >>> approximation_words({"approximation": "fit", "max_order": 2, "fit_rows": 442})
     'polynomials fitted on 442 rows, max order 2'
+    >>> approximation_words({"approximation": "fit", "fit_interval": [[-3, 3], None]})
+    'polynomials fitted on [-3, 3]'
     >>> approximation_words({})
     ''
     """
@@ -81,8 +93,7 @@ def approximation_words(provenance: Mapping[str, Any]) -> str:
         if rows is not None:
             text = f"polynomials fitted on {rows} rows"
         elif interval is not None:
-            low, high = interval
-            text = f"polynomials fitted on [{low:g}, {high:g}]"
+            text = f"polynomials fitted on {_interval_words(interval)}"
         else:
             text = "fitted polynomials"
         if provenance.get("refined"):
