@@ -117,3 +117,10 @@ def test_diagnose_defaults_to_auto() -> None:
     report = nn2poly.diagnose(_network(4.0), X, max_order=3)
     assert report.approximation == "fit" and report.faithful
     assert nn2poly.diagnose(_network(0.9), X, max_order=3).approximation == "taylor"
+
+
+def test_errors_of_auto_name_the_entry_point() -> None:
+    with pytest.raises(TypeError, match="'taylor_orders' parameter of diagnose"):
+        nn2poly.diagnose(_network(4.0), X, taylor_orders="a")
+    with pytest.raises(TypeError, match="'taylor_orders' parameter of to_polynomial"):
+        nn2poly.to_polynomial(_network(4.0), 2, data=X, taylor_orders="a")

@@ -30,10 +30,10 @@ def _is_zero(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0
 
 
-def _expanded_exactly(network: Network, taylor_orders: Any) -> list[bool]:
+def _expanded_exactly(network: Network, taylor_orders: Any, caller: str) -> list[bool]:
     """Per layer: kept exact by a Taylor expansion (linear, or a polynomial activation of
     degree at most its order), so its potentials may be anywhere."""
-    orders = resolve_taylor_orders(network, taylor_orders)
+    orders = resolve_taylor_orders(network, taylor_orders, caller=caller)
     flags = []
     for layer, order in zip(network.layers, orders, strict=True):
         activation = get_activation(layer.activation)
@@ -49,6 +49,7 @@ def choose_approximation(
     taylor_center: Any = 0.0,
     data: Any = None,
     interval: Any = None,
+    caller: str = "to_polynomial",
 ) -> tuple[str, str]:
     """What ``approximation="auto"`` means for this network and these arguments, and why.
 
@@ -70,7 +71,8 @@ def choose_approximation(
         return "taylor", "auto: taylor_center given"
     if data is None and interval is None:
         return "taylor", "auto: neither data nor interval given"
-    norm, layer = largest_expanded_l1_norm(network, skip=_expanded_exactly(network, taylor_orders))
+    exact = _expanded_exactly(network, taylor_orders, caller)
+    norm, layer = largest_expanded_l1_norm(network, skip=exact)
     if norm > 1.0 + L1_TOLERANCE:
         return "fit", (
             f"auto: the network is not l1-constrained (largest l1 norm {norm:.3g}, layer {layer})"
@@ -127,6 +129,7 @@ def resolve_approximation(
             taylor_center=taylor_center,
             data=data,
             interval=interval,
+            caller=caller,
         )
         if approximation == "taylor" and _is_zero(taylor_center):
             data = interval = None  # l1-constrained: the data are not needed
