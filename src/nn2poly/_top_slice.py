@@ -47,13 +47,14 @@ def _horner_low(
     np.multiply(v[:rows], dk[K][None, :], out=current[:rows])
     current[0] = dk[K - 1]
     spare = np.empty_like(current)
-    for k in range(K - 2, -1, -1):
+    for k in range(K - 2, 0, -1):
         rows = min(int(offsets[q - k + 1]), low)
-        if k == 0:
-            h1 = current.copy()
         horner_step(v, current, spare, dk[k], indptr, left, right, rows)
         current, spare = spare, current
-    return current, h1
+    del spare  # the last step writes a new array: h_1 is kept
+    h0 = np.empty_like(current)
+    horner_step(v, current, h0, dk[0], indptr, left, right, low)
+    return h0, current
 
 
 def contracted_walk(
