@@ -133,3 +133,14 @@ def test_a_hand_built_polynomial_has_no_record_to_read() -> None:
     hand = nn2poly.Polynomial(np.zeros((1, 3), dtype=int), [0.0])
     report = nn2poly.diagnose(net, X, hand, max_order=1)
     assert report.max_order == 1 and not report.faithful
+
+
+def test_summary_tells_how_the_polynomial_was_built() -> None:
+    poly = nn2poly.to_polynomial(_network(), 3, data=X, feature_names=["age", "bmi", "s5"])
+    text = poly.summary(3)
+    assert "built with approximation='fit' (auto: the network is not l1-constrained" in text
+    assert "fitted on 150 rows; feature ranges: age [" in text
+    assert "source: Network; nn2poly " in text
+    assert text.endswith(str(poly.top(3)))
+    with pytest.raises(ValueError, match=r"'n' parameter of Polynomial\.top"):
+        poly.summary(0)

@@ -27,7 +27,7 @@ from ._polynomial_input import (
     named_label,
 )
 from ._polynomial_io import PolynomialIO
-from ._provenance import check_origin, check_provenance, describe
+from ._provenance import PolynomialRecord, check_origin, check_provenance, describe
 from ._validation import Interval, Options, check_param
 
 __all__ = ["LayerPolynomials", "Polynomial"]
@@ -59,7 +59,9 @@ class LayerPolynomials(NamedTuple):
 
 
 @dataclass(frozen=True, eq=False, repr=False, init=False)
-class Polynomial(PolynomialArithmetic, PolynomialClasses, PolynomialExports, PolynomialIO):
+class Polynomial(
+    PolynomialArithmetic, PolynomialClasses, PolynomialExports, PolynomialIO, PolynomialRecord
+):
     """A multivariate polynomial ``y_k = sum_t coef[t, k] * prod_i x_i^powers[t, i]``.
 
     The terms are held sparsely (the sorted variables of each monomial), so a

@@ -18,10 +18,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._polynomial_protocol import PolynomialBase
+
 __all__ = [
     "EMPTY",
     "MAX_DEPTH",
     "MAX_ENTRIES",
+    "PolynomialRecord",
     "check_origin",
     "check_provenance",
     "describe",
@@ -191,3 +194,70 @@ def source_kind(model: Any) -> str:
         return cls.__qualname__
     root = module.split(".")[0]
     return f"{root}.{cls.__qualname__}" if root and root != "builtins" else cls.__qualname__
+
+
+def _range_text(name: str, pair: Any) -> str:
+    return f"{name} [{pair[0]:.3g}, {pair[1]:.3g}]"
+
+
+def provenance_lines(provenance: Mapping[str, Any], feature_names: tuple[str, ...]) -> list[str]:
+    """The provenance in words, one line per topic (empty for a hand-built polynomial).
+
+    Examples
+    --------
+    >>> record = {"approximation": "fit", "approximation_choice": "given", "max_order": 3,
+    ...           "taylor_orders": [3, 1], "fit_rows": 200, "fit_range": [[-1, 1]],
+    ...           "source": "Network", "nn2poly_version": "0.1.0"}
+    >>> print("\\n".join(provenance_lines(record, ("bmi",))))
+    built with approximation='fit' (given), max_order=3, taylor_orders=[3, 1]
+    fitted on 200 rows; feature ranges: bmi [-1, 1]
+    source: Network; nn2poly 0.1.0
+    """
+    if not provenance:
+        return []
+    how = f"built with approximation={provenance.get('approximation')!r}"
+    if provenance.get("approximation_choice"):
+        how += f" ({provenance['approximation_choice']})"
+    for key in ("max_order", "taylor_orders", "taylor_center"):
+        value = provenance.get(key)
+        if value is not None:
+            how += f", {key}={list(value) if isinstance(value, tuple) else value!r}"
+    lines = [how]
+    ranges = provenance.get("fit_range")
+    if provenance.get("fit_rows") is not None:
+        text = f"fitted on {provenance['fit_rows']} rows"
+        if ranges and len(ranges) == len(feature_names) and isinstance(ranges[0], (list, tuple)):
+            shown = [_range_text(n, r) for n, r in zip(feature_names[:8], ranges, strict=False)]
+            text += "; feature ranges: " + ", ".join(shown)
+            text += ", ..." if len(feature_names) > 8 else ""
+        lines.append(text)
+    origin = provenance.get("origin")
+    if isinstance(origin, (list, tuple)):
+        lines.append(f"variables measured from the point {list(origin)[:8]}")
+    source = [f"source: {provenance['source']}"] if provenance.get("source") else []
+    if provenance.get("nn2poly_version"):
+        source.append(f"nn2poly {provenance['nn2poly_version']}")
+    if source:
+        lines.append("; ".join(source))
+    return lines
+
+
+class PolynomialRecord(PolynomialBase):
+    """``summary``: the provenance in words and the largest terms (a mixin of Polynomial)."""
+
+    def summary(self, n_terms: int = 10) -> str:
+        """How the polynomial was built (its provenance) and its largest terms, for reading.
+
+        Examples
+        --------
+        >>> import nn2poly
+        >>> poly = nn2poly.Polynomial([[0], [1]], [0.5, 2.0], provenance={"source": "Network"})
+        >>> print(poly.summary())
+        Polynomial(n_features=1, n_outputs=1, n_terms=2, degree=1, source='Network')
+        built with approximation=None
+        source: Network
+        largest terms:
+        y1 = 2*x1 + 0.5
+        """
+        lines = [repr(self), *provenance_lines(self.provenance, self.feature_names)]
+        return "\n".join([*lines, "largest terms:", str(self.top(n_terms))])
