@@ -148,10 +148,22 @@ def test_library_advice_reads_as_options(unconstrained) -> None:  # type: ignore
         ("metadata=x and my_data=y stay", "metadata=x and my_data=y stay"),
         ("Train with constraint='l1'.", "Train with constraint='l1'."),
         ("'a/m.onnx' is not valid (a/m.onnx: bad)", "'a/m.onnx' is not valid"),
+        ("Got 'x.csv' instead. No rows in 'x.csv'.", "Got 'x.csv' instead. No rows in it."),
+        ("the fit of diagnose; to diagnose it", "the fit of diagnose; to diagnose it"),
+        ("see nn2poly.to_polynomial.", "see 'nn2poly convert'."),
     ],
 )
 def test_command_line_terms(text: str, expected: str) -> None:
     assert command_line_terms(text) == expected
+
+
+def test_plot_error_names_the_argument_and_the_folder_once(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere"
+    result = runner.invoke(app, ["plot", str(missing)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: RESULTS must be the output folder of a study")
+    assert result.stderr.count(str(missing)) == 1 and "'nn2poly study'" in result.stderr
+    assert "plot_study" not in result.stderr and "run_study" not in result.stderr
 
 
 def test_untrusted_file_error_names_the_option_once(tmp_path: Path) -> None:

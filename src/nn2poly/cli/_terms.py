@@ -91,11 +91,38 @@ def _named_once(text: str) -> str:
 
 
 #: Library functions that are also commands.
-_COMMANDS = re.compile(r"\bnn2poly\.(?P<name>diagnose|to_polynomial)\b(?:\(\))?")
+_COMMANDS = re.compile(
+    r"\b(?:nn2poly\.(?P<name>diagnose|to_polynomial)|(?P<bare>to_polynomial|run_study|plot_study))"
+    r"\b(?:\(\))?(?=[\s.,;:)]|$)"
+)
+COMMANDS = {
+    "diagnose": "'nn2poly diagnose'",
+    "to_polynomial": "'nn2poly convert'",
+    "run_study": "'nn2poly study'",
+    "plot_study": "'nn2poly plot'",
+}
+#: Positional arguments of the commands, named as their help names them.
+_ARGUMENT = re.compile(r"\b[Tt]he 'results' parameter of plot_study\b")
+#: The template's "Got 'PATH' instead.", after which the same path is "it".
+_GOT = re.compile(r"Got (?P<value>'[^']*[/.][^']*') instead\.")
 
 
 def _command(match: re.Match[str]) -> str:
-    return "'nn2poly diagnose'" if match["name"] == "diagnose" else "'nn2poly convert'"
+    return COMMANDS[match["name"] or match["bare"]]
+
+
+def _once(text: str) -> str:
+    """A path the template already quoted ("Got 'x.csv' instead.") is "it" afterwards."""
+    got = _GOT.search(text)
+    if got is None:
+        return text
+    head, tail = text[: got.end()], text[got.end() :]
+    return head + re.sub(rf"\b(?:in |of )?{re.escape(got['value'])}", _it, tail)
+
+
+def _it(match: re.Match[str]) -> str:
+    preposition = match[0].split("'", 1)[0]
+    return f"{preposition}it"
 
 
 def command_line_terms(text: str) -> str:
@@ -118,12 +145,20 @@ one sample per row, e.g. the training inputs.'
     >>> command_line_terms("'m.keras' could not be read (File not found: filepath=m.keras.); "
     ...                    "expected a model saved with model.save. Drop taylor_center.")
     "'m.keras' could not be read; expected a model saved with model.save. Drop --taylor-center."
+    >>> command_line_terms("The 'results' parameter of plot_study must be a folder. Got 'a/b' "
+    ...                    "instead. There is no results.csv in 'a/b'; give the folder "
+    ...                    "run_study wrote to.")
+    "RESULTS must be a folder. Got 'a/b' instead. There is no results.csv in it; give the \
+folder 'nn2poly study' wrote to."
+    >>> command_line_terms("The 'tolerance' parameter of diagnose; diagnose it.")
+    "The 'tolerance' parameter of diagnose; diagnose it."
     >>> command_line_terms("or check the fidelity on your data with nn2poly.diagnose.")
     "or check the fidelity on your data with 'nn2poly diagnose'."
     >>> command_line_terms("The 'n' parameter of f must be an int; memory_limit=... (bytes)")
     "The 'n' parameter of f must be an int; memory_limit=... (bytes)"
     """
-    text = _named_once(_ASIDE.sub("", text))
+    text = _once(_named_once(_ASIDE.sub("", text)))
+    text = _ARGUMENT.sub("RESULTS", text)
     text = _DATA_SUBJECT.sub("--data ", _DATA_SHAPE.sub(_data_shape, text))
     text = _BARE.sub(lambda match: OPTIONS[match["name"]], text)
     text = _PARAMETER.sub(lambda match: OPTIONS[match["name"]], text)
