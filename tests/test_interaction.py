@@ -141,3 +141,13 @@ def test_memory_guard_suggests_max_interaction_and_accepts_it() -> None:
         nn2poly.to_polynomial(net, 4, memory_limit=400 * 2**20)
     poly = nn2poly.to_polynomial(net, 4, memory_limit=400 * 2**20, max_interaction=1)
     assert poly.n_terms == 1 + 300 * 4
+
+
+def test_fit_approximation_works_on_the_limited_basis() -> None:
+    weights = random_weights([6, 8, 1], seed=2, scale=0.8)
+    net = nn2poly.Network.from_weights(weights, ["tanh", "linear"])
+    X = np.random.default_rng(0).uniform(-1, 1, (400, 6))
+    poly = nn2poly.to_polynomial(net, 3, approximation="fit", data=X, max_interaction=2)
+    assert poly.n_terms == n_monomials(6, 3, 2)
+    assert int((poly.powers > 0).sum(axis=1).max()) == 2
+    assert np.all(np.isfinite(poly.predict(X)))
