@@ -199,3 +199,16 @@ def test_activation_fit_orders_every_neuron_worst_first(network_and_data) -> Non
     assert labels[0] == f"neuron {order[0]}: {100 * shares[0]:.0f}% off"
     assert "dotted: beyond the neuron's potentials" in texts(ax.get_legend().get_texts())
     assert ax.get_title().startswith("Layer 0: tanh, Taylor expansion (NN2Poly), max order 3")
+
+
+def test_coefficient_intervals_say_intercept_and_explain_the_points() -> None:
+    from nn2poly.study import coefficient_spread, plot_coefficient_intervals
+
+    powers = np.array([[0, 0], [1, 0], [0, 1]])
+    polys = [nn2poly.Polynomial(powers, np.array([3.0, 1.0 + d, -d])) for d in (-0.1, 0.0, 0.1)]
+    spread = coefficient_spread(polys)
+    ax = plot_coefficient_intervals(spread, include_intercept=True).axes[0]
+    assert texts(ax.get_yticklabels()) == ["x2", "x1", "intercept"]  # largest on top
+    assert texts(ax.get_legend().get_texts()) == ["mean (colour: sign)", "one network"]
+    ax = plot_coefficient_intervals(spread).axes[0]
+    assert "intercept" not in texts(ax.get_yticklabels())

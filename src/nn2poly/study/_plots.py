@@ -299,15 +299,26 @@ def plot_coefficient_intervals(
         ecolor="grey",
         capsize=3,
     )
-    ax.scatter(means, positions, c=colors, zorder=3)
+    ax.scatter(means, positions, c=colors, zorder=3, label="mean (colour: sign)")
     for row in range(spread.values.shape[0]):
-        ax.scatter(spread.values[row, order], positions, s=6, color="black", alpha=0.3, zorder=2)
+        ax.scatter(
+            spread.values[row, order],
+            positions,
+            s=6,
+            color="black",
+            alpha=0.3,
+            zorder=2,
+            label="one network" if row == 0 else None,
+        )
     ax.axvline(0.0, color="black", linewidth=0.8)
-    ax.set_yticks(positions, [spread.terms[i] for i in order])
+    ax.set_yticks(
+        positions, ["intercept" if spread.labels[i] == (0,) else spread.terms[i] for i in order]
+    )
     ax.set_xlabel(
         f"coefficient: mean and {100 * spread.level:.0f}% interval "
         f"over {spread.values.shape[0]} networks"
     )
+    ax.legend(loc="lower right", fontsize=7)
     return figure
 
 
