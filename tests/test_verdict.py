@@ -41,8 +41,10 @@ def test_an_unfaithful_taylor_polynomial_gets_measured_advice() -> None:
     report = nn2poly.diagnose(net, X, _taylor(net))
     assert not report.faithful and report.r2 < 0.9
     assert report.alternative is not None and report.alternative.r2 > 0.95
-    fitted = nn2poly.diagnose(net, X, nn2poly.to_polynomial(net, 3, data=X))
-    assert report.alternative.r2 == pytest.approx(fitted.r2)
+    # the alternative is fitted on half of the rows and measured on the other half
+    half = nn2poly.to_polynomial(net, 3, data=X[::2])
+    assert report.alternative.r2 == pytest.approx(nn2poly.diagnose(net, X[1::2], half).r2)
+    assert "(fitted on half of these rows, measured on the other half)" in report.recommendation
     assert "of layer-0 potentials lie where the Taylor polynomial is off" in report.recommendation
     assert f"gives R^2 {report.alternative.r2:.3g}" in report.recommendation
     assert "Verdict: NOT faithful" in str(report) and "Advice: " in str(report)
@@ -80,6 +82,16 @@ def test_an_unfaithful_fit_is_advised_the_next_degree() -> None:
     assert not report.faithful
     assert "approximation='fit' with max_order=2 gives" in report.recommendation
     assert report.alternative is not None and report.alternative.r2 > report.r2
+
+
+def test_with_few_rows_the_alternative_is_measured_in_sample() -> None:
+    net = _network(5.0)
+    report = nn2poly.diagnose(net, X[:12], _taylor(net))
+    assert report.alternative is not None and "half" not in report.recommendation
+    rows = X[:100] * 0.9
+    poly = nn2poly.to_polynomial(net, 1, data=rows)
+    given = nn2poly.diagnose(net, X, poly, fit_data=rows, min_r2=0.999)
+    assert "max_order=2 gives" in given.recommendation and "half" not in given.recommendation
 
 
 def test_advice_when_the_fit_cannot_be_built() -> None:

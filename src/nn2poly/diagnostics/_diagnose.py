@@ -13,6 +13,7 @@ from .._convert import build_polynomial, check_max_order
 from .._data import check_data
 from .._fit import FitApproximation
 from .._memory import check_limit
+from .._monomials import n_monomials
 from .._polynomial import Polynomial
 from .._resolve import resolve_approximation
 from .._validation import InstanceOf, Interval, check_param, invalid_value
@@ -369,12 +370,17 @@ def diagnose(
     measured = fidelity(network, polynomial, X)
     used_approximation = str(converted.provenance.get("approximation", "taylor"))
     faithful = measured.passes(min_r2, min_agreement)
-    inputs = X if fit_data is None else check_data(fit_data, network.n_inputs, "fit_data")
+    inputs, checked = X, X
+    if fit_data is not None and fit_data is not X:
+        inputs = check_data(fit_data, network.n_inputs, "fit_data")
+    split = inputs is X and X.shape[0] // 2 >= n_monomials(network.n_inputs, max_order + 1)
+    if split:  # the alternative is fitted on half of the rows and judged on the other half
+        inputs, checked = X[::2], X[1::2]
 
     def fitted(order: int) -> Fidelity:
         bound = FitApproximation(data=inputs).bind(network, order)
         candidate = build_polynomial(adapted, order, bound, memory_limit=memory_limit)[0]
-        return fidelity(network, candidate, X)
+        return fidelity(network, candidate, checked)
 
     shares = [(layer.index, layer.share_off) for layer in layers if not layer.exact]
     recommendation, alternative = advice(
@@ -384,6 +390,7 @@ def diagnose(
         worst_layer=max(shares, key=lambda item: item[1]) if shares else None,
         faithful=faithful,
         fit=fitted,
+        fit_note=" (fitted on half of these rows, measured on the other half)" if split else "",
         verdict=measured,
         min_r2=min_r2,
         min_agreement=min_agreement,

@@ -180,6 +180,7 @@ def advice(
     faithful: bool,
     fit: Any,
     verdict: Fidelity,
+    fit_note: str = "",
     min_r2: float,
     min_agreement: float,
 ) -> tuple[str, Fidelity | None]:
@@ -187,7 +188,8 @@ def advice(
 
     ``worst_layer`` is (layer, share of its potentials where the polynomial is
     off); ``fit(max_order)`` builds a fitted polynomial on the inputs and
-    returns its :class:`Fidelity`, or raises.
+    returns its :class:`Fidelity`, or raises; ``fit_note`` says how that
+    fidelity was measured (e.g. on held-out rows).
 
     Examples
     --------
@@ -213,7 +215,8 @@ def advice(
             return text[0].upper() + text[1:], None
         better = "" if alternative.passes(min_r2, min_agreement) else " (still not faithful)"
         text = (
-            f"{where}approximation='fit' with these inputs gives {alternative.text()}{better} "
+            f"{where}approximation='fit' with these inputs gives {alternative.text()}{better}"
+            f"{fit_note} "
             f"instead of {verdict.text()}."
         )
         return text[0].upper() + text[1:], alternative
@@ -229,7 +232,8 @@ def advice(
         text = f"{where}approximation='fit' with max_order={higher} {why}."
     else:
         text = (
-            f"{where}approximation='fit' with max_order={higher} gives {alternative.text()} "
+            f"{where}approximation='fit' with max_order={higher} gives {alternative.text()}"
+            f"{fit_note} "
             f"instead of {verdict.text()}."
         )
     return text[0].upper() + text[1:], alternative
