@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.linalg
 from numpy.typing import NDArray
 
 from ._algebra import compose_affine, compose_general, taylor_shift
@@ -241,6 +242,17 @@ def _jacobian(
     return J
 
 
+def _damped_step(normal: FloatArray, gradient: FloatArray, damping: float) -> FloatArray | None:
+    """``-(normal + damping I)^-1 gradient`` by Cholesky; None if not positive definite."""
+    damped = normal + damping * np.eye(normal.shape[0])
+    try:
+        factor = scipy.linalg.cho_factor(damped, check_finite=False)
+    except np.linalg.LinAlgError:
+        return None
+    step: FloatArray = -scipy.linalg.cho_solve(factor, gradient, check_finite=False)
+    return step if np.all(np.isfinite(step)) else None
+
+
 def _pack(fits: Fits) -> FloatArray:
     return np.concatenate([fit[1].ravel() for fit in fits if fit is not None])
 
@@ -362,13 +374,17 @@ def refine_fits(
         scale = np.sqrt(np.einsum("ij,ij->j", J, J))
         scale[scale == 0.0] = 1.0
         J /= scale
-        values, vectors = np.linalg.eigh(J.T @ J)
-        gradient = vectors.T @ (J.T @ residual)
+        normal = J.T @ J
+        gradient = J.T @ residual
+        del J
         theta = _pack(current)
         step_taken = False
         for _ in range(MAX_TRIALS):
-            step = -(vectors @ (gradient / (np.maximum(values, 0.0) + damping))) / scale
-            trial = _unpack(current, theta + step)
+            step = _damped_step(normal, gradient, damping)
+            if step is None:
+                damping *= 4.0
+                continue
+            trial = _unpack(current, theta + step / scale)
             trial_composed = compose_layers(network, basis, table, fixed_walker(trial))
             if trial_composed is not None:
                 trial_kept = trial_composed[0]
