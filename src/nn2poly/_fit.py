@@ -295,7 +295,7 @@ class FittedLayers:
         return 8 * (n_values + int(self.data.size)) + refining
 
     def start(self, basis: MonomialBasis, table: ProductTable | None) -> LayerWalker:
-        if self.data is not None and self.refine_network is not None:
+        if self.data is not None and self.refine_network is not None and self.refinement is None:
             # the layer-by-layer fit and the joint refinement happen here, on the
             # conversion's basis; the engine's walk then composes the refined polynomials
             table = basis.product_table() if table is None else table
@@ -305,7 +305,7 @@ class FittedLayers:
             )
             self.fits = refined
             return fixed_walker(self.fits)
-        if self.data is None:
+        if self.data is None or self.refinement is not None:
             return fixed_walker(self.fits)
         return _DataWalk(self, self.data, basis, table)
 

@@ -57,6 +57,8 @@ MIN_REFINE_ROWS = 100
 HOLDOUT_FRACTION = 0.2
 #: Seed of the held-out split: the same data give the same polynomial.
 SPLIT_SEED = 0
+#: At most this many rows of ``data`` (evenly spaced) are split into tuning and held-out rows.
+MAX_REFINE_ROWS = 10_000
 #: Cap on ``rows * coefficients`` of the Jacobian (the rows used are evenly spaced).
 MAX_JACOBIAN_VALUES = 20_000_000
 #: Accepted steps without a better held-out error before stopping.
@@ -286,6 +288,7 @@ def refine_bytes(network: Network, degrees: list[int | None], n_terms: int, n_ro
     >>> refine_bytes(net, [3, 3, None], 10, 500) > 0
     True
     """
+    n_rows = min(n_rows, MAX_REFINE_ROWS)
     n_outputs = network.layers[-1].n_out
     sizes = [
         0 if degree is None else layer.n_out * (degree + 1)
@@ -316,7 +319,8 @@ def refine_fits(
 ) -> tuple[Fits, Refinement]:
     """The layer-by-layer fits, then every neuron's polynomial tuned jointly on the outputs.
 
-    ``walker`` gives the layer-by-layer fits (on all of ``X``).  A share
+    ``walker`` gives the layer-by-layer fits.  Of at most
+    :data:`MAX_REFINE_ROWS` evenly spaced rows of ``X``, a share
     :data:`HOLDOUT_FRACTION` of the rows (seeded) is held out; at most
     ``iterations`` Levenberg--Marquardt steps reduce the squared error on the
     other rows, and the coefficients with the lowest held-out error are
@@ -344,6 +348,8 @@ def refine_fits(
             "large for this max_order. Scale the inputs (e.g. to [-1, 1]) or lower max_order."
         )
     kept, fits = composed
+    if X.shape[0] > MAX_REFINE_ROWS:
+        X = X[np.linspace(0, X.shape[0] - 1, MAX_REFINE_ROWS).round().astype(np.int64)]
     train, holdout = _split(X.shape[0])
     n_parameters = sum(fit[1].size for fit in fits if fit is not None)
     n_keep = _n_train(X.shape[0], n_parameters, network.layers[-1].n_out, basis.n_terms)
