@@ -197,18 +197,19 @@ class _ThreadedKernel:
     """A kernel compiled, at its first call, twice: on one thread, and in
     parallel for large work."""
 
-    def __init__(self, function: Callable[..., Any]) -> None:
+    def __init__(self, function: Callable[..., Any], **options: Any) -> None:
         self.function = function
+        self.options = options  # numba's, e.g. fastmath
         self.parallel: Callable[..., Any] | None = None
         self.serial: Callable[..., Any] | None = None
 
     def __call__(self, work: int, *args: Any) -> Any:
         if work >= PARALLEL_THRESHOLD:
             if self.parallel is None:
-                self.parallel = _compile(self.function, parallel=True)
+                self.parallel = _compile(self.function, parallel=True, **self.options)
             return self.parallel(*args)
         if self.serial is None:
-            self.serial = _compile(self.function, parallel=False)
+            self.serial = _compile(self.function, parallel=False, **self.options)
         return self.serial(*args)
 
 

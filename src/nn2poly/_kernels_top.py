@@ -31,46 +31,64 @@ _ROW_BLOCK = 256
 
 def _product_top(indptr, left, right, low, vg, h1, y):  # type: ignore[no-untyped-def]
     """``y[o - low, m] += sum_(a, b) sum_k vg[a, m, k] h1[b, k]`` over the pairs of each
-    top row ``o >= low`` whose factors both lie below ``low`` (degree < Q)."""
+    top row ``o >= low`` whose factors both lie below ``low`` (degree < Q).
+
+    Each row sums into one accumulator per (output, neuron), so the loop over
+    neurons vectorises; the neurons are summed once per row.
+    """
     n_terms = indptr.shape[0] - 1
     n_out, width = vg.shape[1], vg.shape[2]
     n_blocks = (n_terms - low + _ROW_BLOCK - 1) // _ROW_BLOCK
     for block in prange(n_blocks):
-        acc = np.empty(n_out, dtype=np.float64)
+        acc = np.empty((n_out, width), dtype=np.float64)
         start = low + block * _ROW_BLOCK
         for o in range(start, min(n_terms, start + _ROW_BLOCK)):
-            for m in range(n_out):
-                acc[m] = 0.0
+            acc[:] = 0.0
             for t in range(indptr[o], indptr[o + 1]):
                 a = left[t]
                 if a >= low:
                     continue  # (a of degree Q) x (constant): the linear part, passed on in g
                 b = right[t]
                 for m in range(n_out):
-                    total = 0.0
                     for k in range(width):
-                        total += vg[a, m, k] * h1[b, k]
-                    acc[m] += total
+                        acc[m, k] += vg[a, m, k] * h1[b, k]
             for m in range(n_out):
-                y[o - low, m] += acc[m]
+                total = 0.0
+                for k in range(width):
+                    total += acc[m, k]
+                y[o - low, m] += total
 
 
 def _affine_top(parent, last, multinomials, low, raw, linear, gd, y):  # type: ignore[no-untyped-def]
     """``y[a - low, m] += mult(a) sum_j gd[m, j] prod_i linear[i, j]^(a_i)`` for every top
-    row ``a``, the product built from its parent's ``raw`` row (degree Q - 1)."""
+    row ``a``, the product built from its parent's ``raw`` row (degree Q - 1).
+
+    The top rows of one parent are consecutive and differ in their last
+    variable only: ``gd[m] * raw[parent]`` is formed once per parent.
+    """
     n_terms = parent.shape[0]
     n_out, width = gd.shape
     n_blocks = (n_terms - low + _ROW_BLOCK - 1) // _ROW_BLOCK
     for block in prange(n_blocks):
+        weighted = np.empty((n_out, width), dtype=np.float64)
+        lanes = np.empty(width, dtype=np.float64)
+        current = -1
         start = low + block * _ROW_BLOCK
         for a in range(start, min(n_terms, start + _ROW_BLOCK)):
             b = parent[a]
+            if b != current:
+                for m in range(n_out):
+                    for j in range(width):
+                        weighted[m, j] = gd[m, j] * raw[b, j]
+                current = b
             variable = last[a]
             scale = multinomials[a]
             for m in range(n_out):
+                for j in range(width):
+                    lanes[j] = weighted[m, j] * linear[variable, j]
                 total = 0.0
                 for j in range(width):
-                    total += gd[m, j] * raw[b, j] * linear[variable, j]
+                    total += lanes[j]
                 y[a - low, m] += scale * total
 
 
@@ -88,7 +106,8 @@ class _TopKernel(_ThreadedKernel):
 
 
 _product_top_kernel = _TopKernel(_product_top)
-_affine_top_kernel = _TopKernel(_affine_top)
+#: the sum over neurons may be reordered (vectorised) in this one
+_affine_top_kernel = _TopKernel(_affine_top, fastmath={"reassoc", "nsz"})
 
 
 def product_top(
