@@ -131,7 +131,7 @@ def test_coefficient_recovery_titles_and_legend() -> None:
     ]
     legend = figure.axes[0].get_legend()
     assert legend.get_title().get_text() == "term"
-    assert texts(legend.get_texts()) == ["degree 0", "degree 1", "degree 2"]
+    assert texts(legend.get_texts()) == ["degree 0", "degree 1", "degree 2", "recovered = true"]
 
 
 @pytest.fixture(scope="module")

@@ -246,7 +246,7 @@ def plot_coefficient_recovery(
         finite = np.concatenate([true, recovered])
         finite = finite[np.isfinite(finite)]
         low, high = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0)
-        ax.plot([low, high], [low, high], color="black", linewidth=1)
+        ax.plot([low, high], [low, high], color="black", linewidth=1, label="recovered = true")
         ax.set_xlabel("true coefficient (scaled data)")
         ax.set_ylabel("recovered coefficient")
         ax.set_title(panel_title(panel, value))
