@@ -146,8 +146,9 @@ def plot_mse_distribution(
             rotation_mode="anchor",
         )
         ax.set_yscale("log")
-        low, high = ax.get_ylim()
-        ax.set_ylim(low / 5, high)  # room for the shares under the boxes
+        if threshold is not None:
+            low, high = ax.get_ylim()
+            ax.set_ylim(low / 5, high)  # room for the shares under the boxes
         ax.set_ylabel(metric_words(metric))
         ax.set_xlabel(", ".join(column_words(c) for c in by), fontsize=8)
         ax.set_title(panel_title(panel, value))
