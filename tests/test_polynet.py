@@ -401,3 +401,28 @@ def test_cli_solve_gates_prints_the_table():
     bad = runner.invoke(app, ["solve-gates", "--gate", "nand"])
     assert bad.exit_code == 2
     assert "--gate" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        (["--hidden", "100000", "--solver", "gd", "--seeds", "1"], "at most 40 weights"),
+        (["--hidden", "4,4,4", "--bias"], "these give 57"),
+        (["--seeds", "1000"], "--seeds must be an int in the range [1, 200]"),
+    ],
+)
+def test_cli_solve_gates_refuses_networks_and_starts_it_cannot_finish(arguments, expected):
+    from typer.testing import CliRunner
+
+    from nn2poly.cli import app
+
+    result = CliRunner().invoke(app, ["solve-gates", *arguments])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert expected in result.output
+
+
+def test_loss_polynomial_refuses_networks_too_large_to_expand():
+    network = polynet.PolynomialNetwork(2, (16, 16), "square", use_bias=True)
+    with pytest.raises(ValueError, match=r"at most 128 weights and biases \(this one has 337\)"):
+        polynet.LossPolynomial.build(network, *polynet.gate_data("xor"))

@@ -30,6 +30,12 @@ def _choices(value: str, allowed: tuple[str, ...], option: str) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
+#: Largest networks and numbers of starts the command accepts: every solver
+#: runs on every gate and activation, so a run stays within minutes.
+MAX_COMMAND_PARAMETERS = 40
+MAX_SEEDS = 200
+
+
 def _hidden(value: str) -> tuple[int, ...]:
     if value.strip() in ("", "none", "0"):
         return ()
@@ -41,6 +47,19 @@ def _hidden(value: str) -> tuple[int, ...]:
     if any(size < 1 for size in sizes):
         raise invalid_value("hidden", value, expected, subject="--hidden")
     return sizes
+
+
+def _check_size(value: str, n_parameters: int) -> None:
+    if n_parameters > MAX_COMMAND_PARAMETERS:
+        raise invalid_value(
+            "hidden",
+            value,
+            f"layer sizes giving at most {MAX_COMMAND_PARAMETERS} weights and biases "
+            f"(these give {n_parameters})",
+            subject="--hidden",
+            fix="Use narrower or fewer hidden layers, e.g. 2,2 or 4,4; the library's "
+            "nn2poly.polynet.solve_gates accepts larger networks.",
+        )
 
 
 def _number(value: float) -> str:
@@ -79,7 +98,7 @@ def solve_gates_command(
     activations = _choices(activation, _ACTIVATIONS, "--activation")
     solvers = _choices(solver, _SOLVERS, "--solver")
     sizes = _hidden(hidden)
-    check_option("--seeds", seeds, [Interval(int, 1, None)])
+    check_option("--seeds", seeds, [Interval(int, 1, MAX_SEEDS)])
     check_option("--time-limit", time_limit, [Interval(float, 0, None, closed="neither")])
     check_option("--scale", scale, [Finite()])
 
@@ -87,6 +106,8 @@ def solve_gates_command(
     from rich.table import Table
 
     from ..polynet import PolynomialNetwork, explain_fit, solve_gates
+
+    _check_size(hidden, PolynomialNetwork(2, sizes, "identity", use_bias=bias).n_parameters)
 
     rows = solve_gates(
         gates=gates,

@@ -16,7 +16,12 @@ from .._validation import invalid_value
 from ._derivatives import output_jets
 from ._network import PolynomialNetwork
 
-__all__ = ["GATES", "LossPolynomial", "gate_data"]
+__all__ = ["GATES", "MAX_LOSS_PARAMETERS", "LossPolynomial", "gate_data"]
+
+#: Most unknowns a loss polynomial is expanded for: the exact expansion grows
+#: combinatorially with the network (a 2-16-16-1 square network with biases,
+#: 337 unknowns, takes about half a minute and 74,513 terms per sample).
+MAX_LOSS_PARAMETERS = 128
 
 FloatArray = NDArray[np.float64]
 
@@ -134,6 +139,16 @@ class LossPolynomial:
                 fix="Give one row of X and one target in y per sample.",
             )
         n = network.n_parameters
+        if n > MAX_LOSS_PARAMETERS:
+            raise invalid_value(
+                "network",
+                network,
+                f"a network with at most {MAX_LOSS_PARAMETERS} weights and biases (this one has "
+                f"{n})",
+                caller="LossPolynomial.build",
+                fix="The loss is expanded exactly, which grows combinatorially with the network: "
+                "use fewer or narrower hidden layers.",
+            )
         order = tuple(range(n)) if variable_order is None else tuple(int(k) for k in variable_order)
         if sorted(order) != list(range(n)):
             raise invalid_value(
