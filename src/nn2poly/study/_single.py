@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import warnings
 from dataclasses import dataclass
@@ -15,6 +16,9 @@ from .._polynomial import Polynomial
 from ._generate import SimulatedData, random_polynomial, simulate
 
 __all__ = ["RunSpec", "coefficient_table", "make_data", "run_one"]
+
+#: Serialises the warning capture of conversions running on threads of one process.
+_WARNINGS_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -145,7 +149,9 @@ def run_one(
     true_degree = int(spec.setting["data"]["degree"])
     for index, conversion in enumerate(spec.conversions):
         start = time.perf_counter()
-        with warnings.catch_warnings(record=True) as caught:
+        # catch_warnings changes process-wide state: conversions on other threads
+        # (a Dask worker runs several) would record or lose each other's warnings
+        with _WARNINGS_LOCK, warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", TaylorAccuracyWarning)
             kwargs: dict[str, Any] = {"approximation": conversion["approximation"]}
             if conversion["approximation"] == "taylor":
