@@ -22,6 +22,7 @@ from ._data import FitDataError
 from ._distill import distill
 from ._finite import NonFiniteCoefficientsError
 from ._fit import FitApproximation
+from ._jsonio import JSONFileError
 from ._layer_prediction import LayerValues, predict_layers
 from ._local import LocalPolynomials
 from ._local_convert import local_polynomials
@@ -31,6 +32,7 @@ from ._network import Dense, Network
 from ._norms import hidden_l1_norms
 from ._polynomial import LayerPolynomials, Polynomial
 from ._taylor import TaylorApproximation
+from ._validation import InvalidParameterError, InvalidParameterTypeError
 from ._version import __version__
 from ._warnings import TaylorAccuracyWarning
 from .activations import (
@@ -41,6 +43,8 @@ from .activations import (
     register_activation,
 )
 from .adapters import as_network
+from .adapters._agreement import ModelMismatchError
+from .adapters._files import ModelFileError, UntrustedFormatError
 from .adapters._loading import load_network
 
 # Names whose modules need optional frameworks are imported on first use, so
@@ -76,6 +80,9 @@ __all__ = [
     "FitApproximation",
     "FitDataError",
     "InputRangeWarning",
+    "InvalidParameterError",
+    "InvalidParameterTypeError",
+    "JSONFileError",
     "L1Constraint",
     "L2Constraint",
     "LayerPolynomials",
@@ -84,6 +91,8 @@ __all__ = [
     "MLPClassifier",
     "MLPRegressor",
     "MemoryLimitError",
+    "ModelFileError",
+    "ModelMismatchError",
     "Network",
     "NonFiniteCoefficientsError",
     "NotAnalyticError",
@@ -91,6 +100,7 @@ __all__ = [
     "TaylorAccuracyWarning",
     "TaylorApproximation",
     "UnknownActivationError",
+    "UntrustedFormatError",
     "__version__",
     "as_network",
     "available_activations",

@@ -22,7 +22,21 @@ MAX_JSON_BYTES = 256 * 2**20
 
 
 class JSONFileError(ValueError):
-    """A file that cannot be read as JSON; the message names the file and the reason."""
+    """A file that cannot be read as JSON; the message names the file and the reason.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import nn2poly
+    >>> path = os.path.join(tempfile.mkdtemp(), "poly.json")
+    >>> with open(path, "w") as handle:
+    ...     _ = handle.write("[" * 100_000)
+    >>> try:
+    ...     nn2poly.Polynomial.load(path)
+    ... except nn2poly.JSONFileError as error:
+    ...     print(isinstance(error, ValueError))
+    True
+    """
 
 
 def write_json(path: str | os.PathLike[str], data: Any) -> None:

@@ -54,11 +54,33 @@ __all__ = [
 
 
 class InvalidParameterError(ValueError):
-    """A parameter of an accepted type but with a value out of range."""
+    """A parameter of an accepted type but with a value out of range.
+
+    Examples
+    --------
+    >>> import nn2poly
+    >>> net = nn2poly.Network.from_weights([[[0.0], [1.0]], [[0.0], [1.0]]], ["tanh", "linear"])
+    >>> try:
+    ...     nn2poly.to_polynomial(net, max_order=0)
+    ... except nn2poly.InvalidParameterError as error:
+    ...     print(type(error).__mro__[1].__name__)
+    ValueError
+    """
 
 
 class InvalidParameterTypeError(TypeError):
-    """A parameter whose type is not accepted."""
+    """A parameter whose type is not accepted.
+
+    Examples
+    --------
+    >>> import nn2poly
+    >>> net = nn2poly.Network.from_weights([[[0.0], [1.0]], [[0.0], [1.0]]], ["tanh", "linear"])
+    >>> try:
+    ...     nn2poly.to_polynomial(net, max_order="3")
+    ... except nn2poly.InvalidParameterTypeError as error:
+    ...     print(isinstance(error, TypeError))
+    True
+    """
 
 
 class Constraint:

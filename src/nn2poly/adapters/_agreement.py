@@ -36,7 +36,18 @@ MAX_DATA_ROWS = 256
 
 
 class ModelMismatchError(ValueError):
-    """The network read from a model does not compute what the model computes."""
+    """The network read from a model does not compute what the model computes.
+
+    Raised by the adapters when the model's own inference and the network's
+    forward pass disagree on probe inputs or on the data; the message names
+    the first layer where they part.
+
+    Examples
+    --------
+    >>> import nn2poly
+    >>> issubclass(nn2poly.ModelMismatchError, ValueError)
+    True
+    """
 
 
 def probe_inputs(n_features: int, data: ArrayLike | None = None) -> FloatArray:

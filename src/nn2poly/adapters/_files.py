@@ -41,11 +41,38 @@ SUPPORTED_SUFFIXES = {
 
 
 class ModelFileError(ValueError):
-    """A model file that cannot be read: not a regular file, empty, too large or malformed."""
+    """A model file that cannot be read: not a regular file, empty, too large or malformed.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import nn2poly
+    >>> path = os.path.join(tempfile.mkdtemp(), "empty.onnx")
+    >>> open(path, "wb").close()
+    >>> try:
+    ...     nn2poly.load_network(path)
+    ... except nn2poly.ModelFileError as error:
+    ...     print("empty" in str(error))
+    True
+    """
 
 
 class UntrustedFormatError(ValueError):
-    """A file whose loading can run code stored in it, given without ``trust=True``."""
+    """A file whose loading can run code stored in it, given without ``trust=True``.
+
+    Examples
+    --------
+    >>> import os, pickle, tempfile
+    >>> import nn2poly
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.pkl")
+    >>> with open(path, "wb") as handle:
+    ...     pickle.dump({"weights": []}, handle)
+    >>> try:
+    ...     nn2poly.load_network(path)
+    ... except nn2poly.UntrustedFormatError as error:
+    ...     print("trust=True" in str(error))
+    True
+    """
 
 
 def refuse_untrusted(file: Path, what: str) -> None:
