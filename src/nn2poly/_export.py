@@ -139,6 +139,13 @@ def to_text(
     ]
     if poly.link:
         lines.append(f"(logits; link: {poly.link})")
+    if np.any(poly.origin != 0.0):
+        at = ", ".join(
+            f"{name}={value:g}"
+            for name, value in zip(poly.feature_names, poly.origin, strict=True)
+            if value != 0.0
+        )
+        lines.append(f"(each variable is x - origin; origin: {at})")
     return "\n".join(lines)
 
 

@@ -47,6 +47,15 @@ def _same_features(poly: PolynomialBase, other: PolynomialBase, caller: str) -> 
             fix=f"Its features are {list(other.feature_names)!r}; polynomials in different "
             "features are not combined. Rename them or use substitute() first.",
         )
+    if not np.array_equal(other.origin, poly.origin):
+        raise invalid_value(
+            "other",
+            other,
+            f"a Polynomial around the same origin {poly.origin.tolist()!r}",
+            caller=caller,
+            fix=f"Its origin is {other.origin.tolist()!r}: the two are polynomials in different "
+            "variables (x - origin). Convert both around one point.",
+        )
 
 
 def _combine(poly: PolynomialBase, other: Any, sign: float, caller: str) -> Any:
