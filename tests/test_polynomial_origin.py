@@ -37,3 +37,17 @@ def test_arithmetic_refuses_polynomials_around_different_points(
     doubled = here + here
     X = np.array([[0.4, 0.1], [0.6, -0.1]])
     np.testing.assert_allclose(doubled.predict(X), 2 * here.predict(X))
+
+
+def test_diagnose_reads_a_local_polynomial_at_its_point() -> None:
+    rng = np.random.default_rng(0)
+    weights = [rng.normal(size=(4, 6)), rng.normal(size=(7, 1))]
+    network = nn2poly.Network.from_weights(weights, ["tanh", "linear"])
+    x0 = np.array([0.3, -0.2, 0.5])
+    X = x0 + 0.05 * rng.uniform(-1, 1, (200, 3))
+    local = nn2poly.to_polynomial(network, 3, taylor_center="local", at=x0)
+    report = nn2poly.diagnose(network, X, local)
+    assert report.faithful
+    # every neuron is expanded where it is at x0, so near x0 none is off
+    assert report.layers[0].share_off == 0.0
+    np.testing.assert_allclose(report.layers[0].centers, network.pre_activations(x0[None])[0][0])

@@ -12,6 +12,7 @@ from .._algebra import taylor_shift
 from .._convert import build_polynomial, check_max_order
 from .._data import check_data
 from .._fit import FitApproximation
+from .._local_point import expand_at
 from .._memory import check_limit
 from .._monomials import n_monomials
 from .._polynomial import Polynomial
@@ -292,8 +293,12 @@ def diagnose(
         caller=caller,
         data_name="fit_data",
     )
+    expanded = adapted
+    if polynomial is not None and polynomial.provenance.get("at") is not None:
+        # a local polynomial at x0: the layers are expanded where the network is at x0
+        expanded, _ = expand_at(adapted, polynomial.provenance["at"], bound, None, caller=caller)
     converted, used = build_polynomial(
-        adapted, max_order, bound, keep_layers=True, memory_limit=memory_limit
+        expanded, max_order, bound, keep_layers=True, memory_limit=memory_limit
     )
     if polynomial is None:
         polynomial = converted
