@@ -147,3 +147,21 @@ def test_bad_refine_options_are_refused(options: dict, error: type, match: str) 
 def test_refine_needs_data() -> None:
     with pytest.raises(InvalidParameterError, match="pass data=X_train"):
         FitApproximation(interval=(-1, 1), refine=True)
+
+
+def test_the_refinement_memory_is_planned() -> None:
+    from nn2poly._memory import plan_conversion
+
+    net = _net("tanh", 12, widths=(10, 10))
+    X = np.random.default_rng(12).uniform(-1, 1, (2000, 3))
+    plain = plan_conversion(net, FitApproximation(data=X, refine=False).bind(net, 4), 4, False)
+    refined = plan_conversion(net, FitApproximation(data=X, refine=True).bind(net, 4), 4, False)
+    n_parameters = 2 * 10 * 5
+    assert refined.n_bytes - plain.n_bytes >= 8 * 1600 * n_parameters  # the Jacobian at least
+    with pytest.raises(nn2poly.MemoryLimitError):
+        nn2poly.to_polynomial(
+            net,
+            4,
+            approximation=FitApproximation(data=X, refine=True),
+            memory_limit=(plain.n_bytes + refined.n_bytes) // 2,
+        )

@@ -61,6 +61,8 @@ SPLIT_SEED = 0
 MAX_REFINE_ROWS = 10_000
 #: Cap on ``rows * coefficients`` of the Jacobian (the rows used are evenly spaced).
 MAX_JACOBIAN_VALUES = 20_000_000
+#: Damping of the first step, relative to the (unit) diagonal of the scaled normal matrix.
+INITIAL_DAMPING = 1e-3
 #: Accepted steps without a better held-out error before stopping.
 PATIENCE = 3
 #: Trials per iteration, the damping growing each time a step fails.
@@ -373,7 +375,7 @@ def refine_fits(
     loss = float(np.mean(residual**2))
     before = (loss, best_holdout)
     best, best_loss = current, loss
-    damping, accepted, waiting = 1e-3, 0, 0
+    damping, accepted, waiting = INITIAL_DAMPING, 0, 0
     stopped = f"{iterations} iterations done"
     for _ in range(iterations):
         J = _jacobian(network, kept, current, M_train, table)
