@@ -92,55 +92,69 @@ def _build_product_table(variables, degrees, multichoose, offsets, full_ranks): 
     """
     limited = full_ranks.shape[0] > 0
     n_terms, width = variables.shape
+    slots = max(width, 1)
     counts_per_row = np.zeros(n_terms + 1, dtype=np.int64)
-    for o in prange(1, n_terms):
-        values = np.empty(max(width, 1), dtype=np.int32)
-        counts = np.empty(max(width, 1), dtype=np.int32)
-        n_distinct = _distinct(variables[o], degrees[o], values, counts)
-        total = 1
-        for i in range(n_distinct):
-            total *= counts[i] + 1
-        counts_per_row[o + 1] = total - 1  # every divisor but the constant
+    n_blocks = (n_terms - 1 + _TABLE_BLOCK - 1) // _TABLE_BLOCK
+    for block in prange(n_blocks):
+        values = np.empty(slots, dtype=np.int32)
+        counts = np.empty(slots, dtype=np.int32)
+        start = 1 + block * _TABLE_BLOCK
+        for o in range(start, min(n_terms, start + _TABLE_BLOCK)):
+            n_distinct = _distinct(variables[o], degrees[o], values, counts)
+            total = 1
+            for i in range(n_distinct):
+                total *= counts[i] + 1
+            counts_per_row[o + 1] = total - 1  # every divisor but the constant
+    most = int(counts_per_row.max()) + 1 if n_terms > 1 else 1
     indptr = np.cumsum(counts_per_row)
     left = np.empty(indptr[-1], dtype=np.int32)
     right = np.empty(indptr[-1], dtype=np.int32)
-    for o in prange(1, n_terms):
-        values = np.empty(max(width, 1), dtype=np.int32)
-        counts = np.empty(max(width, 1), dtype=np.int32)
-        taken = np.zeros(max(width, 1), dtype=np.int32)
-        a_row = np.empty(max(width, 1), dtype=np.int32)
-        b_row = np.empty(max(width, 1), dtype=np.int32)
-        n_distinct = _distinct(variables[o], degrees[o], values, counts)
-        position = indptr[o]
-        # odometer over the exponents taken by `a`, skipping the all-zero one
-        while True:
-            carry = 0
-            while carry < n_distinct:
-                if taken[carry] < counts[carry]:
-                    taken[carry] += 1
-                    break
-                taken[carry] = 0
-                carry += 1
-            if carry == n_distinct:
-                break
-            a_length = 0
-            b_length = 0
+    for block in prange(n_blocks):
+        values = np.empty(slots, dtype=np.int32)
+        counts = np.empty(slots, dtype=np.int32)
+        taken = np.zeros(slots, dtype=np.int32)
+        a_row = np.empty(slots, dtype=np.int32)
+        # ranks[i]: the divisor whose exponents are the mixed-radix digits of i
+        # (digit 0 least significant); the complement of i is total - 1 - i
+        ranks = np.empty(most, dtype=np.int64)
+        start = 1 + block * _TABLE_BLOCK
+        for o in range(start, min(n_terms, start + _TABLE_BLOCK)):
+            n_distinct = _distinct(variables[o], degrees[o], values, counts)
             for i in range(n_distinct):
-                for _ in range(taken[i]):
-                    a_row[a_length] = values[i]
-                    a_length += 1
-                for _ in range(counts[i] - taken[i]):
-                    b_row[b_length] = values[i]
-                    b_length += 1
-            a_rank = _rank_row(a_row, a_length, multichoose, offsets)
-            b_rank = _rank_row(b_row, b_length, multichoose, offsets)
-            if limited:
-                a_rank = np.searchsorted(full_ranks, a_rank)
-                b_rank = np.searchsorted(full_ranks, b_rank)
-            left[position] = a_rank
-            right[position] = b_rank
-            position += 1
+                taken[i] = 0
+            ranks[0] = 0
+            index = 0
+            # odometer over the exponents of the divisors, in mixed-radix order
+            while True:
+                carry = 0
+                while carry < n_distinct:
+                    if taken[carry] < counts[carry]:
+                        taken[carry] += 1
+                        break
+                    taken[carry] = 0
+                    carry += 1
+                if carry == n_distinct:
+                    break
+                index += 1
+                a_length = 0
+                for i in range(n_distinct):
+                    for _ in range(taken[i]):
+                        a_row[a_length] = values[i]
+                        a_length += 1
+                rank = _rank_row(a_row, a_length, multichoose, offsets)
+                if limited:
+                    rank = np.searchsorted(full_ranks, rank)
+                ranks[index] = rank
+            position = indptr[o]
+            for i in range(1, index + 1):  # every divisor a but the constant, b = o / a
+                left[position] = ranks[i]
+                right[position] = ranks[index - i]
+                position += 1
     return indptr, left, right
+
+
+#: Rows per parallel task of :func:`_build_product_table`.
+_TABLE_BLOCK = 1024
 
 
 def _horner_step(v, h_old, h_new, constant, indptr, left, right, n_rows):  # type: ignore[no-untyped-def]
