@@ -19,7 +19,7 @@ y1 = 0.7*x1 - 0.2*x2 - 0.0443333*x1^3
 
 from ._convert import to_polynomial
 from ._data import FitDataError
-from ._distill import distill
+from ._distill import DistillOverfitWarning, distill
 from ._finite import NonFiniteCoefficientsError
 from ._fit import FitApproximation
 from ._jsonio import JSONFileError
@@ -77,6 +77,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "Dense",
+    "DistillOverfitWarning",
     "FitApproximation",
     "FitDataError",
     "InputRangeWarning",
