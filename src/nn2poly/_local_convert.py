@@ -89,6 +89,7 @@ def local_polynomials(
     ['1', 'x1', 'x2', 'x1^2', 'x1*x2', 'x2^2']
     >>> print(local.polynomial(0).top(3))  # the largest terms, in x - X0[0]
     y1 = -0.856763*x2 + 0.436869 + 0.192551*x1
+    (each variable is x - origin; origin: x1=0.12573, x2=-0.132105)
     """
     caller = "local_polynomials"
     trust = check_param("trust", trust, [bool], caller=caller)

@@ -25,7 +25,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg
 from numpy.typing import NDArray
 
 from ._algebra import compose_affine, compose_general, taylor_shift
@@ -248,6 +247,8 @@ def _jacobian(
 
 def _damped_step(normal: FloatArray, gradient: FloatArray, damping: float) -> FloatArray | None:
     """``-(normal + damping I)^-1 gradient`` by Cholesky; None if not positive definite."""
+    import scipy.linalg  # import nn2poly stays light
+
     damped = normal + damping * np.eye(normal.shape[0])
     try:
         factor = scipy.linalg.cho_factor(damped, check_finite=False)

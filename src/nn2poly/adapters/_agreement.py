@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import expit, log_softmax, softmax
 
 from .._network import Network
 
@@ -89,6 +88,8 @@ def rtol_for(dtype: Any) -> float:
 
 def with_link(values: FloatArray, link: str | None, *, log: bool = False) -> FloatArray:
     """Apply a classifier's link (``log`` for a model ending in LogSoftmax)."""
+    from scipy.special import expit, log_softmax, softmax  # import nn2poly stays light
+
     if link == "sigmoid":
         return np.asarray(expit(values), dtype=np.float64)
     if link == "softmax":
