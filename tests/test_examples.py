@@ -89,3 +89,37 @@ def test_example_network_file_converts() -> None:
         errors.append(np.abs(poly(X) - network.forward(X)[:, 0]).max())
     # the polynomial follows the network, closer at the higher order
     assert errors[1] < errors[0] < 0.5
+
+
+def test_interactions_bars_and_heat_map_are_the_polynomials_pairs(capsys) -> None:
+    found = run_example("interactions.py")
+    assert found["accuracy"] > 0.9
+    assert found["agreement"] > 0.95
+    poly = found["polynomial"]
+    # only main effects and pairwise interactions are kept
+    assert (np.count_nonzero(poly.powers, axis=1) <= 2).all()
+    # and each kept coefficient is the full conversion's
+    full = found["model"].to_polynomial(max_order=3)
+    rows = {tuple(row): k for k, row in enumerate(full.powers)}
+    kept = [rows[tuple(row)] for row in poly.powers]
+    np.testing.assert_allclose(poly.coef, full.coef[kept], rtol=1e-12, atol=1e-15)
+    # the strength of a pair, computed from the full polynomial's coefficients
+    p = poly.n_features
+    expected = np.zeros((p, p))
+    for row, value in zip(full.powers, np.abs(full.coef[:, 0]), strict=True):
+        used = np.flatnonzero(row)
+        if len(used) == 2:
+            expected[used[0], used[1]] += value
+            expected[used[1], used[0]] += value
+    np.testing.assert_allclose(found["strength"], expected, rtol=1e-12, atol=1e-15)
+    upper = expected[np.triu_indices(p, k=1)]
+    heat, bars = found["figure"].axes[:2]
+    np.testing.assert_allclose(heat.get_images()[0].get_array(), expected, rtol=1e-12)
+    widths = [patch.get_width() for patch in bars.patches][::-1]  # drawn weakest first
+    np.testing.assert_allclose(widths, np.sort(upper)[::-1][:15], rtol=1e-12)
+    names = poly.feature_names
+    i, j = found["pairs"][0]
+    assert bars.get_yticklabels()[-1].get_text() == f"{names[i]} x {names[j]}"
+    out = capsys.readouterr().out
+    assert "Strongest pairwise interactions" in out
+    assert f"{names[i]:<24} x {names[j]:<24}" in out
