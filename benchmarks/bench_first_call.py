@@ -1,0 +1,148 @@
+"""What a fresh process pays: ``import nn2poly`` and the first conversion against a warm one.
+
+Each measurement runs in its own Python process, so nothing is loaded or
+cached in memory beforehand (numba's on-disk cache of compiled kernels is
+used, as a user's second session would):
+
+- ``import``: seconds of ``import numpy`` and of ``import nn2poly`` (timed
+  inside the process, interpreter start excluded);
+- per case (p inputs, L tanh layers of width h, max_order Q, the networks of
+  ``bench_conversion.py``): ``first``, the first ``to_polynomial`` call after
+  ``import nn2poly`` (it loads numba, the compiled kernels and builds the
+  monomial basis and product table); ``warm``, the median of three further
+  calls on the same network (tables kept, as a user converting again gets);
+  ``rebuilt``, the median of three calls with the basis and tables built
+  afresh; ``first / warm``.
+
+Processes of the different measurements alternate and each figure is the
+median over ``--repeats`` processes, so a loaded machine disturbs them alike.
+With ``--baseline DIR`` every measurement is also run with the package in
+``DIR/src`` (e.g. a worktree of an earlier commit), alternating with this one.
+
+Usage::
+
+    python benchmarks/bench_first_call.py
+    python benchmarks/bench_first_call.py --repeats 7 --case 50,1,50,4
+    python benchmarks/bench_first_call.py --baseline /tmp/old
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+#: (p, L, h, Q): the benchmark's cases whose warm conversion takes over 0.1 s.
+CASES = [(50, 1, 50, 4), (50, 3, 50, 4), (200, 2, 64, 3)]
+
+_IMPORT = r"""
+import sys, time
+start = time.perf_counter()
+__import__(sys.argv[1])
+print(time.perf_counter() - start)
+"""
+
+_CONVERT = r"""
+import json, statistics, sys, time
+import numpy as np
+import nn2poly
+from nn2poly._monomials import _cached_basis
+
+p, L, h, Q = map(int, sys.argv[1:5])
+rng = np.random.default_rng(0)
+weights, n_in = [], p
+for _ in range(L):
+    w = rng.normal(size=(n_in + 1, h))
+    weights.append(w / np.abs(w).sum(axis=0, keepdims=True))
+    n_in = h
+weights.append(rng.normal(size=(n_in + 1, 1)))
+net = nn2poly.Network.from_weights(weights, ["tanh"] * L + ["linear"])
+
+def timed():
+    start = time.perf_counter()
+    nn2poly.to_polynomial(net, Q)
+    return time.perf_counter() - start
+
+first = timed()
+warm = statistics.median(timed() for _ in range(3))
+rebuilt = []
+for _ in range(3):
+    _cached_basis.cache_clear()
+    rebuilt.append(timed())
+print(json.dumps({"first": first, "warm": warm, "rebuilt": statistics.median(rebuilt)}))
+"""
+
+
+def _child(code: str, args: list[str], package: Path | None) -> str:
+    env = dict(os.environ)
+    if package is not None:
+        env["PYTHONPATH"] = str(package / "src")
+    result = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        timeout=600,
+    )
+    return result.stdout.strip().splitlines()[-1]
+
+
+def measure(
+    cases: list[tuple[int, ...]], repeats: int, packages: dict[str, Path | None]
+) -> dict[str, dict[str, list[float]]]:
+    """Run every measurement ``repeats`` times, alternating packages and measurements."""
+    found: dict[str, dict[str, list[float]]] = {label: {} for label in packages}
+    for _ in range(repeats):
+        for label, package in packages.items():
+            record = found[label]
+            for module in ("numpy", "nn2poly"):
+                seconds = float(_child(_IMPORT, [module], package))
+                record.setdefault(f"import {module}", []).append(seconds)
+            for case in cases:
+                times = json.loads(_child(_CONVERT, [str(x) for x in case], package))
+                for key, value in times.items():
+                    record.setdefault(f"{case} {key}", []).append(value)
+    return found
+
+
+def report(found: dict[str, dict[str, list[float]]], cases: list[tuple[int, ...]]) -> None:
+    """Print the medians: the imports, then one row per case and package."""
+
+    def median(label: str, key: str) -> float:
+        return statistics.median(found[label][key])
+
+    print(f"{'package':<10} {'import numpy':>13} {'import nn2poly':>14} {'ratio':>6}")
+    for label in found:
+        numpy_s, ours = median(label, "import numpy"), median(label, "import nn2poly")
+        print(f"{label:<10} {numpy_s:>12.3f}s {ours:>13.3f}s {ours / numpy_s:>6.1f}")
+    print()
+    header = f"{'case (p, L, h, Q)':<18} {'package':<10} {'first':>8} {'warm':>8} {'rebuilt':>8}"
+    print(f"{header} {'first/warm':>11}")
+    for case in cases:
+        for label in found:
+            first, warm = median(label, f"{case} first"), median(label, f"{case} warm")
+            rebuilt = median(label, f"{case} rebuilt")
+            row = f"{case!s:<18} {label:<10} {first:>7.3f}s {warm:>7.3f}s {rebuilt:>7.3f}s"
+            print(f"{row} {first / warm:>11.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=5, help="processes per measurement")
+    parser.add_argument("--case", action="append", default=[], help="p,L,h,Q (repeatable)")
+    parser.add_argument("--baseline", type=Path, help="a checkout whose src/ is compared")
+    args = parser.parse_args()
+    cases = [tuple(int(x) for x in text.split(",")) for text in args.case] or CASES
+    packages: dict[str, Path | None] = {"this": None}
+    if args.baseline is not None:
+        packages["baseline"] = args.baseline
+    report(measure(cases, args.repeats, packages), cases)
+
+
+if __name__ == "__main__":
+    main()
