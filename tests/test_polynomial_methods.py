@@ -79,7 +79,7 @@ def test_polynomial_equality_does_not_densify_powers() -> None:
 
 def test_nan_coefficient_is_refused() -> None:
     # a NaN coefficient used to be shown as "nan*x1"; it is now refused with the rows named
-    with pytest.raises(ValueError, match=r"coef must be finite.*rows \[1\]"):
+    with pytest.raises(ValueError, match=r"'coef' parameter of .* finite.*rows \[1\]"):
         nn2poly.Polynomial([[0], [1], [2]], [1.0, np.nan, -0.0])
     # the same polynomial without the NaN: exact zeros (signed or not) are left out of the text
     assert str(nn2poly.Polynomial([[0], [1], [2]], [1.0, 2.0, -0.0])) == "y1 = 1 + 2*x1"

@@ -71,7 +71,7 @@ def test_torch_tensor_with_grad_is_detached() -> None:
 # ---------------------------------------------------------- finite or refused
 @pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
 def test_non_finite_coefficients_are_refused(value: float) -> None:
-    with pytest.raises(ValueError, match=r"coef must be finite.*rows \[1\]"):
+    with pytest.raises(ValueError, match=r"'coef' parameter of .* finite.*rows \[1\]"):
         Polynomial([[0], [1]], [1.0, value])
 
 

@@ -129,8 +129,7 @@ class Polynomial(
         origin: ArrayLike | None = None,
     ) -> None:
         exponents = _powers.check_powers(powers)
-        if _powers._unique_rows(exponents)[0].shape[0] != exponents.shape[0]:
-            raise ValueError("powers has repeated rows; each monomial must appear once.")
+        _powers.check_distinct(exponents, "powers", "Polynomial")
         variables = _powers.powers_to_variables(exponents)
         names = {"feature_names": feature_names, "output_names": output_names, "link": link}
         self._init(
@@ -172,8 +171,7 @@ class Polynomial(
     ) -> Polynomial:
         """From -1-padded sorted variable rows (no dense powers built)."""
         rows = np.ascontiguousarray(variables, dtype=np.int32)
-        if _powers._unique_rows(rows.astype(np.int64))[0].shape[0] != rows.shape[0]:
-            raise ValueError("labels has repeated monomials; each must appear once.")
+        _powers.check_distinct(rows, "labels", None)
         self = object.__new__(cls)
         self._init(rows, coef, n_features, **fields)
         return self
@@ -256,9 +254,9 @@ class Polynomial(
         return [_export.monomial_name(label, self.feature_names) for label in self.labels]
 
     # ------------------------------------------------------------ evaluate
-    def _check_X(self, X: Any) -> FloatArray:
+    def _check_X(self, X: Any, caller: str = "Polynomial.predict") -> FloatArray:
         """Samples as the polynomial's variables: ``X - origin``."""
-        array = check_samples(X, self.feature_names)
+        array = check_samples(X, self.feature_names, caller)
         return np.ascontiguousarray(array - self.origin) if self.origin.any() else array
 
     def _evaluate(self, X: FloatArray) -> FloatArray:
@@ -274,7 +272,7 @@ class Polynomial(
         >>> Polynomial([[0], [1]], [1.0, 2.0]).decision_function([[3.0]])
         array([[7.]])
         """
-        return self._evaluate(self._check_X(X))
+        return self._evaluate(self._check_X(X, "Polynomial.decision_function"))
 
     def predict(self, X: ArrayLike) -> FloatArray:
         """Evaluate the polynomial.
@@ -298,7 +296,7 @@ class Polynomial(
         >>> poly.predict([[1.0, 3.0], [0.0, 5.0]])
         array([7., 1.])
         """
-        values = self.decision_function(X)
+        values = self._evaluate(self._check_X(X))
         return values[:, 0] if self.n_outputs == 1 else values
 
     def __call__(self, X: ArrayLike) -> FloatArray:
@@ -319,7 +317,9 @@ class Polynomial(
         >>> Polynomial([[0], [1], [2]], [1.0, 1.0, 1.0]).monomial_values([[3.0]])
         array([[1., 3., 9.]])
         """
-        return _powers.variable_monomials(self._variables, self._check_X(X))
+        return _powers.variable_monomials(
+            self._variables, self._check_X(X, "Polynomial.monomial_values")
+        )
 
     def monomial_contributions(self, X: ArrayLike) -> FloatArray:
         """Each term's contribution ``coef * monomial``, shape (n_samples, n_terms, n_outputs).

@@ -52,7 +52,9 @@ class PolynomialClasses(PolynomialBase):
     if TYPE_CHECKING:  # pragma: no cover
         provenance: Mapping[str, Any]
 
-        def decision_function(self, X: ArrayLike) -> NDArray[np.float64]: ...
+        def _check_X(self, X: Any, caller: str = ...) -> NDArray[np.float64]: ...
+
+        def _evaluate(self, X: NDArray[np.float64]) -> NDArray[np.float64]: ...
 
     @property
     def classes(self) -> NDArray[Any] | None:
@@ -87,7 +89,7 @@ class PolynomialClasses(PolynomialBase):
                 "predict_proba needs a classifier polynomial (link 'sigmoid' or 'softmax'); "
                 "this polynomial has link=None. Use predict for regression outputs."
             )
-        logits = self.decision_function(X)
+        logits = self._evaluate(self._check_X(X, "Polynomial.predict_proba"))
         if self.link == "softmax":
             from scipy.special import softmax
 

@@ -29,8 +29,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ._validation import invalid_value
+
 __all__ = [
     "MAX_DEGREE",
+    "check_distinct",
     "check_powers",
     "graded_order",
     "label_variables",
@@ -51,7 +54,9 @@ FloatArray = NDArray[np.float64]
 MAX_DEGREE = 1000
 
 
-def check_powers(powers: ArrayLike, *, name: str = "powers") -> IntArray:
+def check_powers(
+    powers: ArrayLike, *, name: str = "powers", caller: str | None = "Polynomial"
+) -> IntArray:
     """Validate exponents: a 2-D array of non-negative exact integers of small degree.
 
     Every exponent is bounded before any sum is taken, so huge integers
@@ -62,6 +67,8 @@ def check_powers(powers: ArrayLike, *, name: str = "powers") -> IntArray:
     powers : array_like of shape (n_terms, n_features)
     name : str, default="powers"
         The parameter's name in error messages.
+    caller : str or None, default="Polynomial"
+        The public callable named in error messages.
 
     Returns
     -------
@@ -71,49 +78,50 @@ def check_powers(powers: ArrayLike, *, name: str = "powers") -> IntArray:
     --------
     >>> check_powers([[0, 0], [2.0, 1]]).tolist()
     [[0, 0], [2, 1]]
-    >>> check_powers([[2**63 - 1]])  # doctest: +ELLIPSIS
+    >>> check_powers([[2**63 - 1]])  # doctest: +NORMALIZE_WHITESPACE +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: powers must hold exponents in 0..1000 ...; got an exponent of 9223372036854775807.
+    nn2poly._validation.InvalidParameterError: The 'powers' parameter of Polynomial must be
+    an array of exponents in 0..1000 with a total degree of at most 1000 per row. Got an array
+    of shape (1, 1) and dtype ...int64 instead. It holds an exponent of 9223372036854775807.
     """
+    shape = "an integer array of shape (n_terms, n_features)"
+    integers = "an array of non-negative integers"
+    bounded = (
+        f"an array of exponents in 0..{MAX_DEGREE} with a total degree of at most "
+        f"{MAX_DEGREE} per row"
+    )
     try:
         array = np.asarray(powers)
     except (TypeError, ValueError, OverflowError):
-        raise TypeError(
-            f"{name} must be an integer array of shape (n_terms, n_features)."
-        ) from None
+        raise invalid_value(name, powers, shape, caller=caller, type_error=True) from None
     if array.ndim != 2:
-        raise ValueError(f"{name} must have shape (n_terms, n_features); got shape {array.shape}.")
+        raise invalid_value(name, array, shape, caller=caller)
     if array.size == 0:
         return np.zeros(array.shape, dtype=np.int64)
     if array.dtype == object:
         try:
             array = np.asarray(array.tolist(), dtype=np.float64)
         except (TypeError, ValueError, OverflowError):
-            raise ValueError(f"{name} must hold non-negative integers.") from None
+            raise invalid_value(name, array, integers, caller=caller) from None
     if array.dtype.kind not in "iuf":
-        raise ValueError(
-            f"{name} must hold non-negative integers; got an array of dtype {array.dtype}."
-        )
+        raise invalid_value(name, array, integers, caller=caller)
     if array.dtype.kind == "f" and not (
         np.all(np.isfinite(array)) and np.all(np.equal(np.mod(array, 1), 0))
     ):
-        raise ValueError(f"{name} must hold non-negative integers; got {_first_bad(array)}.")
+        fix = f"It holds {_first_bad(array)}."
+        raise invalid_value(name, array, integers, caller=caller, fix=fix)
     smallest, largest = array.min(), array.max()
     if smallest < 0:
-        raise ValueError(f"{name} must hold non-negative integers; got {smallest}.")
+        raise invalid_value(name, array, integers, caller=caller, fix=f"It holds {smallest}.")
     if largest > MAX_DEGREE:
-        raise ValueError(
-            f"{name} must hold exponents in 0..{MAX_DEGREE} with a total degree of at most "
-            f"{MAX_DEGREE} per row; got an exponent of {largest}."
-        )
+        fix = f"It holds an exponent of {largest}."
+        raise invalid_value(name, array, bounded, caller=caller, fix=fix)
     exponents = array.astype(np.int64)
     degree = int(exponents.sum(axis=1).max())  # at most n_features * MAX_DEGREE: no overflow
     if degree > MAX_DEGREE:
-        raise ValueError(
-            f"{name} must hold exponents in 0..{MAX_DEGREE} with a total degree of at most "
-            f"{MAX_DEGREE} per row; got a monomial of total degree {degree}."
-        )
+        fix = f"It holds a monomial of total degree {degree}."
+        raise invalid_value(name, array, bounded, caller=caller, fix=fix)
     return exponents
 
 
@@ -123,14 +131,16 @@ def _first_bad(array: NDArray[Any]) -> str:
     return repr(float(flat[np.argmax(bad)]))
 
 
-def _as_2d(coef: ArrayLike, n_terms: int) -> FloatArray:
+def _as_2d(coef: ArrayLike, n_terms: int, caller: str | None = None) -> FloatArray:
     values = np.asarray(coef, dtype=np.float64)
     if values.ndim == 1:
         values = values[:, None]
     if values.ndim != 2 or values.shape[0] != n_terms:
-        raise ValueError(
-            f"coef must have shape (n_terms,) or (n_terms, n_outputs) with n_terms={n_terms}; "
-            f"got shape {np.shape(coef)}."
+        raise invalid_value(
+            "coef",
+            np.asarray(coef, dtype=np.float64),
+            f"an array of shape (n_terms,) or (n_terms, n_outputs) with n_terms={n_terms}",
+            caller=caller,
         )
     return values
 
@@ -172,6 +182,34 @@ def _unique_rows(rows: IntArray) -> tuple[IntArray, IntArray]:
         return rows[:1].copy(), np.zeros(rows.shape[0], dtype=np.int64)
     unique, inverse = np.unique(rows, axis=0, return_inverse=True)
     return unique, inverse.reshape(-1).astype(np.int64)
+
+
+def check_distinct(rows: NDArray[np.integer], name: str, caller: str | None) -> None:
+    """Refuse repeated rows (a monomial given twice), naming the rows that repeat.
+
+    Examples
+    --------
+    >>> check_distinct(np.array([[1], [0], [1]]), "powers", "Polynomial")
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Traceback (most recent call last):
+    ...
+    nn2poly._validation.InvalidParameterError: The 'powers' parameter of Polynomial must be
+    an array of distinct rows (each monomial once). Got an array of shape (3, 1) and dtype
+    int64 instead. Rows [0, 2] are repeated rows of one monomial; add their coefficients in
+    one row.
+    """
+    unique, inverse = _unique_rows(np.asarray(rows, dtype=np.int64))
+    if unique.shape[0] == rows.shape[0]:
+        return
+    repeated = np.flatnonzero(np.bincount(inverse)[inverse] > 1)
+    shown = f"{repeated[:6].tolist()}"[:-1] + (", ...]" if repeated.size > 6 else "]")
+    raise invalid_value(
+        name,
+        rows,
+        "an array of distinct rows (each monomial once)",
+        caller=caller,
+        fix=f"Rows {shown} are repeated rows of one monomial; add their coefficients in one row.",
+    )
 
 
 # ----------------------------------------------------------------- labels
@@ -229,7 +267,9 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, Integral) and not isinstance(value, bool)
 
 
-def label_variables(label: Any, n_features: int) -> list[int]:
+def label_variables(
+    label: Any, n_features: int, caller: str | None = "Polynomial.coefficient"
+) -> list[int]:
     """The sorted 0-based variables of one R-style label, checked strictly.
 
     ``(0,)`` and ``()`` are the intercept; otherwise every entry must be an
@@ -239,36 +279,46 @@ def label_variables(label: Any, n_features: int) -> list[int]:
     --------
     >>> label_variables((3, 1, 1), 3)
     [0, 0, 2]
-    >>> label_variables([1.5], 3)  # doctest: +ELLIPSIS
+    >>> label_variables([1.5], 3)  # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
-    TypeError: label [1.5] must be a sequence of ints such as (1, 2) ...; 1.5 is a float.
+    nn2poly._validation.InvalidParameterTypeError: The 'label' parameter of
+    Polynomial.coefficient must be a sequence of ints such as (1, 2) (1-based variables, (0,)
+    for the intercept). Got [1.5] instead. 1.5 is a float.
     """
+    expected = "a sequence of ints such as (1, 2) (1-based variables, (0,) for the intercept)"
     if isinstance(label, (str, bytes)) or not isinstance(label, Iterable):
-        raise TypeError(
-            f"label {label!r} must be a sequence of ints such as (1, 2) (1-based variables, "
-            "(0,) for the intercept)."
-        )
+        raise invalid_value("label", label, expected, caller=caller, type_error=True)
     entries = list(label)
     for entry in entries:
         if not _is_int(entry):
-            raise TypeError(
-                f"label {label!r} must be a sequence of ints such as (1, 2) (1-based variables, "
-                f"(0,) for the intercept); {entry!r} is a {type(entry).__name__}."
-            )
+            fix = f"{entry!r} is a {type(entry).__name__}."
+            raise invalid_value("label", label, expected, caller=caller, fix=fix, type_error=True)
     if entries in ([], [0]):
         return []
     if len(entries) > MAX_DEGREE:
-        raise ValueError(f"label has {len(entries)} entries; at most {MAX_DEGREE} are supported.")
+        raise invalid_value(
+            "label",
+            label,
+            f"a label of at most {MAX_DEGREE} entries",
+            caller=caller,
+            fix=f"It has {len(entries)} entries.",
+        )
     if any(not 1 <= entry <= n_features for entry in entries):
-        raise ValueError(
-            f"label {tuple(entries)!r} names a variable outside 1..{n_features}; labels use "
-            "1-based variable indices, with (0,) for the intercept."
+        raise invalid_value(
+            "label",
+            tuple(entries),
+            f"a label of variables in 1..{n_features}",
+            caller=caller,
+            fix=f"It names a variable outside 1..{n_features}; labels use 1-based variable "
+            "indices, with (0,) for the intercept.",
         )
     return sorted(int(entry) - 1 for entry in entries)
 
 
-def labels_to_variables(labels: Sequence[Any], n_features: int) -> NDArray[np.int32]:
+def labels_to_variables(
+    labels: Sequence[Any], n_features: int, caller: str | None = None
+) -> NDArray[np.int32]:
     """-1-padded variable rows of R-style labels (no dense powers are built).
 
     Examples
@@ -276,7 +326,7 @@ def labels_to_variables(labels: Sequence[Any], n_features: int) -> NDArray[np.in
     >>> labels_to_variables([(0,), (2, 1)], 2).tolist()
     [[-1, -1], [0, 1]]
     """
-    rows = [label_variables(label, n_features) for label in labels]
+    rows = [label_variables(label, n_features, caller) for label in labels]
     width = max([len(row) for row in rows] + [1])
     out = np.full((len(rows), width), -1, dtype=np.int32)
     for index, row in enumerate(rows):

@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._powers import FloatArray, IntArray, _as_2d, _like, _unique_rows, graded_order
+from ._validation import invalid_value
 
 __all__ = ["add", "align", "derivative", "multiply", "substitute", "subtract"]
 
@@ -57,7 +58,13 @@ def align(
     arrays = [np.asarray(p, dtype=np.int64) for p in powers]
     widths = {array.shape[1] for array in arrays if array.ndim == 2}
     if len(widths) > 1 or any(array.ndim != 2 for array in arrays):
-        raise ValueError(f"powers must all have shape (n_terms, n_features); got {sorted(widths)}.")
+        raise invalid_value(
+            "powers",
+            [array.shape for array in arrays],
+            "arrays of shape (n_terms_i, n_features) with one n_features",
+            caller="align",
+            fix=f"Their numbers of features are {sorted(widths)}; give them all the same.",
+        )
     values = [_as_2d(c, array.shape[0]) for c, array in zip(coefs, arrays, strict=True)]
     union, inverse = _unique_rows(np.concatenate(arrays) if arrays else np.zeros((0, 0), np.int64))
     order = graded_order(union)
