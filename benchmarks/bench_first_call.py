@@ -5,7 +5,10 @@ cached in memory beforehand (numba's on-disk cache of compiled kernels is
 used, as a user's second session would):
 
 - ``import``: seconds of ``import numpy`` and of ``import nn2poly`` (timed
-  inside the process, interpreter start excluded);
+  inside the process, interpreter start excluded), and ``numba ready``: numba's
+  own start-up, which the first conversion pays whatever it converts
+  (``import numba`` and the set-up of its CPU target, which imports
+  ``scipy.linalg`` for numba's BLAS check);
 - per case (p inputs, L tanh layers of width h, max_order Q, the networks of
   ``bench_conversion.py``): ``first``, the first ``to_polynomial`` call after
   ``import nn2poly`` (it loads numba, the compiled kernels and builds the
@@ -43,6 +46,19 @@ _IMPORT = r"""
 import sys, time
 start = time.perf_counter()
 __import__(sys.argv[1])
+print(time.perf_counter() - start)
+"""
+
+# numba's fixed start-up, paid by the first conversion whichever kernels it loads: the
+# import, then its CPU target's registries (which import numba.np.arraymath and, for
+# its BLAS check, scipy.linalg).
+_NUMBA = r"""
+import time
+start = time.perf_counter()
+import numba
+from numba.core.registry import cpu_target
+cpu_target.target_context.refresh()
+cpu_target.typing_context.refresh()
 print(time.perf_counter() - start)
 """
 
@@ -103,6 +119,8 @@ def measure(
             for module in ("numpy", "nn2poly"):
                 seconds = float(_child(_IMPORT, [module], package))
                 record.setdefault(f"import {module}", []).append(seconds)
+            seconds = float(_child(_NUMBA, [], package))
+            record.setdefault("numba ready", []).append(seconds)
             for case in cases:
                 times = json.loads(_child(_CONVERT, [str(x) for x in case], package))
                 for key, value in times.items():
@@ -116,10 +134,13 @@ def report(found: dict[str, dict[str, list[float]]], cases: list[tuple[int, ...]
     def median(label: str, key: str) -> float:
         return statistics.median(found[label][key])
 
-    print(f"{'package':<10} {'import numpy':>13} {'import nn2poly':>14} {'ratio':>6}")
+    titles = f"{'import numpy':>13} {'import nn2poly':>14} {'ratio':>6} {'numba ready':>12}"
+    print(f"{'package':<10} {titles}")
     for label in found:
         numpy_s, ours = median(label, "import numpy"), median(label, "import nn2poly")
-        print(f"{label:<10} {numpy_s:>12.3f}s {ours:>13.3f}s {ours / numpy_s:>6.1f}")
+        numba_s = median(label, "numba ready")
+        row = f"{numpy_s:>12.3f}s {ours:>13.3f}s {ours / numpy_s:>6.1f} {numba_s:>11.3f}s"
+        print(f"{label:<10} {row}")
     print()
     header = f"{'case (p, L, h, Q)':<18} {'package':<10} {'first':>8} {'warm':>8} {'rebuilt':>8}"
     print(f"{header} {'first/warm':>11}")
