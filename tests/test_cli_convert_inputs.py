@@ -47,7 +47,7 @@ def test_cli_convert_odd_option_values(saved_network, arguments, message) -> Non
 @pytest.mark.parametrize(
     "content,message",
     [
-        ("[1, 2]", "Expected a mapping"),
+        ("[1, 2]", "must be a mapping"),
         ('{"a": 1}', "Unrecognised network dictionary"),
         ('{"layers": [{"weight": "abc", "bias": [0]}]}', "numeric array"),
         ('{"layers": [{"weight": [[1e400]], "bias": [0]}]}', "non-finite"),

@@ -116,7 +116,7 @@ def test_weights_of_wrong_dimension() -> None:
 
 def test_forward_checks_columns() -> None:
     net = Network.from_weights([np.ones((3, 1))], ["tanh"])
-    with pytest.raises(ValueError, match=r"expects \(n_samples, 2\)"):
+    with pytest.raises(ValueError, match=r"must be a real array of shape \(n_samples, 2\)"):
         net.forward(np.ones((4, 3)))
 
 

@@ -214,18 +214,20 @@ class Network:
         return f"Network({shape})"
 
     # ---------------------------------------------------------------- compute
-    def _check_input(self, X: ArrayLike) -> NDArray[np.float64]:
+    def _check_input(self, X: ArrayLike, caller: str) -> NDArray[np.float64]:
         X = as_plain_array(X)
+        expected = f"a real array of shape (n_samples, {self.n_inputs})"
         if np.iscomplexobj(X):
-            raise TypeError("X is complex; the network is evaluated on real inputs only.")
+            fix = "The network is evaluated on real inputs only."
+            raise invalid_value("X", X, expected, caller=caller, fix=fix, type_error=True)
         array = np.asarray(X, dtype=np.float64)
         if array.ndim == 1 and self.n_inputs == 1:
             array = array[:, None]
         if array.ndim != 2 or array.shape[1] != self.n_inputs:
-            raise ValueError(
-                f"X has shape {array.shape} but the network expects (n_samples, "
-                f"{self.n_inputs}); pass one column per input feature."
+            fix = (
+                "Pass one column per input feature; reshape a single sample with X.reshape(1, -1)."
             )
+            raise invalid_value("X", array, expected, caller=caller, fix=fix)
         return array
 
     def forward(self, X: ArrayLike) -> NDArray[np.float64]:
@@ -239,7 +241,7 @@ class Network:
         >>> net.forward(np.array([[2.0]])).round(4)
         array([[1.7616]])
         """
-        z = self._check_input(X)
+        z = self._check_input(X, "Network.forward")
         for layer in self.layers:
             z = layer.forward(z)
         return z
@@ -255,7 +257,7 @@ class Network:
         >>> [u.round(4).tolist() for u in net.pre_activations(np.array([[2.0]]))]
         [[[1.0]], [[1.7616]]]
         """
-        z = self._check_input(X)
+        z = self._check_input(X, "Network.pre_activations")
         result = []
         for layer in self.layers:
             u = layer.pre_activation(z)
@@ -298,12 +300,21 @@ class Network:
         >>> Network.from_dict({"weights": [[[0.0], [0.5]]], "activations": ["tanh"]}).widths
         (1,)
         """
+        caller = "Network.from_dict"
+        expected = (
+            "a mapping with the keys 'layers' (nn2poly format) or 'weights' and 'activations' "
+            "(weight-list layout)"
+        )
         if not isinstance(data, Mapping):
-            raise TypeError(f"Expected a mapping, got {type(data).__name__}.")
+            fix = f"It is a {type(data).__name__}; give a dictionary as Network.to_dict writes."
+            raise invalid_value("data", data, expected, caller=caller, fix=fix, type_error=True)
         if "layers" in data:
             layers = data["layers"]
             if not isinstance(layers, Sequence):
-                raise ValueError("'layers' must be a list of layer dictionaries.")
+                raise ValueError(
+                    f"'layers' must be a list of layer dictionaries; got {layers!r:.80}. Give "
+                    "one {'weight', 'bias', 'activation'} dictionary per layer."
+                )
             built = []
             for index, entry in enumerate(layers):
                 if not isinstance(entry, Mapping) or not {"weight", "bias"} <= set(entry):
@@ -323,10 +334,8 @@ class Network:
         source = data.get("input", data)
         if isinstance(source, Mapping) and "weights" in source and "activations" in source:
             return cls.from_weights(source["weights"], source["activations"])
-        raise ValueError(
-            "Unrecognised network dictionary: expected keys 'layers' (nn2poly format) or "
-            f"'weights' and 'activations' (weight-list layout); got keys {sorted(data)!r}."
-        )
+        fix = f"Unrecognised network dictionary: its keys are {sorted(map(str, data))!r}."
+        raise invalid_value("data", data, expected, caller=caller, fix=fix)
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the network as JSON (exact float round trip).
