@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import sys
 from typing import Any
 
 __all__ = ["MAX_JSON_BYTES", "JSONFileError", "read_json", "write_json"]
@@ -135,4 +136,10 @@ def read_json(path: str | os.PathLike[str], *, max_bytes: int = MAX_JSON_BYTES) 
         ) from None
     except (OverflowError, ValueError) as exc:  # e.g. an integer of too many digits
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if "integer string conversion" in reason:
+            raise JSONFileError(
+                f"{name!r} is not valid JSON for nn2poly: a number in the file is too long "
+                f"(more than {sys.get_int_max_str_digits()} digits); write numbers as floats "
+                "such as 1.5e300."
+            ) from None
         raise JSONFileError(f"{name!r} is not valid JSON: {reason}") from None
