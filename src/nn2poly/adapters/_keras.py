@@ -23,6 +23,7 @@ error naming it.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 from typing import Any
@@ -51,9 +52,17 @@ class KerasModelError(ValueError):
 def _import_keras() -> Any:
     try:
         import keras
-    except ImportError:
+    except (ImportError, ValueError) as exc:
+        if importlib.util.find_spec("keras") is None:
+            raise ImportError(
+                "Reading Keras models needs Keras 3: pip install 'nn2poly[keras]'."
+            ) from None
+        backend = os.environ.get("KERAS_BACKEND") or "its default (tensorflow)"
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ImportError(
-            "Reading Keras models needs Keras 3: pip install 'nn2poly[keras]'."
+            f"Keras is installed but found no backend to run on (KERAS_BACKEND: {backend}; "
+            f"{reason}). Install a backend and choose it with the KERAS_BACKEND environment "
+            "variable, e.g. pip install torch and KERAS_BACKEND=torch."
         ) from None
     return keras
 
@@ -138,6 +147,14 @@ def _activation_name(function: Any, where: str) -> str:
     if known and label == "softmax":
         return "softmax"
     activation = activation_for("keras", label) if known and isinstance(label, str) else None
+    if activation is None and isinstance(label, str) and not known:
+        builtin = _keras_function(keras, label)
+        if builtin is not None and activation_for("keras", label) is not None:
+            raise KerasModelError(
+                f"The {where} uses a function named {label!r} that is not "
+                f"keras.activations.{label} (a user function with the built-in's name), whose "
+                f"computation nn2poly cannot read; use activation={label!r} for the built-in."
+            )
     if activation is None:
         names = sorted(name for name in framework_names("keras") if name.islower())
         raise KerasModelError(
