@@ -16,6 +16,7 @@ from typing import Any
 from ._adapted import AdaptedModel
 from ._files import MAX_FILE_BYTES, ModelFileError, check_model_file
 from ._onnx import adapt_onnx
+from ._onnx_tensors import OnnxTensorError, check_tensors
 
 __all__ = ["load_onnx"]
 
@@ -113,4 +114,8 @@ def load_onnx(path: str | os.PathLike[str]) -> AdaptedModel:
                 f"{file.name!r}: its external weight data could not be read ({exc}); expected "
                 "the data files saved next to the model."
             ) from None
+    try:
+        check_tensors(model)
+    except OnnxTensorError as exc:
+        raise ModelFileError(f"{file.name!r}: {exc}") from None
     return adapt_onnx(model)

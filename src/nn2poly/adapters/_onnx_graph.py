@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..activations import activation_for, framework_names
+from ._onnx_tensors import tensor_array
 
 __all__ = ["OnnxGraphError", "read_steps", "supported_operators"]
 
@@ -62,11 +63,9 @@ def _describe(node: Any) -> str:
 
 
 def _constant_value(node: Any) -> NDArray[Any]:
-    from onnx import numpy_helper
-
     attributes = {attribute.name: attribute for attribute in node.attribute}
     if "value" in attributes:
-        return numpy_helper.to_array(attributes["value"].t)
+        return tensor_array(attributes["value"].t)
     values = _attributes(node)
     for key in ("value_float", "value_floats", "value_int", "value_ints"):
         if key in values:
@@ -102,11 +101,9 @@ class _GraphReader:
     """Walk a graph's nodes in order, tracking the running tensor."""
 
     def __init__(self, graph: Any) -> None:
-        from onnx import numpy_helper
-
         self.graph = graph
         self.constants: dict[str, NDArray[Any]] = {
-            tensor.name: numpy_helper.to_array(tensor) for tensor in graph.initializer
+            tensor.name: tensor_array(tensor, "initializer") for tensor in graph.initializer
         }
         data_inputs = [value for value in graph.input if value.name not in self.constants]
         if len(data_inputs) != 1:
