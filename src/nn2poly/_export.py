@@ -8,16 +8,13 @@ module does not import the class and there is no import cycle.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from ._export_sklearn import to_sklearn
 from ._polynomial_protocol import PolynomialBase
 from ._validation import Interval, validate_params
-
-if TYPE_CHECKING:  # pragma: no cover
-    from sklearn.pipeline import Pipeline
-
 
 __all__ = [
     "PolynomialExports",
@@ -267,10 +264,18 @@ def to_sympy(poly: PolynomialBase) -> Any:
         raise ImportError(
             "Polynomial.to_sympy needs sympy; install it with `pip install nn2poly[symbolic]`."
         ) from None
-    # one Symbol per name: sympy.symbols would split names on spaces and commas
-    symbols = [sympy.Symbol(name, real=True) for name in poly.feature_names]
+    # one Symbol per name (sympy.symbols would split names on spaces and commas), made only
+    # for the variables that occur: the work is linear in the terms, not in n_features
+    symbols: dict[int, Any] = {}
+
+    def symbol(variable: int) -> Any:
+        if variable not in symbols:
+            symbols[variable] = sympy.Symbol(poly.feature_names[variable - 1], real=True)
+        return symbols[variable]
+
     monomials = [
-        sympy.Mul(*[symbols[i] ** int(p) for i, p in enumerate(row) if p]) for row in poly.powers
+        sympy.Mul(*[symbol(variable) ** power for variable, power in _exponents(label)])
+        for label in poly.labels
     ]
     expressions = [
         sympy.Add(
@@ -282,74 +287,6 @@ def to_sympy(poly: PolynomialBase) -> Any:
         for k in range(poly.n_outputs)
     ]
     return expressions[0] if len(expressions) == 1 else sympy.Matrix(expressions)
-
-
-def to_sklearn(poly: PolynomialBase) -> Pipeline:
-    """A fitted scikit-learn pipeline that computes the polynomial.
-
-    The pipeline is ``PolynomialFeatures(degree=poly.degree,
-    include_bias=False)`` followed by a ``LinearRegression`` whose ``coef_``
-    and ``intercept_`` hold the polynomial's coefficients (zero for the
-    monomials the polynomial does not have).  Its ``predict`` equals
-    :meth:`Polynomial.predict` to float64 round-off; for a classifier
-    polynomial (``link`` set) that is the logits.  Feature names other than
-    the default ``x1 .. xp`` are set as ``feature_names_in_``, so the
-    pipeline checks the columns of a pandas DataFrame as scikit-learn does.
-
-    Parameters
-    ----------
-    poly : Polynomial
-
-    Returns
-    -------
-    sklearn.pipeline.Pipeline
-        Steps ``"features"`` (``PolynomialFeatures``) and ``"linear"``
-        (``LinearRegression``), fitted.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import nn2poly
-    >>> poly = nn2poly.Polynomial([[0, 0], [1, 0], [1, 1]], [0.5, 2.0, -1.0])
-    >>> model = to_sklearn(poly)
-    >>> model.predict(np.array([[1.0, 3.0]]))
-    array([-0.5])
-    >>> model.named_steps["linear"].coef_
-    array([ 2.,  0.,  0., -1.,  0.])
-    """
-    try:
-        from sklearn.linear_model import LinearRegression
-        from sklearn.pipeline import Pipeline
-        from sklearn.preprocessing import PolynomialFeatures
-    except ImportError:
-        raise ImportError(
-            "Exporting to scikit-learn needs scikit-learn: pip install 'nn2poly[sklearn]'."
-        ) from None
-    required = ("powers", "coef", "degree", "n_features", "n_outputs", "feature_names")
-    if not all(hasattr(poly, name) for name in required):
-        raise TypeError(f"Expected an nn2poly.Polynomial; got {type(poly).__name__}.")
-    degree = max(poly.degree, 1)
-    features = PolynomialFeatures(degree=degree, include_bias=False)
-    features.fit(np.zeros((1, poly.n_features)))
-    columns = {tuple(row): index for index, row in enumerate(features.powers_.tolist())}
-    coef = np.zeros((poly.n_outputs, len(columns)))
-    intercept = np.zeros(poly.n_outputs)
-    for row, exponents in enumerate(poly.powers.tolist()):
-        if not any(exponents):
-            intercept += poly.coef[row]
-        else:
-            coef[:, columns[tuple(exponents)]] = poly.coef[row]
-    linear = LinearRegression()
-    if poly.n_outputs == 1:
-        linear.coef_ = coef[0]
-        linear.intercept_ = float(intercept[0])
-    else:
-        linear.coef_ = coef
-        linear.intercept_ = intercept
-    linear.n_features_in_ = len(columns)
-    if tuple(poly.feature_names) != tuple(f"x{i + 1}" for i in range(poly.n_features)):
-        features.feature_names_in_ = np.asarray(poly.feature_names, dtype=object)
-    return Pipeline([("features", features), ("linear", linear)])
 
 
 class PolynomialExports(PolynomialBase):
