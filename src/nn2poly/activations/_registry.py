@@ -14,7 +14,6 @@ that maps names to activations.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -23,8 +22,17 @@ from typing import Any, cast
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._validation import Constraint, Finite, InstanceOf, Interval, check_param
+from .._validation import (
+    Constraint,
+    Finite,
+    InstanceOf,
+    Interval,
+    Predicate,
+    check_param,
+    invalid_value,
+)
 from ._frameworks import FRAMEWORKS, FrameworkName
+from ._name_parsing import UnknownActivationError, parse_name
 
 __all__ = [
     "FRAMEWORKS",
@@ -44,19 +52,6 @@ TaylorFunction = Callable[..., FloatArray]
 EvaluateFunction = Callable[..., FloatArray]
 #: ``exact(order) -> (c_0, ..., c_order)``: rational Taylor coefficients at 0.
 ExactFunction = Callable[[int], tuple[Fraction, ...]]
-
-
-class UnknownActivationError(ValueError):
-    """Raised for an activation name that is not registered.
-
-    Examples
-    --------
-    >>> try:
-    ...     get_activation("swishy")
-    ... except UnknownActivationError as error:
-    ...     print(str(error)[:34])
-    Unknown activation 'swishy'. Known
-    """
 
 
 class NotAnalyticError(ValueError):
@@ -128,6 +123,14 @@ class ActivationSpec:
     exact_taylor: ExactFunction | None = None
 
 
+#: Orders of Taylor series: any other value (1.5, True, -1) is a ValueError.
+_NON_NEGATIVE_INT = Predicate(
+    lambda value: (
+        isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 0
+    ),
+    "a non-negative int",
+)
+
 _REGISTRY: dict[str, ActivationSpec] = {}
 _by_name: dict[str, Activation] = {}  # names already looked up
 _ALIASES: dict[str, str] = {}
@@ -161,10 +164,15 @@ def register_activation(spec: ActivationSpec, *, overwrite: bool = False) -> Non
     )
     overwrite = check_param("overwrite", overwrite, [bool], caller="register_activation")
     key = spec.name.lower()
+    caller = "register_activation"
     if not overwrite and (key in _REGISTRY or key in _ALIASES):
-        raise ValueError(
-            f"An activation named {spec.name!r} is already registered; pass "
-            "overwrite=True to replace it."
+        raise invalid_value(
+            "spec",
+            spec,
+            "an ActivationSpec whose name is not registered yet",
+            caller=caller,
+            fix=f"An activation named {spec.name!r} is already registered; pass "
+            "overwrite=True to replace it.",
         )
     for alias in spec.frameworks:
         check_param(
@@ -175,16 +183,24 @@ def register_activation(spec: ActivationSpec, *, overwrite: bool = False) -> Non
         )
         owner = _framework_owner(alias.framework, alias.name)
         if owner is not None and owner != key and not overwrite:
-            raise ValueError(
-                f"The {alias.framework} name {alias.name!r} already belongs to the activation "
-                f"{owner!r}; pass overwrite=True to give it to {spec.name!r}."
+            raise invalid_value(
+                "spec",
+                spec,
+                "an ActivationSpec whose framework names belong to no other activation",
+                caller=caller,
+                fix=f"The {alias.framework} name {alias.name!r} already belongs to the activation "
+                f"{owner!r}; pass overwrite=True to give it to {spec.name!r}.",
             )
         unknown = sorted(set(alias.parameters) - set(spec.parameters))
         if unknown:
-            raise ValueError(
-                f"The {alias.framework} name {alias.name!r} maps parameters {unknown} that the "
-                f"activation {spec.name!r} does not have; its parameters: "
-                f"{', '.join(spec.parameters) or 'none'}."
+            raise invalid_value(
+                "spec",
+                spec,
+                "an ActivationSpec whose framework names map only its own parameters",
+                caller=caller,
+                fix=f"The {alias.framework} name {alias.name!r} maps parameters {unknown} that "
+                f"the activation {spec.name!r} does not have; its parameters: "
+                f"{', '.join(spec.parameters) or 'none'}.",
             )
     if overwrite:
         for other in list(_REGISTRY.values()):
@@ -289,13 +305,14 @@ class Activation:
         array([ 0.      ,  1.      ,  0.      , -0.333333,  0.      ,  0.133333])
         """
         self.require_analytic()
-        if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 0:
-            raise ValueError(f"order must be a non-negative int; got {order!r}.")
+        caller = "Activation.taylor_coefficients"
+        order = check_param("order", order, [_NON_NEGATIVE_INT], caller=caller)
         center_array = np.asarray(center, dtype=np.float64)
         scalar = center_array.ndim == 0
         centers = np.atleast_1d(center_array).ravel()
         if not np.all(np.isfinite(centers)):
-            raise ValueError("Taylor centres must be finite.")
+            fix = "Expand around finite points."
+            raise invalid_value("center", center_array, "finite", caller=caller, fix=fix)
         taylor = cast(TaylorFunction, self.spec.taylor)  # present: require_analytic passed
         coefficients = taylor(centers, int(order), **self.params)
         return coefficients[0] if scalar else coefficients
@@ -343,36 +360,6 @@ class Activation:
             )
 
 
-_NAME_PATTERN = re.compile(r"^\s*([A-Za-z_][\w\-]*)\s*(?:\((.*)\))?\s*$")
-
-
-def _parse(name: str) -> tuple[str, dict[str, float]]:
-    match = _NAME_PATTERN.match(name)
-    if match is None:
-        raise UnknownActivationError(
-            f"Could not parse the activation name {name!r}; expected a name such as "
-            "'tanh' or 'softplus(beta=2.0)'."
-        )
-    base, inner = match.group(1).lower(), match.group(2)
-    params: dict[str, float] = {}
-    if inner is not None and inner.strip():
-        for item in inner.split(","):
-            key, sep, value = item.partition("=")
-            if not sep:
-                raise UnknownActivationError(
-                    f"Activation parameters must be given as key=value; got {item.strip()!r} "
-                    f"in {name!r}."
-                )
-            try:
-                params[key.strip()] = float(value)
-            except ValueError:
-                raise UnknownActivationError(
-                    f"Activation parameter {key.strip()!r} in {name!r} must be a number; got "
-                    f"{value.strip()!r}."
-                ) from None
-    return base, params
-
-
 def get_activation(name: str | Activation, **params: float) -> Activation:
     """Look up an activation by name.
 
@@ -410,7 +397,7 @@ def get_activation(name: str | Activation, **params: float) -> Activation:
         cached = _by_name.get(name)
         if cached is not None and _REGISTRY.get(cached.spec.name) is cached.spec:
             return cached
-    base, parsed = _parse(name)
+    base, parsed = parse_name(name)
     key = _ALIASES.get(base, base)
     spec = _REGISTRY.get(key)
     if spec is None:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .._network import Network
-from .._validation import check_param
+from .._validation import check_param, invalid_value
 from ._adapted import AdaptedModel
 
 __all__ = ["AdaptedModel", "adapt", "as_network"]
@@ -121,10 +121,14 @@ def adapt(model: Any, *, trust: bool = False, data: Any = None) -> AdaptedModel:
     if hasattr(model, "network_") and isinstance(model.network_, Network):
         adapted = getattr(model, "adapted_model_", None)
         return adapted if isinstance(adapted, AdaptedModel) else AdaptedModel(model.network_)
-    raise TypeError(
-        f"Cannot convert a {type(model).__module__}.{type(model).__qualname__}. Expected an "
-        "nn2poly.Network, a (weights, activations) pair, a path to a saved model, or a "
-        "PyTorch, Keras, scikit-learn MLP or ONNX model."
+    raise invalid_value(
+        "model",
+        model,
+        "an nn2poly.Network, a (weights, activations) pair, a path to a saved model, or a "
+        "PyTorch, Keras, scikit-learn MLP or ONNX model",
+        caller="adapt",
+        type_error=True,
+        fix=f"Cannot convert a {type(model).__module__}.{type(model).__qualname__}.",
     )
 
 

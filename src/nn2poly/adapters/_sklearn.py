@@ -20,7 +20,7 @@ import numpy as np
 
 from .._network import Dense, Network
 from .._polynomial_classes import class_labels
-from .._validation import InstanceOf, check_param
+from .._validation import InstanceOf, check_param, invalid_value
 from ..activations import activation_for, framework_names
 from ._adapted import AdaptedModel
 from ._agreement import check_agreement, rtol_for
@@ -37,9 +37,13 @@ def _check_fitted(model: Any) -> None:
         name for name in ("coefs_", "intercepts_", "out_activation_") if not hasattr(model, name)
     ]
     if missing:
-        raise ValueError(
-            f"This {type(model).__name__} is not fitted yet (it has no {', '.join(missing)}); "
-            "call fit(X, y) before converting it."
+        raise invalid_value(
+            "model",
+            model,
+            "a fitted MLPRegressor or MLPClassifier",
+            caller="adapt_sklearn",
+            fix=f"This {type(model).__name__} is not fitted yet (it has no "
+            f"{', '.join(missing)}); call fit(X, y) before converting it.",
         )
 
 
@@ -122,10 +126,15 @@ def adapt_sklearn(model: Any, *, data: Any = None) -> AdaptedModel:
             if getattr(type(model), name, None) is not getattr(base, name, None)
         ]
         if overridden:
-            raise TypeError(
-                f"{type(model).__name__} (subclass of sklearn.neural_network.{base.__name__} "
-                f"overriding {', '.join(overridden)}) is not supported: nn2poly cannot know what "
-                "it computes. Convert a plain MLPRegressor or MLPClassifier."
+            raise invalid_value(
+                "model",
+                model,
+                "a plain scikit-learn MLPRegressor or MLPClassifier",
+                caller="adapt_sklearn",
+                type_error=True,
+                fix=f"{type(model).__name__} (subclass of sklearn.neural_network."
+                f"{base.__name__} overriding {', '.join(overridden)}) is not supported: nn2poly "
+                "cannot know what it computes. Convert a plain MLPRegressor or MLPClassifier.",
             )
     check_param(
         "model",
@@ -137,23 +146,34 @@ def adapt_sklearn(model: Any, *, data: Any = None) -> AdaptedModel:
     found = (
         activation_for("sklearn", model.activation) if isinstance(model.activation, str) else None
     )
+    name = type(model).__name__
     if found is None:
-        raise ValueError(
-            f"{type(model).__name__}.activation is {model.activation!r}; nn2poly reads "
-            f"{list(framework_names('sklearn'))}."
+        raise invalid_value(
+            "model",
+            model,
+            f"an MLP whose activation is one of {list(framework_names('sklearn'))}",
+            caller="adapt_sklearn",
+            fix=f"{name}.activation is {model.activation!r}; refit with one nn2poly reads.",
         )
     hidden = found.name
     if model.out_activation_ not in OUTPUT_LINKS:
-        raise ValueError(
-            f"{type(model).__name__}.out_activation_ is {model.out_activation_!r}; nn2poly reads "
-            f"{sorted(OUTPUT_LINKS)}."
+        raise invalid_value(
+            "model",
+            model,
+            f"an MLP whose out_activation_ is one of {sorted(OUTPUT_LINKS)}",
+            caller="adapt_sklearn",
+            fix=f"{name}.out_activation_ is {model.out_activation_!r}.",
         )
     link = OUTPUT_LINKS[model.out_activation_]
     count = len(model.coefs_)
     if len(model.intercepts_) != count:
-        raise ValueError(
-            f"The estimator has {count} weight matrices but {len(model.intercepts_)} intercept "
-            "vectors; it looks corrupted. Refit it."
+        raise invalid_value(
+            "model",
+            model,
+            "an MLP with one intercept vector per weight matrix",
+            caller="adapt_sklearn",
+            fix=f"The estimator has {count} weight matrices but {len(model.intercepts_)} "
+            "intercept vectors; it looks corrupted. Refit it.",
         )
     layers = tuple(
         Dense(
@@ -245,14 +265,14 @@ def load_pickled(path: str | os.PathLike[str], *, trust: bool = False) -> Adapte
     from . import adapt
 
     if isinstance(model, Mapping) and not {"layers", "weights", "input"} & set(model):
-        raise ValueError(
+        raise ModelFileError(
             f"{file.name!r} holds a dictionary of parameters (keys {sorted(map(str, model))[:4]!r}"
             "...), not a model: it does not say how the layers connect or which activations they "
             "use. Pickle the fitted model object itself, or build the network with "
             "nn2poly.Network.from_weights(weights, activations)."
         )
     if isinstance(model, (str, bytes, os.PathLike)):
-        raise TypeError(
+        raise ModelFileError(
             f"{file.name!r} holds a {type(model).__name__}, not a model; pickle the fitted model "
             "itself."
         )

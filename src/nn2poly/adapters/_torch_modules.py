@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .._validation import InvalidParameterError, InvalidParameterTypeError, invalid_value
 from ..activations import activation_for, framework_names, get_activation
 
 __all__ = [
@@ -63,6 +64,14 @@ def unsupported(where: str, what: str) -> UnsupportedModuleError:
         f"torch.nn modules: {', '.join(supported_modules())}. Rebuild the model as an "
         "nn.Sequential of them (activations as modules, not functional calls in forward)."
     )
+
+
+def refused(
+    module: Any, where: str, expected: str, fix: str
+) -> InvalidParameterError | InvalidParameterTypeError:
+    """The error (a ValueError) for a module whose settings nn2poly cannot convert exactly."""
+    subject = f"Module {where!r} of the 'model' parameter of adapt_torch"
+    return invalid_value("model", module, expected, subject=subject, fix=fix)
 
 
 def numpy_of(tensor: Any) -> FloatArray:
@@ -163,19 +172,25 @@ def _check_softplus(module: Any, where: str) -> None:
     get_activation("softplus", beta=beta)  # beta within the range the series needs
     gap = math.log1p(math.exp(-threshold)) / beta if threshold < 700 else 0.0
     if gap > SOFTPLUS_GAP:
-        raise ValueError(
-            f"{where}: Softplus(beta={beta}, threshold={threshold}) switches to the identity "
-            f"where beta*x > {threshold}, which differs from the smooth softplus by up to "
-            f"{gap:.3g}. nn2poly converts the smooth function; use threshold >= 20 (the default)."
+        raise refused(
+            module,
+            where,
+            "a Softplus whose threshold keeps it smooth (threshold >= 20)",
+            f"Softplus(beta={beta}, threshold={threshold}) switches to the identity where "
+            f"beta*x > {threshold}, which differs from the smooth softplus by up to {gap:.3g}. "
+            "nn2poly converts the smooth function; use threshold >= 20 (the default).",
         )
 
 
 def _check_gelu(module: Any, where: str) -> None:
     approximate = _setting(module, "approximate", where)
     if approximate != "none":
-        raise ValueError(
-            f"{where}: GELU(approximate={approximate!r}) is not supported; nn2poly knows the "
-            "exact erf form only. Use nn.GELU() (approximate='none')."
+        raise refused(
+            module,
+            where,
+            "a GELU in its exact erf form",
+            f"GELU(approximate={approximate!r}) is not supported; nn2poly knows the exact erf "
+            "form only. Use nn.GELU() (approximate='none').",
         )
 
 
@@ -197,9 +212,11 @@ def step_of(module: Any, kind: str, where: str, is_last: bool) -> Any:
         if not is_last:
             raise unsupported(where, f"{kind} is only supported as the last module (the link)")
         if dim not in (None, -1, 1):
-            raise ValueError(
-                f"{where}: {kind}(dim={dim}) does not act over the classes of a 2-D output; "
-                "expected dim=-1 or dim=1."
+            raise refused(
+                module,
+                where,
+                f"a {kind} over the classes of a 2-D output",
+                f"{kind}(dim={dim}) does not act over the classes; expected dim=-1 or dim=1.",
             )
         return Link("softmax", log=kind == "LogSoftmax")
     check = _CHECKS.get(kind)
@@ -219,14 +236,20 @@ def step_of(module: Any, kind: str, where: str, is_last: bool) -> Any:
 
 def _batchnorm_step(module: Any, where: str) -> Scale:
     if module.training:
-        raise ValueError(
-            f"{where}: BatchNorm1d is in training mode, where it normalises with batch "
-            "statistics; call model.eval() before converting."
+        raise refused(
+            module,
+            where,
+            "a BatchNorm1d in evaluation mode",
+            "BatchNorm1d is in training mode, where it normalises with batch statistics; call "
+            "model.eval() before converting.",
         )
     if module.running_mean is None or module.running_var is None:
-        raise ValueError(
-            f"{where}: BatchNorm1d(track_running_stats=False) has no running statistics to "
-            "fold; only BatchNorm1d with running statistics can be converted."
+        raise refused(
+            module,
+            where,
+            "a BatchNorm1d with running statistics",
+            "BatchNorm1d(track_running_stats=False) has no running statistics to fold; only "
+            "BatchNorm1d with running statistics can be converted.",
         )
     mean, var = numpy_of(module.running_mean), numpy_of(module.running_var)
     scale = 1.0 / np.sqrt(var + float(_setting(module, "eps", where)))
