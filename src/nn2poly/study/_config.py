@@ -14,9 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import Interval, Predicate, invalid_value, validate_params
+from .._approximation import MAX_TAYLOR_ORDER
+from .._monomials import n_monomials
+from .._validation import Interval, Options, Predicate, check_param, invalid_value, validate_params
+from ._generate import _POLYNOMIAL_PARAMETERS, _SIMULATE_PARAMETERS
 
-__all__ = ["DATA_DEFAULTS", "NETWORK_DEFAULTS", "StudyConfig", "load_config"]
+__all__ = ["DATA_DEFAULTS", "NETWORK_DEFAULTS", "STUDY_LIMITS", "StudyConfig", "load_config"]
 
 #: Settings of the simulated data (see :func:`nn2poly.study.simulate`).
 DATA_DEFAULTS: dict[str, Any] = {
@@ -50,6 +53,53 @@ NETWORK_DEFAULTS: dict[str, Any] = {
 
 #: One conversion of every trained network.
 CONVERSION_DEFAULTS: dict[str, Any] = {"approximation": "taylor", "max_order": 3, "taylor_order": 8}
+
+#: The largest values a study accepts, checked when the configuration is made: each
+#: run simulates, trains and converts in one process, so these bound what one run may
+#: allocate or take (``true_terms``: monomials of the true polynomial's degree in its
+#: features, all of which the simulation enumerates).
+STUDY_LIMITS: dict[str, int] = {
+    "n": 10**7,
+    "n_features": 1000,
+    "degree": 10,
+    "true_terms": 10**6,
+    "depth": 100,
+    "width": 10_000,
+    "epochs": 10**6,
+    "batch_size": 10**7,
+    "max_order": 20,
+    "taylor_order": MAX_TAYLOR_ORDER,
+}
+
+#: What each data setting accepts: the constraints of random_polynomial and simulate,
+#: with the upper bounds of STUDY_LIMITS.
+_DATA_VALUES: dict[str, list[Any]] = {
+    **_POLYNOMIAL_PARAMETERS,
+    **{key: value for key, value in _SIMULATE_PARAMETERS.items() if key != "polynomial"},
+    "n_features": [Interval(int, 1, STUDY_LIMITS["n_features"])],
+    "degree": [Interval(int, 1, STUDY_LIMITS["degree"])],
+    "n": [Interval(int, 4, STUDY_LIMITS["n"])],
+}
+
+#: What each network setting accepts (the names are checked by MLPRegressor when it fits).
+_NETWORK_VALUES: dict[str, list[Any]] = {
+    "depth": [Interval(int, 1, STUDY_LIMITS["depth"])],
+    "width": [Interval(int, 1, STUDY_LIMITS["width"])],
+    "activation": [str],
+    "constraint": [str, None],
+    "optimizer": [str],
+    "learning_rate": [Interval(float, 0, None, closed="neither")],
+    "epochs": [Interval(int, 1, STUDY_LIMITS["epochs"])],
+    "batch_size": [Interval(int, 1, STUDY_LIMITS["batch_size"])],
+}
+
+_CONVERSION_VALUES: dict[str, list[Any]] = {
+    "approximation": [Options({"auto", "taylor", "fit"})],
+    "max_order": [Interval(int, 1, STUDY_LIMITS["max_order"])],
+    "taylor_order": [Interval(int, 0, STUDY_LIMITS["taylor_order"])],
+}
+
+_VALUES_FIX = "StudyConfig's documentation lists what each setting accepts (Notes)."
 
 _NONE_WORDS = ("none", "null")
 
@@ -101,6 +151,11 @@ _CONFIG_PARAMETERS: dict[str, list[Any]] = {
 }
 
 
+def _check_value(name: str, value: Any, constraints: list[Any]) -> Any:
+    """One setting's value (TOML's "none" read as None) checked against its constraints."""
+    return check_param(name, _normalise(value), constraints, caller="StudyConfig", fix=_VALUES_FIX)
+
+
 def _check_keys(part: str, values: dict[str, Any], known: dict[str, Any], what: str) -> None:
     """Refuse keys of ``values`` that are not in ``known``, listing the known ones."""
     unknown = sorted(set(values) - set(known))
@@ -140,6 +195,17 @@ class StudyConfig:
     record_coefficients : bool, default=True
         Also write every recovered coefficient up to the true degree.
 
+    Notes
+    -----
+    Every value of ``data``, ``network``, ``grid`` and ``conversions`` is
+    checked when the configuration is made, with the constraints of
+    :func:`~nn2poly.study.simulate`, :class:`~nn2poly.MLPRegressor` and
+    :func:`~nn2poly.to_polynomial` (finite numbers, e.g. ``noise_sd >= 0``,
+    ``learning_rate > 0``) and these upper bounds (``STUDY_LIMITS``): ``n``
+    10**7, ``n_features`` 1000, ``degree`` 10 (and at most 10**6 monomials of
+    that degree in those features), ``depth`` 100, ``width`` 10000, ``epochs``
+    10**6, ``batch_size`` 10**7, ``max_order`` 20, ``taylor_order`` 1000.
+
     Examples
     --------
     >>> config = StudyConfig("demo", grid={"activation": ["tanh", "sigmoid"], "width": [4, 8]})
@@ -178,6 +244,35 @@ class StudyConfig:
                 )
         for conversion in self.conversions:
             _check_keys("conversions", conversion, CONVERSION_DEFAULTS, "a conversion setting")
+        self._check_values()
+
+    def _check_values(self) -> None:
+        """Every setting's value (grid values included) within its constraints and limits."""
+        tables = {**_DATA_VALUES, **_NETWORK_VALUES}
+        chosen: dict[str, list[Any]] = {}
+        for part in ("data", "network"):
+            for key, value in getattr(self, part).items():
+                chosen[key] = [_check_value(f"{part}[{key!r}]", value, tables[key])]
+        for key, values in self.grid.items():
+            chosen[key] = [
+                _check_value(f"grid[{key!r}][{index}]", value, tables[key])
+                for index, value in enumerate(values)
+            ]
+        for index, conversion in enumerate(self.conversions):
+            for key, value in conversion.items():
+                _check_value(f"conversions[{index}][{key!r}]", value, _CONVERSION_VALUES[key])
+        n_features = max(chosen.get("n_features", [DATA_DEFAULTS["n_features"]]))
+        degree = max(chosen.get("degree", [DATA_DEFAULTS["degree"]]))
+        if n_monomials(n_features, degree) > STUDY_LIMITS["true_terms"]:
+            raise invalid_value(
+                "data",
+                {"n_features": n_features, "degree": degree},
+                f"settings whose true polynomial has at most {STUDY_LIMITS['true_terms']:,} "
+                "monomials to draw from",
+                caller="StudyConfig",
+                fix=f"{n_monomials(n_features, degree):,} monomials of degree <= {degree} in "
+                f"{n_features} features; lower the degree or the number of features.",
+            )
 
     # ------------------------------------------------------------------ settings
     def settings(self) -> list[dict[str, Any]]:
