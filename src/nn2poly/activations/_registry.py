@@ -125,7 +125,7 @@ class ActivationSpec:
 
 #: Orders of Taylor series: any other value (1.5, True, -1) is a ValueError.
 _NON_NEGATIVE_INT = Predicate(
-    lambda value: (
+    lambda value: bool(
         isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 0
     ),
     "a non-negative int",
