@@ -279,3 +279,17 @@ def test_load_config_checks_values(tmp_path: Path) -> None:
     path.write_text('name = "s"\n[[conversions]]\ntaylor_order = 1000000\n')
     with pytest.raises(ValueError, match=r"taylor_order"):
         load_config(path)
+
+
+def test_an_in_memory_onnx_tensor_with_unread_external_data_is_refused(tmp_path: Path) -> None:
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto
+
+    model = onnx.load(os.fspath(_onnx_with_dims(tmp_path / "ext.onnx", [2, 1])))
+    weight = model.graph.initializer[0]
+    weight.ClearField("raw_data")
+    weight.data_location = TensorProto.EXTERNAL
+    entry = weight.external_data.add()
+    entry.key, entry.value = "location", "weights.bin"
+    with pytest.raises(ValueError, match="external file that was not read"):
+        nn2poly.to_polynomial(model, 1)
