@@ -24,6 +24,7 @@ from ._jsonio import read_json, write_json
 from ._polynomial_protocol import PolynomialBase
 from ._powers import labels_to_variables
 from ._provenance import jsonable
+from ._validation import invalid_value
 
 if TYPE_CHECKING:  # pragma: no cover
     from typing_extensions import Self
@@ -125,14 +126,14 @@ def from_dict(cls: type[_P], data: Any) -> _P:
     >>> print(from_dict(nn2poly.Polynomial, data))
     y1 = 0.5 - 3*x1^2
     """
+    expected = f"a dictionary with format={FORMAT_NAME!r} (as written by Polynomial.save)"
     if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
-        raise ValueError(
-            "Not an nn2poly polynomial: expected a dictionary with "
-            f"format={FORMAT_NAME!r} (as written by Polynomial.save)."
-        )
+        fix = "Not an nn2poly polynomial; read files written by Polynomial.save."
+        raise invalid_value("data", data, expected, caller="Polynomial.from_dict", fix=fix)
     missing = [key for key in ("n_features", "labels", "coef") if key not in data]
     if missing:
-        raise ValueError(f"The polynomial dictionary lacks the keys {missing!r}.")
+        fix = f"The polynomial dictionary lacks the keys {missing!r}."
+        raise invalid_value("data", data, expected, caller="Polynomial.from_dict", fix=fix)
     version = data.get("version", FORMAT_VERSION)
     if version != FORMAT_VERSION or isinstance(version, bool):
         raise _malformed(
