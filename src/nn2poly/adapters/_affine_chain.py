@@ -12,15 +12,27 @@ plain network with the same outputs.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._network import Dense, Network
+from .._validation import InvalidParameterError, InvalidParameterTypeError, invalid_value
 
 __all__ = ["ChainBuilder"]
 
 FloatArray = NDArray[np.float64]
+
+#: What every refusal speaks of: the model being read, as its operations.
+_SUBJECT = "The operations of the 'model' parameter of adapt"
+
+
+def _not_a_chain(
+    found: Any, expected: str, fix: str
+) -> InvalidParameterError | InvalidParameterTypeError:
+    """The error (a ValueError) for operations that do not form a feed-forward chain."""
+    return invalid_value("model", found, expected, subject=_SUBJECT, fix=fix)
 
 
 @dataclass
@@ -81,18 +93,20 @@ class ChainBuilder:
         )
         self._open = None
 
-    def _check_width(self, n_in: int, what: str) -> None:
+    def _check_width(self, array: FloatArray, what: str) -> None:
+        n_in = array.shape[0]
         if self._width is not None and n_in != self._width:
-            raise ValueError(
-                f"{what} expects {n_in} inputs but the previous operation gives {self._width}; "
-                "the operations do not form a chain of matching shapes."
+            raise _not_a_chain(
+                array,
+                f"a chain of matching shapes ({self._width} inputs after the previous operation)",
+                f"{what} expects {n_in} inputs but the previous operation gives {self._width}.",
             )
 
     def affine(self, weight: ArrayLike, bias: ArrayLike | None = None) -> None:
         """Append ``z @ weight + bias`` (weight of shape (n_in, n_out))."""
         matrix = np.array(weight, dtype=np.float64)
         vector = np.zeros(matrix.shape[1]) if bias is None else np.array(bias, dtype=np.float64)
-        self._check_width(matrix.shape[0], "An affine map")
+        self._check_width(matrix, "An affine map")
         if self._open is not None:
             self._close("linear")
         if self._pending is not None:
@@ -107,9 +121,11 @@ class ChainBuilder:
         """Append ``z + bias`` (bias of shape (n,), broadcast over samples)."""
         vector = np.array(bias, dtype=np.float64)
         if self._width is None:
-            raise ValueError(
+            raise _not_a_chain(
+                vector,
+                "a chain that starts with a dense (fully connected) layer",
                 "A bias addition comes before any matrix product, so the number of features is "
-                "unknown; the model must start with a dense (fully connected) layer."
+                "unknown.",
             )
         vector = np.broadcast_to(vector, (self._width,)).copy()
         self.scale_shift(np.ones(self._width), vector)
@@ -118,7 +134,7 @@ class ChainBuilder:
         """Append the per-feature map ``z * scale + shift`` (both of shape (n,))."""
         factor = np.array(scale, dtype=np.float64)
         offset = np.array(shift, dtype=np.float64)
-        self._check_width(factor.shape[0], "A per-feature scaling")
+        self._check_width(factor, "A per-feature scaling")
         if self._open is not None:
             self._open.weight = self._open.weight * factor[None, :]
             self._open.bias = self._open.bias * factor + offset
@@ -141,9 +157,10 @@ class ChainBuilder:
         if name == "linear":
             return
         if self._width is None:
-            raise ValueError(
-                f"The activation {name!r} comes before any dense layer; the model must start "
-                "with a dense (fully connected) layer."
+            raise _not_a_chain(
+                name,
+                "a chain that starts with a dense (fully connected) layer",
+                f"The activation {name!r} comes before any dense layer.",
             )
         self._materialise_pending()
         if self._open is None:
@@ -155,8 +172,10 @@ class ChainBuilder:
         self._materialise_pending()
         self._close("linear")
         if not self._layers:
-            raise ValueError(
-                "The model has no dense (fully connected) layer; nn2poly converts feed-forward "
-                "networks made of dense layers and activations."
+            raise _not_a_chain(
+                self._layers,
+                "a chain with at least one dense (fully connected) layer",
+                "The model has no dense layer; nn2poly converts feed-forward networks made of "
+                "dense layers and activations.",
             )
         return Network(tuple(self._layers))
