@@ -178,7 +178,7 @@ def predict_layers(
         )
     chosen = _layer_indices(layers, len(poly.layers))
     # every layer's polynomials are in the final polynomial's variables (X - origin)
-    samples = poly._check_X(X)
+    samples = poly._check_X(X, "predict_layers")
     return {
         index: LayerValues(
             input=poly.layers[index].input._evaluate(samples),

@@ -98,9 +98,9 @@ def local_polynomials(
     max_order = check_max_order(max_order, caller=caller)
     memory_limit = check_limit("memory_limit", memory_limit, caller=caller)
     names = feature_names if feature_names is not None else adapted.feature_names
-    features = check_names(names, network.n_inputs, "x", "feature_names")
+    features = check_names(names, network.n_inputs, "x", "feature_names", caller)
     outputs = output_names if output_names is not None else adapted.output_names
-    outputs = check_names(outputs, network.n_outputs, "y", "output_names")
+    outputs = check_names(outputs, network.n_outputs, "y", "output_names", caller)
     points = check_points(X0, features, name="X0", caller=caller)
     index = X0.index if hasattr(X0, "columns") and hasattr(X0, "index") else None
     basis, coef = local_coefficients(network, points, max_order, memory_limit=memory_limit)

@@ -200,7 +200,7 @@ def expand_at(
     network = adapted.network
     names = feature_names if feature_names is not None else adapted.feature_names
     point = check_point(
-        at, check_names(names, network.n_inputs, "x", "feature_names"), caller=caller
+        at, check_names(names, network.n_inputs, "x", "feature_names", caller), caller=caller
     )
     return replace(adapted, network=shift_inputs(network, point, caller=caller)), point
 
