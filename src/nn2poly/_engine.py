@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._algebra import compose_affine, compose_general, taylor_shift
-from ._approximation import LayerApproximation
+from ._approximation import LayerApproximation, ProductTable
 from ._finite import NonFiniteCoefficientsError, check_finite
 from ._kernels import linear_map
 from ._memory import check_memory, get_memory_limit, plan_conversion
@@ -21,13 +21,64 @@ from ._network import Network
 from ._taylor import TaylorLayers
 from ._top_slice import contracted_walk
 
-__all__ = ["KeptLayer", "UsedPolynomials", "convert_network"]
+__all__ = ["KeptLayer", "UsedPolynomials", "compose_layer", "convert_network"]
 
 FloatArray = NDArray[np.float64]
 #: per layer: the basis, the input and the output coefficient arrays
 KeptLayer = tuple[MonomialBasis, FloatArray, FloatArray]
 #: per layer: the univariate polynomials used, or None for a layer kept exact
 UsedPolynomials = list[tuple[FloatArray, FloatArray] | None]
+
+
+def compose_layer(
+    basis: MonomialBasis,
+    table: ProductTable | None,
+    u: FloatArray,
+    polynomials: tuple[FloatArray, FloatArray],
+    *,
+    top_degree: int,
+    affine_rows: int | None,
+    where: int,
+    cause: str,
+    overwrite: bool = False,
+) -> tuple[FloatArray, int]:
+    """One layer's activations composed with its input polynomials ``u``.
+
+    ``polynomials`` is ``(centers, coefficients)``: neuron ``j``'s polynomial is
+    ``sum_n coefficients[j, n] (t - centers[j])^n``. It is re-expanded around
+    ``u_j(0)`` (degree at most ``top_degree``) and composed with ``u``, which is
+    affine (only its first ``affine_rows`` rows non-zero) unless ``affine_rows``
+    is None. Returns the output polynomials and the degree used; both arrays
+    are checked to be finite, naming layer ``where``.
+
+    Examples
+    --------
+    >>> basis = monomial_basis(1, 3)
+    >>> u = np.array([[0.5], [1.0]])  # u(x) = 0.5 + x
+    >>> square = (np.zeros(1), np.array([[0.0, 0.0, 1.0]]))
+    >>> z, top = compose_layer(basis, None, u, square, top_degree=3, affine_rows=2,
+    ...                        where=0, cause="")
+    >>> z[:, 0].tolist(), top  # (0.5 + x)^2
+    ([0.25, 1.0, 1.0, 0.0], 2)
+    """
+    centers, coefficients = polynomials
+    top = min(coefficients.shape[1] - 1, top_degree)
+    with np.errstate(over="ignore", invalid="ignore"):
+        d = taylor_shift(coefficients, u[0] - centers, top)
+    check_finite(d, where=f"the activation polynomials of layer {where}", cause=cause)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if top <= 1:
+            # degree <= 1 in v = u - u(0): an affine map of u
+            z = u * (d[:, 1][None, :] if top == 1 else 0.0)
+            z[0] = d[:, 0]
+        elif affine_rows is not None:
+            z = compose_affine(basis, u[1:affine_rows], d)
+        else:
+            if table is None:  # pragma: no cover - the plan guarantees a table here
+                raise RuntimeError("internal error: a product table was not planned")
+            z = compose_general(basis, table, u, d, overwrite=overwrite)
+    check_finite(z, where=f"the output polynomials of layer {where}", cause=cause)
+    return z, top
 
 
 def convert_network(
@@ -127,26 +178,19 @@ def convert_network(
         if polynomials is None:
             z = u
         else:
-            centers, coefficients = polynomials
-            constants = u[0].copy()
-            top = min(coefficients.shape[1] - 1, plan.basis_degree)
-            with np.errstate(over="ignore", invalid="ignore"):
-                d = taylor_shift(coefficients, constants - centers, top)
-            check_finite(d, where=f"the activation polynomials of layer {index}", cause=cause)
-            with np.errstate(over="ignore", invalid="ignore"):
-                if top <= 1:
-                    # degree <= 1 in v = u - u(0): an affine map of u
-                    z = u * (d[:, 1][None, :] if top == 1 else 0.0)
-                    z[0] = d[:, 0]
-                elif affine:
-                    z = compose_affine(basis, u[1:affine_rows], d)
-                else:
-                    if table is None:  # pragma: no cover - the plan guarantees a table here
-                        raise RuntimeError("internal error: a product table was not planned")
-                    # u is not needed after this: its rows become v = u - u(0) in place
-                    z = compose_general(basis, table, u, d, overwrite=True)
+            # u is not needed after this: its rows may become v = u - u(0) in place
+            z, top = compose_layer(
+                basis,
+                table,
+                u,
+                polynomials,
+                top_degree=plan.basis_degree,
+                affine_rows=affine_rows if affine else None,
+                where=index,
+                cause=cause,
+                overwrite=True,
+            )
             del u
-            check_finite(z, where=f"the output polynomials of layer {index}", cause=cause)
             affine = affine and top <= 1
         if kept_u is not None:
             kept.append((kept_u, full(z)))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from ._algebra import compose_affine, compose_general, taylor_shift
+from ._engine import compose_layer
 from ._finite import check_finite
 from ._kernels import linear_map
 from ._memory import (
@@ -158,22 +158,16 @@ def _walk(
         if bound.is_identity(index, layer):
             z = u
             continue
-        centers, coefficients = bound.polynomials(index, layer, u[0].copy())
-        top = min(coefficients.shape[1] - 1, top_degree)
-        with np.errstate(over="ignore", invalid="ignore"):
-            d = taylor_shift(coefficients, u[0] - centers, top)
-        check_finite(d, where=f"the activation polynomials of layer {index}", cause=cause)
-        with np.errstate(over="ignore", invalid="ignore"):
-            if top <= 1:
-                z = u * (d[:, 1][None, :] if top == 1 else 0.0)
-                z[0] = d[:, 0]
-            elif affine:
-                z = compose_affine(basis, u[1:affine_rows], d)
-            else:
-                if table is None:  # pragma: no cover - the plan guarantees a table here
-                    raise RuntimeError("internal error: a product table was not planned")
-                z = compose_general(basis, table, u, d)
-        check_finite(z, where=f"the output polynomials of layer {index}", cause=cause)
+        z, top = compose_layer(
+            basis,
+            table,
+            u,
+            bound.polynomials(index, layer, u[0].copy()),
+            top_degree=top_degree,
+            affine_rows=affine_rows if affine else None,
+            where=index,
+            cause=cause,
+        )
         affine = affine and top <= 1
     if z.shape[0] < n_terms:
         full = np.zeros((n_terms, z.shape[1]), dtype=np.float64)
