@@ -35,7 +35,7 @@ def test_provenance_is_read_only_and_json() -> None:
     ("bad", "error", "match"),
     [
         ([1, 2], TypeError, "mapping"),
-        ({1: "a"}, TypeError, "keys must be str"),
+        ({1: "a"}, TypeError, "keys are str"),
         ({"a": object()}, TypeError, "JSON value"),
         ({"a": float("inf")}, ValueError, "finite"),
         ({"a": [[[[1]]]]}, ValueError, "nested"),

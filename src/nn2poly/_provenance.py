@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._polynomial_protocol import PolynomialBase
+from ._validation import invalid_value
 
 __all__ = [
     "EMPTY",
@@ -43,7 +44,13 @@ MAX_ENTRIES = 100_000
 def _freeze(value: Any, key: str, depth: int, count: list[int]) -> Any:
     count[0] += 1
     if count[0] > MAX_ENTRIES:
-        raise ValueError(f"provenance holds more than {MAX_ENTRIES} values; keep it short.")
+        raise invalid_value(
+            "provenance",
+            f"a mapping with more than {MAX_ENTRIES} values",
+            f"a mapping of at most {MAX_ENTRIES} values",
+            caller="Polynomial",
+            fix="Keep the record short: settings and summaries, not data.",
+        )
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, (int, np.integer)) and not isinstance(value, np.bool_):
@@ -52,19 +59,28 @@ def _freeze(value: Any, key: str, depth: int, count: list[int]) -> Any:
         return bool(value)
     if isinstance(value, (float, np.floating)):
         if not math.isfinite(float(value)):
-            raise ValueError(f"provenance[{key!r}] holds {value!r}; values must be finite.")
+            raise invalid_value(
+                f"provenance[{key!r}]", value, "a finite number", caller="Polynomial"
+            )
         return float(value)
     if isinstance(value, np.ndarray):
         value = value.tolist()
     if isinstance(value, (list, tuple)):
         if depth >= MAX_DEPTH:
-            raise ValueError(
-                f"provenance[{key!r}] is nested more than {MAX_DEPTH} lists deep; flatten it."
+            raise invalid_value(
+                f"provenance[{key!r}]",
+                f"lists nested more than {MAX_DEPTH} deep",
+                f"lists nested at most {MAX_DEPTH} deep",
+                caller="Polynomial",
+                fix="Flatten it.",
             )
         return tuple(_freeze(item, key, depth + 1, count) for item in value)
-    raise TypeError(
-        f"provenance[{key!r}] must be a JSON value (str, number, bool, None or a list of "
-        f"them); got {type(value).__name__}."
+    raise invalid_value(
+        f"provenance[{key!r}]",
+        value,
+        "a JSON value (str, number, bool, None or a list of them)",
+        caller="Polynomial",
+        type_error=True,
     )
 
 
@@ -76,22 +92,33 @@ def check_provenance(value: Any) -> Mapping[str, Any]:
     >>> record = check_provenance({"approximation": "fit", "range": [[0, 1.5]]})
     >>> record["range"]
     ((0, 1.5),)
-    >>> check_provenance({"x": float("nan")})
+    >>> check_provenance({"x": float("nan")})  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: provenance['x'] holds nan; values must be finite.
+    nn2poly._validation.InvalidParameterError: The "provenance['x']" parameter ... finite number...
     """
     if value is None:
         return EMPTY
     if not isinstance(value, Mapping):
-        raise TypeError(
-            f"provenance must be a mapping of str to JSON values; got {type(value).__name__}."
+        raise invalid_value(
+            "provenance",
+            value,
+            "a mapping of str to JSON values, or None",
+            caller="Polynomial",
+            type_error=True,
         )
     count = [0]
     frozen: dict[str, Any] = {}
     for key, item in value.items():
         if not isinstance(key, str):
-            raise TypeError(f"provenance keys must be str; got {key!r}.")
+            raise invalid_value(
+                "provenance",
+                value,
+                "a mapping whose keys are str",
+                caller="Polynomial",
+                fix=f"The key {key!r} is not a str.",
+                type_error=True,
+            )
         frozen[key] = _freeze(item, key, 0, count)
     return MappingProxyType(frozen)
 
@@ -118,10 +145,10 @@ def check_origin(value: Any, n_features: int) -> NDArray[np.float64]:
     --------
     >>> check_origin([1, 2], 2)
     array([1., 2.])
-    >>> check_origin([1.0], 2)
+    >>> check_origin([1.0], 2)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: origin must hold one value per feature (2); got shape (1,).
+    nn2poly._validation.InvalidParameterError: The 'origin' parameter of Polynomial must be ...
     """
     if value is None:
         origin = np.zeros(n_features, dtype=np.float64)
@@ -131,18 +158,33 @@ def check_origin(value: Any, n_features: int) -> NDArray[np.float64]:
         try:
             origin = np.array(value, dtype=np.float64).reshape(-1)
         except (TypeError, ValueError, OverflowError):
-            raise TypeError(
-                f"origin must be an array of {n_features} floats; got {type(value).__name__}."
+            raise invalid_value(
+                "origin",
+                value,
+                f"an array of {n_features} floats",
+                caller="Polynomial",
+                type_error=True,
             ) from None
         if np.ndim(value) > 1 and np.shape(value)[0] != 1:
-            raise ValueError(f"origin must be one point; got shape {np.shape(value)}.")
+            raise invalid_value(
+                "origin", value, f"one point, shape ({n_features},)", caller="Polynomial"
+            )
         if origin.shape != (n_features,):
-            raise ValueError(
-                f"origin must hold one value per feature ({n_features}); got shape "
-                f"{np.shape(value)}."
+            raise invalid_value(
+                "origin",
+                value,
+                f"one value per feature, shape ({n_features},)",
+                caller="Polynomial",
+                fix=f"It has shape {np.shape(value)}.",
             )
         if not np.all(np.isfinite(origin)):
-            raise ValueError("origin must be finite; it holds NaN or infinite values.")
+            raise invalid_value(
+                "origin",
+                value,
+                "finite values",
+                caller="Polynomial",
+                fix="It holds NaN or infinite values.",
+            )
     origin.setflags(write=False)
     return origin
 
