@@ -9,9 +9,11 @@ network derivatives come from mpmath.
 from __future__ import annotations
 
 import itertools
+import textwrap
 import warnings
 from collections.abc import Callable, Sequence
 from itertools import pairwise
+from typing import Any
 
 import mpmath as mp
 import numpy as np
@@ -89,7 +91,7 @@ def _add(a: Poly, b: Poly, scale: mp.mpf = _ONE) -> Poly:
     return out
 
 
-def taylor_coefficients(name: str, center: float, order: int) -> list[mp.mpf]:
+def taylor_coefficients(name: str, center: float | mp.mpf, order: int) -> list[mp.mpf]:
     """g^(n)(center)/n! for n = 0..order, by mpmath (high-precision numerics)."""
     function = EXACT_ACTIVATIONS[name]
     return [mp.mpf(c) for c in mp.taylor(function, mp.mpf(center), order)]
@@ -100,10 +102,11 @@ def truncated_composition(
     activations: Sequence[str],
     orders: Sequence[int],
     max_degree: int,
-    center: float = 0.0,
+    center: float | str = 0.0,
 ) -> dict[tuple[int, ...], list[float]]:
     """NN2Poly's semantics done the slow way: P(u) = sum_n g_n (u - a)^n with every
-    product truncated at ``max_degree``; returns {exponents: [coef per output]}."""
+    product truncated at ``max_degree``; returns {exponents: [coef per output]}.
+    ``center="local"`` expands each neuron around its own potential at x = 0."""
     p = weights[0].shape[0] - 1
     zero = (0,) * p
     inputs: list[Poly] = [{tuple(int(i == k) for i in range(p)): mp.mpf(1)} for k in range(p)]
@@ -116,8 +119,9 @@ def truncated_composition(
             if name == "linear" and order >= 1:
                 outputs.append(u)
                 continue
-            g = taylor_coefficients(name, center, order)
-            shifted = _add(u, {zero: mp.mpf(1)}, -mp.mpf(center))
+            at = u.get(zero, mp.mpf(0)) if center == "local" else mp.mpf(center)
+            g = taylor_coefficients(name, at, order)
+            shifted = _add(u, {zero: mp.mpf(1)}, -at)
             result: Poly = {zero: g[0]}
             power: Poly = {zero: mp.mpf(1)}
             for n in range(1, order + 1):
@@ -175,30 +179,7 @@ def local_truncated_composition(
     max_degree: int,
 ) -> dict[tuple[int, ...], list[float]]:
     """Truncated composition with each neuron expanded around its own potential at x = 0."""
-    p = weights[0].shape[0] - 1
-    zero = (0,) * p
-    inputs: list[Poly] = [{tuple(int(i == k) for i in range(p)): mp.mpf(1)} for k in range(p)]
-    for matrix, name, order in zip(weights, activations, orders, strict=True):
-        outputs: list[Poly] = []
-        for j in range(matrix.shape[1]):
-            u: Poly = {zero: mp.mpf(float(matrix[0, j]))}
-            for i, z in enumerate(inputs):
-                u = _add(u, z, mp.mpf(float(matrix[i + 1, j])))
-            if name == "linear" and order >= 1:
-                outputs.append(u)
-                continue
-            center = u.get(zero, mp.mpf(0))
-            g = taylor_coefficients(name, center, order)
-            shifted = _add(u, {zero: mp.mpf(1)}, -center)
-            result: Poly = {zero: g[0]}
-            power: Poly = {zero: mp.mpf(1)}
-            for n in range(1, order + 1):
-                power = _multiply(power, shifted, max_degree)
-                result = _add(result, power, g[n])
-            outputs.append(result)
-        inputs = outputs
-    terms = set().union(*[set(o) for o in inputs])
-    return {e: [float(o.get(e, 0)) for o in inputs] for e in terms}
+    return truncated_composition(weights, activations, orders, max_degree, center="local")
 
 
 # ------------------------------------------------ shared test helpers
@@ -269,3 +250,33 @@ def convert_quietly(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", nn2poly.TaylorAccuracyWarning)
         return nn2poly.to_polynomial(net, max_order, **options)  # type: ignore[arg-type]
+
+
+def smallest_accepted_limit(net: Any, max_order: int, **options: Any) -> int:
+    """The smallest ``memory_limit`` (bytes) ``to_polynomial`` accepts, by bisection."""
+    low, high = 1, 1 << 40
+    while low < high:
+        middle = (low + high) // 2
+        try:
+            nn2poly.to_polynomial(net, max_order, memory_limit=middle, **options)
+            high = middle
+        except nn2poly.MemoryLimitError:
+            low = middle + 1
+    return low
+
+
+#: Python source that makes ``torch`` and ``sklearn`` unimportable in a subprocess.
+WITHOUT_TORCH_AND_SKLEARN = textwrap.dedent(
+    """
+    import importlib.abc
+    import sys
+
+    class Missing(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if name.split(".")[0] in {"torch", "sklearn"}:
+                raise ModuleNotFoundError(f"No module named {name!r}")
+            return None
+
+    sys.meta_path.insert(0, Missing())
+    """
+)

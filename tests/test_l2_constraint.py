@@ -10,6 +10,7 @@ import textwrap
 import numpy as np
 import pytest
 import torch
+from oracles import WITHOUT_TORCH_AND_SKLEARN
 
 import nn2poly
 from nn2poly.training import (
@@ -327,18 +328,8 @@ def test_keras_l2_constraint_rejects_bad_max_norm(value: object, error: type) ->
 
 
 def test_keras_l2_constraint_needs_neither_torch_nor_sklearn() -> None:
-    code = textwrap.dedent(
+    code = WITHOUT_TORCH_AND_SKLEARN + textwrap.dedent(
         """
-        import importlib.abc
-        import sys
-
-        class Missing(importlib.abc.MetaPathFinder):
-            def find_spec(self, name, path=None, target=None):
-                if name.split(".")[0] in {"torch", "sklearn"}:
-                    raise ModuleNotFoundError(f"No module named {name!r}")
-                return None
-
-        sys.meta_path.insert(0, Missing())
         import nn2poly
         assert callable(nn2poly.keras_l2_constraint)
         from nn2poly.training import keras_l2_constraint

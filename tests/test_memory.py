@@ -9,29 +9,17 @@ import textwrap
 
 import numpy as np
 import pytest
-from oracles import random_weights
+from oracles import random_weights, smallest_accepted_limit
 
 import nn2poly
-
-
-def _smallest_accepted_limit(net, max_order, **options):  # type: ignore[no-untyped-def]
-    low, high = 1, 1 << 40
-    while low < high:
-        middle = (low + high) // 2
-        try:
-            nn2poly.to_polynomial(net, max_order, memory_limit=middle, **options)
-            high = middle
-        except nn2poly.MemoryLimitError:
-            low = middle + 1
-    return low
 
 
 def test_memory_guard_refuses_before_allocating_and_counts_kept_layers() -> None:
     net = nn2poly.Network.from_weights(
         random_weights([3, 5, 4, 1], seed=1), ["tanh", "tanh", "linear"]
     )
-    plain = _smallest_accepted_limit(net, 3)
-    kept = _smallest_accepted_limit(net, 3, keep_layers=True)
+    plain = smallest_accepted_limit(net, 3)
+    kept = smallest_accepted_limit(net, 3, keep_layers=True)
     assert kept > plain
     with pytest.raises(nn2poly.MemoryLimitError) as info:
         nn2poly.to_polynomial(net, 3, memory_limit=plain - 1)

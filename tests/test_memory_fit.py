@@ -6,23 +6,12 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from oracles import smallest_accepted_limit
 
 import nn2poly
 
 # these networks are not l1-constrained; the warning is tested where it is the subject
 pytestmark = pytest.mark.filterwarnings("ignore::nn2poly.TaylorAccuracyWarning")
-
-
-def _smallest_accepted_limit(net, max_order, **options):  # type: ignore[no-untyped-def]
-    low, high = 1, 1 << 40
-    while low < high:
-        middle = (low + high) // 2
-        try:
-            nn2poly.to_polynomial(net, max_order, memory_limit=middle, **options)
-            high = middle
-        except nn2poly.MemoryLimitError:
-            low = middle + 1
-    return low
 
 
 @pytest.fixture(scope="module")
@@ -36,18 +25,18 @@ def net() -> nn2poly.Network:
 @pytest.mark.slow
 def test_fit_data_raises_the_planned_bytes(net) -> None:  # type: ignore[no-untyped-def]
     X = np.random.default_rng(1).uniform(-1, 1, (4000, 6))
-    taylor = _smallest_accepted_limit(net, 4)
-    fit = _smallest_accepted_limit(net, 4, approximation="fit", data=X)
+    taylor = smallest_accepted_limit(net, 4)
+    fit = smallest_accepted_limit(net, 4, approximation="fit", data=X)
     n_terms = nn2poly.n_monomials(6, 4)
     assert fit - taylor >= 4000 * n_terms * 8  # at least the data monomial matrix
-    more = _smallest_accepted_limit(net, 4, approximation="fit", data=np.vstack([X, X]))
+    more = smallest_accepted_limit(net, 4, approximation="fit", data=np.vstack([X, X]))
     assert more > fit
 
 
 @pytest.mark.slow
 def test_fit_stays_within_the_limit_it_was_given(net) -> None:  # type: ignore[no-untyped-def]
     X = np.random.default_rng(2).uniform(-1, 1, (4000, 6))
-    limit = _smallest_accepted_limit(net, 4, approximation="fit", data=X)
+    limit = smallest_accepted_limit(net, 4, approximation="fit", data=X)
     nn2poly.to_polynomial(net, 4, approximation="fit", data=X)  # compile kernels first
     tracemalloc.start()
     try:

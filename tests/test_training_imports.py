@@ -7,21 +7,9 @@ import sys
 import textwrap
 
 import pytest
+from oracles import WITHOUT_TORCH_AND_SKLEARN
 
-BLOCK = textwrap.dedent(
-    """
-    import importlib.abc
-    import sys
-
-    class Missing(importlib.abc.MetaPathFinder):
-        def find_spec(self, name, path=None, target=None):
-            if name.split(".")[0] in {"torch", "sklearn"}:
-                raise ModuleNotFoundError(f"No module named {name!r}")
-            return None
-
-    sys.meta_path.insert(0, Missing())
-    """
-)
+BLOCK = WITHOUT_TORCH_AND_SKLEARN
 
 
 def _run(code: str) -> subprocess.CompletedProcess[str]:
