@@ -1,17 +1,19 @@
 """Activation registry: one contract suite over every registered activation.
 
 Each activation in :func:`nn2poly.available_activations` (and a few parameter settings) is
-checked against its mpmath oracle (``oracles.ACTIVATION_ORACLES``): values everywhere, exact
+checked against its mpmath oracle (``ACTIVATION_ORACLES``): values everywhere, exact
 Taylor coefficients where it is analytic, a :class:`NotAnalyticError` pointing to the fit
 where it is not; every framework name in the registry leads back to its activation.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import mpmath as mp
 import numpy as np
 import pytest
-from oracles import ACTIVATION_ORACLES, activation_oracle
+from oracles import ACTIVATION_ORACLES as SHARED_ORACLES
 
 import nn2poly
 from nn2poly.activations import (
@@ -28,6 +30,41 @@ from nn2poly.activations import (
 
 mp.mp.dps = 60
 
+
+def _piecewise(
+    positive: Callable[[mp.mpf], mp.mpf], negative: Callable[[mp.mpf], mp.mpf]
+) -> Callable[[mp.mpf], mp.mpf]:
+    return lambda x: positive(x) if x > 0 else negative(x)
+
+
+def _clip(x: mp.mpf, low: mp.mpf, high: mp.mpf) -> mp.mpf:
+    return min(max(x, low), high)
+
+
+#: the activations of the shared oracles, and the ones added since, as torch defines them
+ACTIVATION_ORACLES = {
+    **SHARED_ORACLES,
+    "hardtanh": lambda p: lambda x: _clip(x, p["min_val"], p["max_val"]),
+    "relu6": lambda p: lambda x: _clip(x, mp.mpf(0), mp.mpf(6)),
+    "hardsigmoid": lambda p: lambda x: _clip(p["alpha"] * x + p["beta"], mp.mpf(0), mp.mpf(1)),
+    "hardswish": lambda p: lambda x: x * _clip(x + 3, mp.mpf(0), mp.mpf(6)) / 6,
+    "mish": lambda p: lambda x: x * mp.tanh(mp.log(1 + mp.exp(x))),
+    "gelu_tanh": lambda p: (
+        lambda x: x * (1 + mp.tanh(mp.sqrt(2 / mp.pi) * (x + mp.mpf("0.044715") * x**3))) / 2
+    ),
+    "selu": lambda p: _piecewise(
+        lambda x: p["scale"] * x, lambda x: p["scale"] * p["alpha"] * mp.expm1(x)
+    ),
+    "celu": lambda p: _piecewise(lambda x: x, lambda x: p["alpha"] * mp.expm1(x / p["alpha"])),
+}
+
+
+def activation_oracle(activation: nn2poly.activations.Activation) -> Callable[[mp.mpf], mp.mpf]:
+    """The mpmath function of a registered activation, with its parameters."""
+    params = {key: mp.mpf(value) for key, value in activation.params.items()}
+    return ACTIVATION_ORACLES[activation.spec.name](params)
+
+
 #: every registered activation at its defaults, and some parameter settings
 CASES = [
     *available_activations(),
@@ -35,6 +72,9 @@ CASES = [
     "isru(alpha=0.3)",
     "leaky_relu(negative_slope=0.1)",
     "elu(alpha=0.5)",
+    "hardtanh(min_val=-0.5, max_val=2.0)",
+    "hardsigmoid(alpha=0.2)",
+    "celu(alpha=0.5)",
 ]
 ANALYTIC = [name for name in CASES if get_activation(name).is_analytic]
 NOT_ANALYTIC = [name for name in CASES if not get_activation(name).is_analytic]
@@ -123,7 +163,8 @@ def test_registry_framework_names_round_trip(name: str) -> None:
     spec = get_activation(name).spec
     for alias in spec.frameworks:
         assert alias.name in framework_names(alias.framework)
-        found = activation_for(alias.framework, alias.name)
+        # the framework object's string settings (torch's GELU approximate="tanh") choose
+        found = activation_for(alias.framework, alias.name, dict(alias.requires).get)
         assert found is not None and found.spec.name == spec.name, (alias, found)
 
 

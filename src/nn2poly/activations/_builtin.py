@@ -45,6 +45,52 @@ def _elu(x: FloatArray, alpha: float = 1.0) -> FloatArray:
     return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0)))
 
 
+#: SELU's constants, as torch writes them (Klambauer et al., 2017).
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+#: celu's alpha divides x: any positive value.
+POSITIVE = Interval(float, 0.0, None, closed="neither")
+
+
+def _hardtanh(x: FloatArray, min_val: float = -1.0, max_val: float = 1.0) -> FloatArray:
+    return np.clip(x, min_val, max_val)
+
+
+def _ordered_bounds(min_val: float, max_val: float) -> str | None:
+    return None if min_val < max_val else "parameters with min_val < max_val"
+
+
+def _hardsigmoid(x: FloatArray, alpha: float = 1.0 / 6.0, beta: float = 0.5) -> FloatArray:
+    if alpha == 1.0 / 6.0 and beta == 0.5:  # torch's relu6(x + 3) / 6, to the last bit
+        return np.clip(x + 3.0, 0.0, 6.0) / 6.0
+    with np.errstate(over="ignore"):  # a huge slope: the clip takes the infinity
+        return np.clip(alpha * x + beta, 0.0, 1.0)
+
+
+def _hardswish(x: FloatArray) -> FloatArray:
+    return x * (np.clip(x + 3.0, 0.0, 6.0) / 6.0)
+
+
+def _mish(x: FloatArray) -> FloatArray:
+    return x * np.tanh(np.logaddexp(0.0, x))
+
+
+def _gelu_tanh(x: FloatArray) -> FloatArray:
+    b = np.clip(x, -1e4, 1e4)  # the sigmoid is 0 or 1 long before: no overflow in b**3
+    two_k = 2.0 * _series.GELU_TANH_K
+    return x * expit(two_k * (b + _series.GELU_TANH_C * b**3))
+
+
+def _selu(x: FloatArray, alpha: float = SELU_ALPHA, scale: float = SELU_SCALE) -> FloatArray:
+    with np.errstate(over="ignore"):
+        return scale * np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0)))
+
+
+def _celu(x: FloatArray, alpha: float = 1.0) -> FloatArray:
+    with np.errstate(over="ignore"):  # a tiny alpha: exp(-inf) - 1 = -1
+        return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0) / alpha))
+
+
 _BUILTIN = (
     ActivationSpec(
         "tanh",
@@ -114,6 +160,24 @@ _BUILTIN = (
         ranges={"alpha": ALPHA_RANGE},
     ),
     ActivationSpec(
+        "mish",
+        _mish,
+        _series.mish_series,
+        description="x * tanh(softplus(x))",
+        frameworks=_names(("torch", "Mish"), ("keras", "mish"), ("onnx", "Mish")),
+        exact_taylor=_series.mish_series_exact,
+    ),
+    ActivationSpec(
+        "gelu_tanh",
+        _gelu_tanh,
+        _series.gelu_tanh_series,
+        description="GELU's tanh form 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))",
+        frameworks=(
+            FrameworkName("torch", "GELU", requires={"approximate": "tanh"}),
+            FrameworkName("onnx", "Gelu", requires={"approximate": "tanh"}),
+        ),
+    ),
+    ActivationSpec(
         "square",
         lambda x: x * x,
         _series.polynomial_series((0.0, 0.0, 1.0)),
@@ -168,6 +232,81 @@ _BUILTIN = (
         None,
         description="x / (1 + |x|)",
         frameworks=_names(("torch", "Softsign"), ("keras", "softsign"), ("onnx", "Softsign")),
+    ),
+    ActivationSpec(
+        "hardtanh",
+        _hardtanh,
+        None,
+        parameters={"min_val": -1.0, "max_val": 1.0},
+        description="x clipped to [min_val, max_val]",
+        frameworks=(
+            FrameworkName("torch", "Hardtanh", {"min_val": "min_val", "max_val": "max_val"}),
+            FrameworkName("keras", "hard_tanh"),
+        ),
+        check=_ordered_bounds,
+    ),
+    ActivationSpec(
+        "relu6",
+        lambda x: np.clip(x, 0.0, 6.0),
+        None,
+        description="min(max(x, 0), 6)",
+        frameworks=_names(("torch", "ReLU6"), ("keras", "relu6")),
+    ),
+    ActivationSpec(
+        "hardsigmoid",
+        _hardsigmoid,
+        None,
+        parameters={"alpha": 1.0 / 6.0, "beta": 0.5},
+        aliases=("hard_sigmoid",),
+        description="min(max(alpha x + beta, 0), 1); relu6(x + 3) / 6 at the defaults",
+        frameworks=(
+            FrameworkName("torch", "Hardsigmoid"),
+            FrameworkName("keras", "hard_sigmoid"),
+            FrameworkName(
+                "onnx",
+                "HardSigmoid",
+                {"alpha": "alpha", "beta": "beta"},
+                defaults={"alpha": 0.2, "beta": 0.5},
+            ),
+        ),
+    ),
+    ActivationSpec(
+        "hardswish",
+        _hardswish,
+        None,
+        aliases=("hard_swish", "hard_silu"),
+        description="x * relu6(x + 3) / 6",
+        frameworks=_names(
+            ("torch", "Hardswish"),
+            ("keras", "hard_silu"),
+            ("keras", "hard_swish"),
+            ("onnx", "HardSwish"),
+        ),
+    ),
+    ActivationSpec(
+        "selu",
+        _selu,
+        None,
+        parameters={"alpha": SELU_ALPHA, "scale": SELU_SCALE},
+        description="scale (x if x > 0 else alpha (e^x - 1)), torch's constants",
+        frameworks=(
+            FrameworkName("torch", "SELU"),
+            FrameworkName("keras", "selu"),
+            FrameworkName("onnx", "Selu", {"alpha": "alpha", "scale": "gamma"}),
+        ),
+    ),
+    ActivationSpec(
+        "celu",
+        _celu,
+        None,
+        parameters={"alpha": 1.0},
+        description="x if x > 0 else alpha (e^(x / alpha) - 1)",
+        frameworks=(
+            FrameworkName("torch", "CELU", {"alpha": "alpha"}),
+            FrameworkName("keras", "celu"),
+            FrameworkName("onnx", "Celu", {"alpha": "alpha"}),
+        ),
+        ranges={"alpha": POSITIVE},
     ),
     ActivationSpec(
         "step",

@@ -16,8 +16,9 @@ __all__ = ["FRAMEWORKS", "FrameworkName", "SettingReader"]
 #: The frameworks whose names an activation can carry.
 FRAMEWORKS = ("keras", "onnx", "sklearn", "torch")
 
-#: ``read(attribute) -> value`` of a framework object, or None when it has no such setting.
-SettingReader = Callable[[str], float | None]
+#: ``read(attribute) -> value`` of a framework object, or None when it has no such setting:
+#: a number for a numeric setting, a str (or bytes, as ONNX stores them) for a string one.
+SettingReader = Callable[[str], float | str | bytes | None]
 
 
 @dataclass(frozen=True)
@@ -38,18 +39,35 @@ class FrameworkName:
     defaults : mapping of str to float
         The framework's defaults where they differ from nn2poly's (Keras's
         ``leaky_relu`` has ``negative_slope=0.2``).
+    requires : mapping of str to str
+        String settings the framework object must have for its name to mean
+        this activation: torch's ``GELU`` is ``gelu`` and, with
+        ``requires={"approximate": "tanh"}``, ``gelu_tanh``.  Several
+        activations may carry the same framework name when their
+        ``requires`` differ; the lookup takes the one whose settings all
+        match, else the one without ``requires``.
 
     Examples
     --------
     >>> FrameworkName("onnx", "LeakyRelu", {"negative_slope": "alpha"}).name
     'LeakyRelu'
+    >>> FrameworkName("torch", "GELU", requires={"approximate": "tanh"}).key
+    ('torch', 'GELU', (('approximate', 'tanh'),))
     """
 
     framework: str
     name: str
     parameters: Mapping[str, str] = field(default_factory=dict)
     defaults: Mapping[str, float] = field(default_factory=dict)
+    requires: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         check_param("framework", self.framework, [Options(set(FRAMEWORKS))], caller="FrameworkName")
         check_param("name", self.name, [str], caller="FrameworkName")
+        for setting, value in self.requires.items():
+            check_param(f"requires[{setting!r}]", value, [str], caller="FrameworkName")
+
+    @property
+    def key(self) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+        """What makes two entries the same name: framework, name and required settings."""
+        return self.framework, self.name, tuple(sorted(self.requires.items()))

@@ -101,6 +101,9 @@ class ActivationSpec:
     exact_taylor : callable or None
         ``exact_taylor(order)``: the Taylor coefficients at 0 as fractions,
         for activations whose series at 0 is rational (tanh, polynomials).
+    check : callable or None
+        ``check(**params)`` returns what is wrong with a combination of
+        parameter values (hardtanh's ``min_val < max_val``), or None.
 
     Examples
     --------
@@ -121,6 +124,7 @@ class ActivationSpec:
     frameworks: tuple[FrameworkName, ...] = ()
     ranges: Mapping[str, Constraint] = field(default_factory=dict)
     exact_taylor: ExactFunction | None = None
+    check: Callable[..., str | None] | None = None
 
 
 #: Orders of Taylor series: any other value (1.5, True, -1) is a ValueError.
@@ -181,7 +185,7 @@ def register_activation(spec: ActivationSpec, *, overwrite: bool = False) -> Non
             [InstanceOf((FrameworkName,), "FrameworkName objects")],
             caller="ActivationSpec",
         )
-        owner = _framework_owner(alias.framework, alias.name)
+        owner = _framework_owner(alias)
         if owner is not None and owner != key and not overwrite:
             raise invalid_value(
                 "spec",
@@ -204,8 +208,8 @@ def register_activation(spec: ActivationSpec, *, overwrite: bool = False) -> Non
             )
     if overwrite:
         for other in list(_REGISTRY.values()):
-            taken = {(a.framework, a.name) for a in spec.frameworks}
-            kept = tuple(a for a in other.frameworks if (a.framework, a.name) not in taken)
+            taken = {a.key for a in spec.frameworks}
+            kept = tuple(a for a in other.frameworks if a.key not in taken)
             if len(kept) != len(other.frameworks):
                 _REGISTRY[other.name.lower()] = _replace_frameworks(other, kept)
     _REGISTRY[key] = spec
@@ -222,10 +226,10 @@ def _replace_frameworks(
     return replace(spec, frameworks=frameworks)
 
 
-def _framework_owner(framework: str, name: str) -> str | None:
-    """Key of the activation that carries ``framework``'s ``name``, if any."""
+def _framework_owner(alias: FrameworkName) -> str | None:
+    """Key of the activation that carries ``alias`` (same name and required settings), if any."""
     for key, spec in _REGISTRY.items():
-        if any(a.framework == framework and a.name == name for a in spec.frameworks):
+        if any(a.key == alias.key for a in spec.frameworks):
             return key
     return None
 
@@ -419,6 +423,9 @@ def get_activation(name: str | Activation, **params: float) -> Activation:
     for key_, value in bound.items():
         constraint = spec.ranges.get(key_, Finite())
         bound[key_] = float(check_param(key_, value, [constraint], caller=f"{spec.name}"))
+    problem = spec.check(**bound) if spec.check is not None else None
+    if problem is not None:
+        raise invalid_value("params", bound, problem, caller=spec.name)
     activation = Activation(spec, bound)
     if not params and len(_by_name) < 1024:
         _by_name[name] = activation

@@ -174,3 +174,66 @@ def linear_series(a: FloatArray, order: int) -> FloatArray:
     if order >= 1:
         c[:, 1] = 1.0
     return c
+
+
+def _tanh_of(s: FloatArray) -> FloatArray:
+    """tanh(s(t)) for a power series s: y' = w s' with w = 1 - y^2, w_0 = sech^2(s_0)."""
+    order = s.shape[1] - 1
+    y, w = np.zeros_like(s), np.zeros_like(s)
+    y[:, 0] = np.tanh(s[:, 0])
+    w[:, 0] = 1.0 / np.cosh(np.clip(s[:, 0], -350.0, 350.0)) ** 2
+    ks = np.arange(1, order + 1, dtype=np.float64)
+    for n in range(order):
+        # (n + 1) y_{n+1} = sum_{k=0}^{n} (k + 1) s_{k+1} w_{n-k}
+        y[:, n + 1] = np.einsum("mk,mk->m", ks[: n + 1] * s[:, 1 : n + 2], w[:, n::-1]) / (n + 1)
+        w[:, n + 1] = -np.einsum("mk,mk->m", y[:, : n + 2], y[:, n + 1 :: -1])
+    return y
+
+
+def _sigmoid_of(q: FloatArray) -> FloatArray:
+    """sigmoid(q(t)) for a power series q: y' = v q' with v = y (1 - y), accurate in both tails."""
+    order = q.shape[1] - 1
+    y, v = np.zeros_like(q), np.zeros_like(q)
+    y[:, 0] = expit(q[:, 0])
+    v[:, 0] = y[:, 0] * expit(-q[:, 0])
+    ks = np.arange(1, order + 1, dtype=np.float64)
+    for n in range(order):
+        y[:, n + 1] = np.einsum("mk,mk->m", ks[: n + 1] * q[:, 1 : n + 2], v[:, n::-1]) / (n + 1)
+        v[:, n + 1] = y[:, n + 1] - np.einsum("mk,mk->m", y[:, : n + 2], y[:, n + 1 :: -1])
+    return y
+
+
+def mish_series(a: FloatArray, order: int) -> FloatArray:
+    """x * tanh(softplus(x)) expanded at a: tanh composed with the softplus series."""
+    return _times_identity(a, _tanh_of(softplus_series(a, order)))
+
+
+def mish_series_exact(order: int) -> tuple[Fraction, ...]:
+    """mish at 0 in exact fractions: tanh(softplus(x)) = N / (N + 2) with N = e^{2x} + 2 e^x."""
+    from math import factorial
+
+    n = [Fraction(2**k + 2, factorial(k)) for k in range(order + 1)]
+    d = [value + (2 if k == 0 else 0) for k, value in enumerate(n)]
+    r: list[Fraction] = []
+    for k in range(order + 1):  # r = n / d, term by term
+        r.append((n[k] - sum((d[j] * r[k - j] for j in range(1, k + 1)), Fraction(0))) / d[0])
+    return (Fraction(0), *r[:order])
+
+
+#: GELU's tanh form: 0.5 x (1 + tanh(k (x + c x^3))) = x sigmoid(2 k (x + c x^3)).
+GELU_TANH_K = float(np.sqrt(2.0 / np.pi))
+GELU_TANH_C = 0.044715
+
+
+def gelu_tanh_series(a: FloatArray, order: int) -> FloatArray:
+    """GELU's tanh form expanded at a, as x * sigmoid(q(x)) with the cubic q = 2 k (x + c x^3)."""
+    two_k = 2.0 * GELU_TANH_K
+    q = _empty(a, order)
+    b = np.clip(a, -1e4, 1e4)  # beyond, the sigmoid's series is (0 or 1, 0, 0, ...) in float64
+    cubic = (two_k * (b + GELU_TANH_C * b**3), two_k * (1.0 + 3.0 * GELU_TANH_C * b * b))
+    for power, value in enumerate((*cubic, two_k * 3.0 * GELU_TANH_C * b)):
+        if power <= order:
+            q[:, power] = value
+    if order >= 3:
+        q[:, 3] = two_k * GELU_TANH_C
+    return _times_identity(a, _sigmoid_of(q))
