@@ -179,9 +179,10 @@ def test_input_weights_are_copied_not_aliased() -> None:
     [
         ([1, 2], TypeError, ["mapping", "list"]),
         ({}, ValueError, ["layers", "weights"]),
-        ({"layers": {"a": 1}}, ValueError, ["'layers' must be a list"]),
+        ({"layers": {"a": 1}}, ValueError, ["'layers'", "must be a list"]),
         ({"layers": []}, ValueError, ["at least one layer"]),
-        ({"layers": "abc"}, ValueError, ["layer 0 must be a mapping"]),
+        ({"layers": "abc"}, ValueError, ["'layers'", "must be a list"]),
+        ({"layers": ["abc"]}, ValueError, ["layer 0", "must be a mapping"]),
         ({"layers": [{"weight": [[1.0]]}]}, ValueError, ["'bias'"]),
         (
             {"layers": [{"weight": [[1.0]], "bias": [0.0], "activation": None}]},

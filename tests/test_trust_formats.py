@@ -171,7 +171,7 @@ def test_json_and_onnx_are_data(tmp_path: Path) -> None:
     net.save(tmp_path / "net.json")
     assert nn2poly.load_network(tmp_path / "net.json") == net
     data = json.loads((tmp_path / "net.json").read_text())
-    assert data["layers"][0]["activation"] == "tanh"
+    assert data["nodes"][0]["activation"] == "tanh"
 
 
 def test_onnx_external_data_outside_its_folder_is_refused(tmp_path: Path) -> None:

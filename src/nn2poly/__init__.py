@@ -28,7 +28,7 @@ from ._local import LocalPolynomials
 from ._local_convert import local_polynomials
 from ._memory import MemoryLimitError, get_memory_limit, set_memory_limit
 from ._monomials import n_monomials
-from ._network import Dense, Network
+from ._network import Add, Concatenate, Dense, Network, Node
 from ._norms import hidden_l1_norms
 from ._polynomial import LayerPolynomials, Polynomial
 from ._taylor import TaylorApproximation
@@ -76,6 +76,8 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "Add",
+    "Concatenate",
     "Dense",
     "DistillOverfitWarning",
     "FitApproximation",
@@ -95,6 +97,7 @@ __all__ = [
     "ModelFileError",
     "ModelMismatchError",
     "Network",
+    "Node",
     "NonFiniteCoefficientsError",
     "NotAnalyticError",
     "Polynomial",

@@ -8,12 +8,16 @@ planned degree and checking that every coefficient stays finite.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import numpy as np
 from numpy.typing import NDArray
 
 from ._algebra import compose_affine, compose_general, taylor_shift
 from ._approximation import LayerApproximation, ProductTable
+from ._dense import Dense
 from ._finite import NonFiniteCoefficientsError, check_finite
+from ._graph import add_arrays, concatenate_arrays, run_graph
 from ._kernels import linear_map
 from ._memory import check_memory, get_memory_limit, plan_conversion
 from ._monomials import MonomialBasis, monomial_basis
@@ -28,6 +32,8 @@ FloatArray = NDArray[np.float64]
 KeptLayer = tuple[MonomialBasis, FloatArray, FloatArray]
 #: per layer: the univariate polynomials used, or None for a layer kept exact
 UsedPolynomials = list[tuple[FloatArray, FloatArray] | None]
+#: a value of the walk: coefficient rows, and whether they are still affine
+Value = tuple[FloatArray, bool]
 
 
 def compose_layer(
@@ -112,7 +118,7 @@ def convert_network(
     """
     # The Taylor expansion reads only each layer's constant: the top-degree slice
     # can be contracted with the outputs instead of being held at full width.
-    contract = not keep_layers and isinstance(approximation, TaylorLayers)
+    contract = not keep_layers and network.is_chain and isinstance(approximation, TaylorLayers)
     plan = plan_conversion(
         network,
         approximation,
@@ -143,14 +149,13 @@ def convert_network(
     p = network.n_inputs
     n_terms = basis.n_terms
 
-    # Identity polynomials of the inputs: z_i = x_i.  While the polynomials
-    # are affine only their rows 0..p can be non-zero, so only those rows are
-    # stored; the full (n_terms, width) arrays appear at the first non-linear
-    # composition.
+    # Identity polynomials of the inputs: z_i = x_i.  While a value is affine
+    # only its rows 0..p can be non-zero, so only those rows are stored; the
+    # full (n_terms, width) arrays appear at the first non-linear composition.
+    # Values of the walk are (coefficients, affine) pairs.
     affine_rows = min(p + 1, n_terms)
-    z = np.zeros((affine_rows, p), dtype=np.float64)
-    z[1:affine_rows] = np.eye(p)[: affine_rows - 1]
-    affine = True
+    start = np.zeros((affine_rows, p), dtype=np.float64)
+    start[1:affine_rows] = np.eye(p)[: affine_rows - 1]
     kept: list[tuple[FloatArray, FloatArray]] = []
     used = []
 
@@ -161,11 +166,13 @@ def convert_network(
         out[: rows.shape[0]] = rows
         return out
 
-    for index, layer in enumerate(network.layers):
+    def dense(index: int, layer: Dense, value: Value) -> Value:
+        z, affine = value
+        del value
         with np.errstate(over="ignore", invalid="ignore"):
             u = linear_map(z, layer.weight)
             u[0] += layer.bias
-        del z  # the previous output is no longer needed (a kept copy stays in `kept`)
+        del z  # no later node reads it (or another reference keeps it)
         cause = approximation.overflow_cause(index, layer)
         check_finite(u, where=f"the input polynomials of layer {index}", cause=cause)
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked below
@@ -176,10 +183,10 @@ def convert_network(
             kept_u = full(u)
             kept_u = kept_u.copy() if kept_u is u else kept_u
         if polynomials is None:
-            z = u
+            out, out_affine = u, affine
         else:
             # u is not needed after this: its rows may become v = u - u(0) in place
-            z, top = compose_layer(
+            out, top = compose_layer(
                 basis,
                 table,
                 u,
@@ -191,9 +198,23 @@ def convert_network(
                 overwrite=True,
             )
             del u
-            affine = affine and top <= 1
+            out_affine = affine and top <= 1
         if kept_u is not None:
-            kept.append((kept_u, full(z)))
+            kept.append((kept_u, full(out)))
+        return out, out_affine
+
+    def combine(values: Sequence[Value], join: Callable[[list[FloatArray]], FloatArray]) -> Value:
+        if all(affine for _, affine in values):
+            return join([z for z, _ in values]), True
+        return join([full(z) for z, _ in values]), False
+
+    z, _ = run_graph(
+        network.steps,
+        (start, True),
+        dense,
+        add=lambda values: combine(values, add_arrays),
+        concatenate=lambda values: combine(values, concatenate_arrays),
+    )
     z = full(z)
     kept_basis = basis
     if plan.degree < plan.basis_degree:

@@ -1,42 +1,58 @@
 """Framework-neutral description of a feed-forward network.
 
-A :class:`Network` is an immutable tuple of :class:`Dense` layers.  Layer ``l``
-maps its input ``z`` (shape ``(n_samples, n_in)``) to
-``activation(z @ weight + bias)``.  Nothing here knows which framework a
-network came from; the adapters in :mod:`nn2poly.adapters` build networks.
+A :class:`Network` is either a chain of :class:`Dense` layers, layer ``l``
+mapping its input ``z`` (shape ``(n_samples, n_in)``) to
+``activation(z @ weight + bias)``, or a directed acyclic graph of
+:class:`~nn2poly._graph.Node` entries that also sum values (residual
+connections) and concatenate them along the features.  Nothing here knows
+which framework a network came from; the adapters in
+:mod:`nn2poly.adapters` build networks.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._data import as_plain_array
 from ._dense import Dense, as_float_array
+from ._graph import Add, Concatenate, Node, Step, run_graph, schedule
 from ._jsonio import read_json, write_json
-from ._validation import InstanceOf, check_param, invalid_value
+from ._network_graph import LINKS, chain_nodes, check_chain, check_graph, is_chain
+from ._network_io import network_from_dict, network_to_dict
+from ._validation import Interval, Options, check_param, invalid_value
 from .activations import get_activation
 
-__all__ = ["Dense", "Network"]
-
-_FORMAT_NAME = "nn2poly.network"
-_FORMAT_VERSION = 1
+__all__ = ["Add", "Concatenate", "Dense", "Network", "Node"]
 
 
-@dataclass(frozen=True, eq=False)
+def _rebuild(nodes: tuple[Node, ...], link: str | None, n_inputs: int) -> Network:
+    """A network from its pickled parts (checked again as it is built)."""
+    return Network(nodes, link=link, n_inputs=n_inputs)
+
+
 class Network:
-    """An immutable feed-forward network: a tuple of :class:`Dense` layers.
+    """An immutable feed-forward network: a chain of :class:`Dense` layers or a graph.
 
     Parameters
     ----------
-    layers : sequence of Dense
-        Consecutive layers; layer ``l``'s ``n_in`` must equal layer ``l-1``'s
-        ``n_out``.
+    layers : sequence of Dense, or sequence of Node
+        Dense layers form a chain: layer ``l``'s ``n_in`` must equal layer
+        ``l-1``'s ``n_out``.  :class:`Node` entries form a graph: each node
+        applies a :class:`Dense`, an :class:`Add` (a residual connection) or a
+        :class:`Concatenate` to earlier nodes or to ``"input"``, every node
+        comes after the nodes it reads, and the last node is the output.
+    link : {None, "sigmoid", "softmax"}, default=None
+        The output link of a classifier whose last layer gives logits; it is
+        kept with the network (and its JSON file) and becomes the
+        polynomial's link.
+    n_inputs : int, optional
+        The number of input features; needed only for a graph in which no
+        dense layer reads the input directly.
 
     Examples
     --------
@@ -49,46 +65,100 @@ class Network:
     (1, 1, (2, 1))
     >>> net.forward(np.zeros((1, 1))).round(6)
     array([[0.297043]])
+
+    A residual block, ``y = h + tanh(h W + b)`` with ``h = x``:
+
+    >>> block = Network([
+    ...     Node("f", Dense(np.eye(2), np.zeros(2), "tanh"), ("input",)),
+    ...     Node("y", Add(), ("input", "f")),
+    ... ])
+    >>> block.forward(np.array([[1.0, 0.0]])).round(4)
+    array([[1.7616, 0.    ]])
     """
 
-    layers: tuple[Dense, ...]
+    __slots__ = ("_chain", "_layers", "_link", "_n_inputs", "_nodes", "_steps", "_widths")
 
-    def __post_init__(self) -> None:
-        layers = tuple(self.layers)
-        if not layers:
+    def __init__(
+        self,
+        layers: Sequence[Dense] | Sequence[Node],
+        *,
+        link: str | None = None,
+        n_inputs: int | None = None,
+    ) -> None:
+        items = tuple(layers) if isinstance(layers, Sequence) else layers
+        if not isinstance(items, tuple) or not items:
             raise invalid_value(
                 "layers",
-                self.layers,
+                layers,
                 "a sequence of at least one layer",
                 caller="Network",
-                fix="A Network needs at least one layer.",
+                fix="A Network needs at least one Dense layer (or graph Node).",
             )
-        for index, layer in enumerate(layers):
-            check_param(
-                f"layers[{index}]",
-                layer,
-                [InstanceOf((Dense,), "an nn2poly.Dense")],
-                caller="Network",
-                fix="Every layer must be a nn2poly.Dense.",
+        if all(isinstance(item, Node) for item in items):
+            nodes = cast(tuple[Node, ...], items)
+        else:
+            nodes = chain_nodes(check_chain(items))
+        if n_inputs is not None:
+            n_inputs = int(
+                check_param("n_inputs", n_inputs, [Interval(int, 1, None)], caller="Network")
             )
-        for index in range(1, len(layers)):
-            previous, current = layers[index - 1], layers[index]
-            if current.n_in != previous.n_out:
-                raise invalid_value(
-                    f"layers[{index}]",
-                    current.weight,
-                    f"a layer with {previous.n_out} inputs",
-                    caller="Network",
-                    fix=f"layer {index} expects {current.n_in} inputs (weight shape "
-                    f"{current.weight.shape}) but layer {index - 1} has {previous.n_out} "
-                    f"outputs (weight shape {previous.weight.shape}); the shapes must chain.",
-                )
-        object.__setattr__(self, "layers", layers)
+        check_param("link", link, [Options(frozenset(LINKS[1:])), None], caller="Network")
+        width, widths = check_graph(nodes, n_inputs)
+        self._nodes = nodes
+        self._layers = tuple(node.operation for node in nodes if isinstance(node.operation, Dense))
+        self._link = link
+        self._n_inputs = width
+        self._widths = widths
+        self._chain = is_chain(nodes)
+        self._steps = schedule(nodes)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (self._nodes, self._link, self._n_inputs))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if hasattr(self, "_steps"):
+            raise AttributeError("a Network is immutable; build a new one")
+        object.__setattr__(self, name, value)
+
+    @property
+    def layers(self) -> tuple[Dense, ...]:
+        """The dense layers, in the order of the nodes (the layers the conversion approximates)."""
+        return self._layers
+
+    @property
+    def nodes(self) -> tuple[Node, ...]:
+        """Every node of the graph in order (for a chain, ``layer 0``, ``layer 1``, ...)."""
+        return self._nodes
+
+    @property
+    def link(self) -> str | None:
+        """The output link declared for a classifier's logits, or None."""
+        return self._link
+
+    @property
+    def is_chain(self) -> bool:
+        """True when the network is a plain chain of dense layers."""
+        return self._chain
+
+    def with_link(self, link: str | None) -> Network:
+        """The same network with another output link.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> Network.from_weights([np.ones((2, 2))], "linear").with_link("softmax").link
+        'softmax'
+        """
+        return Network(self._nodes, link=link, n_inputs=self._n_inputs)
 
     # ------------------------------------------------------------------ build
     @classmethod
     def from_weights(
-        cls, weights: Sequence[ArrayLike], activations: Sequence[str] | str
+        cls,
+        weights: Sequence[ArrayLike],
+        activations: Sequence[str] | str,
+        *,
+        link: str | None = None,
     ) -> Network:
         """Build a network from the nn2poly weight-list layout.
 
@@ -100,6 +170,8 @@ class Network:
         activations : sequence of str or str
             One activation name per layer (output layer included), or one name
             for every layer.
+        link : {None, "sigmoid", "softmax"}, default=None
+            The output link, when the last layer gives a classifier's logits.
 
         Returns
         -------
@@ -160,7 +232,7 @@ class Network:
                     fix="The layout needs the bias in row 0 and at least one input row.",
                 )
             layers.append(Dense(array[1:], array[0], activation, _name=f"layer {index}"))
-        return cls(tuple(layers))
+        return cls(tuple(layers), link=link)
 
     def to_weights(self) -> list[NDArray[np.float64]]:
         """Return the weight-list layout: one (n_in + 1, n_out) matrix, bias in row 0.
@@ -173,6 +245,15 @@ class Network:
         >>> net.to_weights()[0].tolist()
         [[0.0], [0.5]]
         """
+        if not self._chain:
+            raise invalid_value(
+                "network",
+                self,
+                "a chain of dense layers",
+                subject="Network.to_weights: the network",
+                fix="The weight-list layout holds chains only; save a graph with "
+                "Network.save (JSON) instead.",
+            )
         return [np.vstack([layer.bias[None, :], layer.weight]) for layer in self.layers]
 
     @property
@@ -183,35 +264,61 @@ class Network:
     @property
     def n_inputs(self) -> int:
         """Number of input features."""
-        return self.layers[0].n_in
+        return self._n_inputs
 
     @property
     def n_outputs(self) -> int:
-        """Number of outputs of the last layer."""
-        return self.layers[-1].n_out
+        """Number of outputs of the last node."""
+        return self._widths[self._nodes[-1].name]
 
     @property
     def widths(self) -> tuple[int, ...]:
-        """Number of neurons of each layer, output layer included."""
-        return tuple(layer.n_out for layer in self.layers)
+        """Number of neurons of each dense layer, output layer included."""
+        return tuple(layer.n_out for layer in self._layers)
+
+    def width_of(self, name: str) -> int:
+        """The number of features node ``name`` (or ``"input"``) gives.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> Network.from_weights([np.ones((3, 4))], "tanh").width_of("layer 0")
+        4
+        """
+        return self._widths[name]
 
     def __len__(self) -> int:
-        return len(self.layers)
+        return len(self._layers)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Network):
             return NotImplemented
-        return len(self.layers) == len(other.layers) and all(
-            a == b for a, b in zip(self.layers, other.layers, strict=True)
+        return (
+            self._link == other._link
+            and self._n_inputs == other._n_inputs
+            and len(self._nodes) == len(other._nodes)
+            and all(a == b for a, b in zip(self._nodes, other._nodes, strict=True))
         )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        shape = " -> ".join(
-            [str(self.n_inputs)] + [f"{layer.n_out}[{layer.activation}]" for layer in self.layers]
-        )
-        return f"Network({shape})"
+        link = f", link={self._link!r}" if self._link else ""
+        if self._chain:
+            shape = " -> ".join(
+                [str(self.n_inputs)]
+                + [f"{layer.n_out}[{layer.activation}]" for layer in self._layers]
+            )
+            return f"Network({shape}{link})"
+        parts = []
+        for node in self._nodes:
+            operation = node.operation
+            if isinstance(operation, Dense):
+                what = f"{operation.n_out}[{operation.activation}]"
+            else:
+                what = type(operation).__name__.lower()
+            parts.append(f"{node.name}: {what}({', '.join(node.inputs)})")
+        return f"Network({self.n_inputs} -> {'; '.join(parts)}{link})"
 
     # ---------------------------------------------------------------- compute
     def _check_input(self, X: ArrayLike, caller: str) -> NDArray[np.float64]:
@@ -242,9 +349,7 @@ class Network:
         array([[1.7616]])
         """
         z = self._check_input(X, "Network.forward")
-        for layer in self.layers:
-            z = layer.forward(z)
-        return z
+        return run_graph(self._steps, z, lambda index, layer, value: layer.forward(value))
 
     def pre_activations(self, X: ArrayLike) -> list[NDArray[np.float64]]:
         """Each layer's pre-activation values for ``X``, one (n_samples, n_out) array per layer.
@@ -259,11 +364,19 @@ class Network:
         """
         z = self._check_input(X, "Network.pre_activations")
         result = []
-        for layer in self.layers:
-            u = layer.pre_activation(z)
+
+        def step(index: int, layer: Dense, value: NDArray[np.float64]) -> NDArray[np.float64]:
+            u = layer.pre_activation(value)
             result.append(u)
-            z = get_activation(layer.activation).evaluate(u)
+            return get_activation(layer.activation).evaluate(u)
+
+        run_graph(self._steps, z, step)
         return result
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        """The walk over the nodes (see :func:`nn2poly._graph.run_graph`)."""
+        return self._steps
 
     # ------------------------------------------------------------ serialise
     def to_dict(self) -> dict[str, Any]:
@@ -273,69 +386,23 @@ class Network:
         --------
         >>> import numpy as np
         >>> net = Network.from_weights([np.array([[0.0], [0.5]]), np.ones((2, 1))],
-        ...                            ["tanh", "linear"])
+        ...                            ["tanh", "linear"], link="sigmoid")
         >>> Network.from_dict(net.to_dict()) == net
         True
         """
-        return {
-            "format": _FORMAT_NAME,
-            "version": _FORMAT_VERSION,
-            "layers": [
-                {
-                    "activation": layer.activation,
-                    "weight": layer.weight.tolist(),
-                    "bias": layer.bias.tolist(),
-                }
-                for layer in self.layers
-            ],
-        }
+        return network_to_dict(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Network:
-        """Inverse of :meth:`to_dict`; also reads the reference case layout
-        (``{"input": {"weights": ..., "activations": ...}}``).
+        """Inverse of :meth:`to_dict`; also reads the format's first version and the
+        reference case layout (``{"input": {"weights": ..., "activations": ...}}``).
 
         Examples
         --------
         >>> Network.from_dict({"weights": [[[0.0], [0.5]]], "activations": ["tanh"]}).widths
         (1,)
         """
-        caller = "Network.from_dict"
-        expected = (
-            "a mapping with the keys 'layers' (nn2poly format) or 'weights' and 'activations' "
-            "(weight-list layout)"
-        )
-        if not isinstance(data, Mapping):
-            fix = f"It is a {type(data).__name__}; give a dictionary as Network.to_dict writes."
-            raise invalid_value("data", data, expected, caller=caller, fix=fix, type_error=True)
-        if "layers" in data:
-            layers = data["layers"]
-            if not isinstance(layers, Sequence):
-                raise ValueError(
-                    f"'layers' must be a list of layer dictionaries; got {layers!r:.80}. Give "
-                    "one {'weight', 'bias', 'activation'} dictionary per layer."
-                )
-            built = []
-            for index, entry in enumerate(layers):
-                if not isinstance(entry, Mapping) or not {"weight", "bias"} <= set(entry):
-                    raise ValueError(
-                        f"layer {index} must be a mapping with 'weight', 'bias' and "
-                        f"'activation'; got {entry!r:.80}."
-                    )
-                built.append(
-                    Dense(
-                        entry["weight"],
-                        entry["bias"],
-                        entry.get("activation", "linear"),
-                        _name=f"layer {index}",
-                    )
-                )
-            return cls(tuple(built))
-        source = data.get("input", data)
-        if isinstance(source, Mapping) and "weights" in source and "activations" in source:
-            return cls.from_weights(source["weights"], source["activations"])
-        fix = f"Unrecognised network dictionary: its keys are {sorted(map(str, data))!r}."
-        raise invalid_value("data", data, expected, caller=caller, fix=fix)
+        return network_from_dict(data, cls, cls.from_weights)
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the network as JSON (exact float round trip).

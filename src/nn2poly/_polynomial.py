@@ -16,6 +16,7 @@ from . import _export, _powers
 from ._export import PolynomialExports
 from ._kernels import evaluate_monomials
 from ._monomials import MonomialBasis
+from ._network_graph import LINKS
 from ._polynomial_algebra import PolynomialArithmetic
 from ._polynomial_classes import PolynomialClasses
 from ._polynomial_input import (
@@ -33,7 +34,6 @@ from ._validation import Interval, Options, check_param
 __all__ = ["LayerPolynomials", "Polynomial"]
 
 FloatArray = NDArray[np.float64]
-LINKS = (None, "sigmoid", "softmax")
 
 
 class LayerPolynomials(NamedTuple):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._network import Network
-from .._polynomial import LINKS
+from .._network_graph import LINKS
 from .._validation import Options, check_param
 
 __all__ = ["AdaptedModel"]
