@@ -12,7 +12,8 @@ callback: after every training batch (and once when training starts) each
 hidden neuron whose norm exceeds ``max_norm`` has its bias and weights
 rescaled onto the ball; neurons inside the ball are left alone.  The output
 layer is not constrained.  The rescaling is computed in float64 and aimed
-just inside the ball, so that the float32 weights never exceed ``max_norm``.
+just inside the ball, so that the float32 weights never exceed ``max_norm``,
+whether their norm is summed in float64 or, for the l1 ball, in float32.
 
 This module imports Keras only when a constraint is created.
 """
@@ -23,9 +24,10 @@ from functools import cache
 from typing import Any
 
 import numpy as np
+from numpy.typing import DTypeLike, NDArray
 
 from .._validation import Interval, check_param
-from ._norm_ball import ball_factors
+from ._norm_ball import ball_factors, dtype_eps
 
 __all__ = ["keras_l1_constraint", "keras_l2_constraint"]
 
@@ -65,13 +67,12 @@ def _constraint_class() -> type:
                 if layer.use_bias:
                     columns.insert(0, np.asarray(to_numpy(layer.bias), dtype=np.float64)[None])
                 rows = np.concatenate(columns, axis=0).T  # (n_neurons, [bias,] weights)
-                factors = ball_factors(rows, self.order, self.max_norm, kernel.dtype)
-                if np.all(factors == 1.0):
+                scaled = constrained_rows(rows, self.order, self.max_norm, kernel.dtype)
+                if scaled is None:
                     continue
-                scaled = rows * factors[:, None]
-                layer.kernel.assign(scaled[:, -kernel.shape[0] :].T.astype(kernel.dtype))
+                layer.kernel.assign(scaled[:, -kernel.shape[0] :].T)
                 if layer.use_bias:
-                    layer.bias.assign(scaled[:, 0].astype(kernel.dtype))
+                    layer.bias.assign(scaled[:, 0])
 
         def on_train_begin(self, logs: Any = None) -> None:
             self.apply(self.model)
@@ -85,6 +86,61 @@ def _constraint_class() -> type:
     NeuronNormConstraint.__module__ = __name__
     NeuronNormConstraint.__qualname__ = "NeuronNormConstraint"
     return NeuronNormConstraint
+
+
+def stored_l1_norms(rows: NDArray[Any]) -> NDArray[np.float64]:
+    """The largest of the l1 norms a reader may compute from rows ``[bias, weights]`` stored in
+    a float dtype: in float64 (:func:`nn2poly.hidden_l1_norms`), and in the dtype's own
+    arithmetic, row by row and as ``abs(kernel).sum(axis=0) + abs(bias)`` on Keras's layout.
+
+    Examples
+    --------
+    >>> rows = np.array([[0.1, 0.2, 0.7]], dtype=np.float32)
+    >>> bool(stored_l1_norms(rows)[0] >= 1.0)
+    True
+    """
+    magnitudes = np.abs(rows)
+    with np.errstate(over="ignore"):
+        wide = magnitudes.astype(np.float64).sum(axis=1)
+        by_row = magnitudes.sum(axis=1).astype(np.float64)
+        by_column = (magnitudes[:, 1:].T.sum(axis=0) + magnitudes[:, 0]).astype(np.float64)
+    result: NDArray[np.float64] = np.maximum(wide, np.maximum(by_row, by_column))
+    return result
+
+
+def constrained_rows(
+    rows: NDArray[np.float64], order: int, max_norm: float, dtype: DTypeLike
+) -> NDArray[Any] | None:
+    """The rows ``[bias, weights]`` rescaled into the ball and stored in ``dtype``; None when
+    every row already lies inside.
+
+    The factor from :func:`~nn2poly.training._norm_ball.ball_factors` keeps the float64 norm
+    of the stored values within ``max_norm``; for the l1 ball, a row whose norm summed in the
+    dtype's own arithmetic (:func:`stored_l1_norms`) still exceeds ``max_norm`` is shrunk
+    again by that excess and a few units of the dtype, until none does.
+
+    Examples
+    --------
+    >>> rows = np.array([[0.5, 1.0, -1.5], [0.1, 0.2, 0.3]])
+    >>> stored = constrained_rows(rows, 1, 1.0, np.float32)
+    >>> stored.dtype, bool(stored_l1_norms(stored).max() <= 1.0), stored[1].tolist() == [
+    ...     np.float32(0.1), np.float32(0.2), np.float32(0.3)]
+    (dtype('float32'), True, True)
+    """
+    factors = ball_factors(rows, order, max_norm, dtype)
+    stored = (rows * factors[:, None]).astype(dtype)
+    changed = factors != 1.0
+    if order == 1:
+        eps = dtype_eps(dtype)
+        for _ in range(64):  # each pass removes the measured excess and 4 units more
+            norms = stored_l1_norms(stored)
+            over = norms > max_norm
+            if not over.any():
+                break
+            shrink = max_norm / norms[over] * (1.0 - 4.0 * eps)
+            stored[over] = (stored[over].astype(np.float64) * shrink[:, None]).astype(dtype)
+            changed |= over
+    return stored if changed.any() else None
 
 
 def _checked_max_norm(max_norm: float, caller: str) -> float:
@@ -123,7 +179,9 @@ def keras_l1_constraint(max_norm: float = 1.0) -> Any:
     ``[bias; weights]`` cannot be bounded that way.  The callback acts after
     the optimizer's update, as a projection step of projected gradient
     descent.  The factor is computed in float64 and lands a few float32
-    units inside the ball, so the stored norm never exceeds ``max_norm``.
+    units inside the ball, so the stored norm never exceeds ``max_norm``,
+    summed in float64 (as :func:`nn2poly.hidden_l1_norms` does) or in
+    float32 (as ``abs(kernel).sum(axis=0) + abs(bias)`` does).
     See :func:`keras_l2_constraint` for the l2 ball.
 
     Examples
