@@ -1,0 +1,106 @@
+"""Acceptance: ordinary models, built and saved the ways users do, convert faithfully or are
+refused by name.
+
+Each case of :mod:`zoo_models` is converted with ``approximation="fit"`` on its training
+inputs; a regressor's polynomial must reach R² >= 0.9 against the network's own output on
+held-out data, a classifier's must agree with the network's predicted class on >= 97 % of
+the held-out rows.  A model with an unsupported operation must raise a ValueError/TypeError
+of nn2poly's own whose message names that operation by its framework name.
+
+``PENDING`` lists the kinds that do not pass yet, with what they need; remove a kind when
+its support lands (the marks are strict: a pending kind that passes fails).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import zoo_models
+from zoo_models import ZOO, run_case
+
+pytestmark = pytest.mark.slow
+
+#: kind -> what it is waiting for
+PENDING: dict[str, str] = {
+    # functional forms and graphs in PyTorch forward methods
+    "torch_relu": "F.relu in forward",
+    "torch_tanh": "torch.tanh in forward",
+    "torch_method_tanh": "x.tanh() in forward",
+    "torch_softplus": "F.softplus in forward",
+    "torch_sigmoid": "torch.sigmoid in forward",
+    "torch_gelu": "F.gelu in forward",
+    "torch_silu": "F.silu in forward",
+    "torch_residual": "residual sums (h = h + f(h)) over an nn.ModuleList",
+    "torch_concat": "torch.cat skip connections",
+    "torch_arithmetic": "arithmetic by constants on outputs",
+    "torch_conv1d": "unsqueeze, Conv1d and AvgPool1d",
+    "torch_conv2d": "view, Conv2d, AvgPool2d and link='softmax'",
+    "torch_conv2d_groups": "grouped Conv2d and link='softmax'",
+    "torch_GELU_tanh": "GELU(approximate='tanh')",
+    "torch_softmax_logits": "link='softmax' for raw logits",
+    "torch_sigmoid_logits": "link='sigmoid' for raw logits",
+    # saved forms
+    "torch_export": "torch.export ExportedProgram",
+    "torch_export_pt2": "torch.export .pt2 files",
+    "torch_jit_script": "TorchScript of an nn.Module subclass (scripted)",
+    "torch_jit_trace": "TorchScript of an nn.Module subclass (traced)",
+    "onnx_dynamo_softplus": "Softplus as the dynamo exporter writes it",
+    "onnx_dynamo_residual": "ONNX Add of two branches",
+    "onnx_legacy_residual": "ONNX Add of two branches",
+    # preprocessing and Keras graphs
+    "sklearn_standard_scaler_mlp": "scikit-learn Pipeline(StandardScaler, MLPRegressor)",
+    "sklearn_minmax_scaler_mlp": "scikit-learn Pipeline(MinMaxScaler, MLPRegressor)",
+    "sklearn_maxabs_scaler_mlp": "scikit-learn Pipeline(MaxAbsScaler, MLPRegressor)",
+    "sklearn_robust_scaler_mlp": "scikit-learn Pipeline(RobustScaler, MLPRegressor)",
+    "sklearn_standard_scaler_mlp_in_memory": "scikit-learn Pipeline in memory",
+    "sklearn_pipeline_classifier": "scikit-learn Pipeline(StandardScaler, MLPClassifier)",
+    "keras_normalization": "Keras Normalization",
+    "keras_rescaling": "Keras Rescaling",
+    "keras_functional_add": "Keras functional Add",
+    "keras_functional_concatenate": "Keras functional Concatenate",
+    # refusals that name the first call met instead of the blocking operation
+    "torch_layer_norm": "refusal naming LayerNorm",
+    "torch_max_pool": "refusal naming MaxPool1d",
+    "torch_product": "refusal naming the product of two branches",
+    "torch_embedding": "refusal naming Embedding",
+    "torch_attention": "refusal naming MultiheadAttention",
+    "onnx_max_pool": "refusal naming MaxPool",
+}
+
+
+def _params() -> list[object]:
+    return [
+        pytest.param(
+            kind,
+            id=kind,
+            marks=[pytest.mark.xfail(reason=f"not yet supported: {PENDING[kind]}", strict=True)]
+            if kind in PENDING
+            else [],
+        )
+        for kind in ZOO
+    ]
+
+
+def test_the_zoo_is_large_and_pending_names_exist() -> None:
+    assert len(ZOO) >= 34
+    assert set(PENDING) <= set(ZOO)
+
+
+@pytest.mark.parametrize("kind", _params())
+def test_model_zoo(kind: str, tmp_path: Path) -> None:
+    case = ZOO[kind]
+    outcome = run_case(kind, tmp_path)
+    if case.task == "refuse":
+        assert outcome.outcome == "refused", f"{kind} converted silently"
+        assert type(outcome.error).__module__.startswith("nn2poly"), (
+            f"{kind}: {type(outcome.error).__name__} raised from outside nn2poly: {outcome.message}"
+        )
+        assert any(name in outcome.message for name in case.refuse_names), (
+            f"{kind}: the message does not name {' or '.join(case.refuse_names)}: {outcome.message}"
+        )
+        return
+    assert outcome.outcome == "converted", f"{kind} refused: {outcome.message}"
+    minimum = zoo_models.R2_MIN if case.task == "regression" else zoo_models.AGREEMENT_MIN
+    assert outcome.figure is not None
+    assert outcome.figure >= minimum, f"{kind}: {outcome.figure:.4f} < {minimum}"
