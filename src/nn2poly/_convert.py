@@ -58,6 +58,7 @@ def to_polynomial(
     interval: Any = None,
     trust: bool = False,
     at: Any = None,
+    link: str | None = None,
 ) -> Polynomial:
     """Convert a feed-forward network into its NN2Poly polynomial.
 
@@ -145,6 +146,13 @@ def to_polynomial(
         see :func:`nn2poly.local_polynomials`.  Refused with any other
         approximation.  Exact at ``at`` and meant near it, it gives no
         ``TaylorAccuracyWarning``.
+    link : {None, "softmax", "sigmoid"}, default=None
+        Declares the output link of a classifier that emits raw logits
+        (trained with ``CrossEntropyLoss``: ``"softmax"``; with
+        ``BCEWithLogitsLoss``: ``"sigmoid"``): the polynomial describes the
+        logits and ``predict_proba``/``predict_class`` apply the link.  None
+        keeps the model's own link (a final softmax or sigmoid, or the one a
+        saved network declares).
 
     Returns
     -------
@@ -194,7 +202,7 @@ def to_polynomial(
     trust = check_param("trust", trust, [bool], caller="to_polynomial")
     # The adapters check their reading on the user's data too (FitApproximation's included).
     seen = data if data is not None else getattr(approximation, "data", None)
-    adapted = adapt(model, trust=trust, data=seen)
+    adapted = adapt(model, trust=trust, data=seen).with_link(link)
     network = adapted.network
     max_order = check_max_order(max_order)
     keep_layers = check_param("keep_layers", keep_layers, [bool], caller="to_polynomial")

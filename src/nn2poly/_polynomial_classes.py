@@ -71,6 +71,15 @@ class PolynomialClasses(PolynomialBase):
         labels = self.provenance.get("classes")
         return None if labels is None else np.asarray(labels)
 
+    def _require_link(self, method: str) -> None:
+        if self.link is None:
+            raise ValueError(
+                f"{method} needs a classifier polynomial (link 'sigmoid' or 'softmax'); this "
+                "polynomial has link=None. For a classifier that emits raw logits (trained with "
+                "CrossEntropyLoss or BCEWithLogitsLoss) convert with to_polynomial(model, ..., "
+                "link='softmax') or link='sigmoid'; use predict for regression outputs."
+            )
+
     def predict_proba(self, X: ArrayLike) -> NDArray[np.float64]:
         """Class probabilities through the link, shape (n_samples, n_classes).
 
@@ -84,11 +93,7 @@ class PolynomialClasses(PolynomialBase):
         >>> nn2poly.Polynomial([[0], [1]], [0.0, 1.0], link="sigmoid").predict_proba([[0.0]])
         array([[0.5, 0.5]])
         """
-        if self.link is None:
-            raise ValueError(
-                "predict_proba needs a classifier polynomial (link 'sigmoid' or 'softmax'); "
-                "this polynomial has link=None. Use predict for regression outputs."
-            )
+        self._require_link("predict_proba")
         logits = self._evaluate(self._check_X(X, "Polynomial.predict_proba"))
         if self.link == "softmax":
             from scipy.special import softmax
@@ -118,6 +123,7 @@ class PolynomialClasses(PolynomialBase):
         >>> labelled.predict_class([[-1.0], [2.0]]).tolist()
         ['ham', 'spam']
         """
+        self._require_link("predict_class")
         probability = self.predict_proba(X)
         if self.link == "sigmoid" and self.n_outputs > 1:
             return (probability > 0.5).astype(np.int64)

@@ -63,6 +63,14 @@ def check_taylor_inputs(approximation: Approximation, *, data: bool, interval: b
         )
 
 
+class Link(str, Enum):
+    """The choices of ``--link``."""
+
+    model = "model"
+    softmax = "softmax"
+    sigmoid = "sigmoid"
+
+
 class OutputFormat(str, Enum):
     """The choices of ``--format``."""
 
@@ -289,6 +297,7 @@ def _convert(
     approximation: Approximation,
     data: Path | None,
     interval: tuple[float, float] | None,
+    link: Link = Link.model,
 ) -> Any:
     from .. import to_polynomial
 
@@ -302,6 +311,7 @@ def _convert(
         data=None if data is None else read_data(data),
         interval=interval,
         trust=trust,
+        link=None if link is Link.model else link.value,
     )
 
 
@@ -356,6 +366,13 @@ def convert(
         str | None,
         typer.Option(help="Range 'LOW,HIGH' of potentials to fit over when there is no --data."),
     ] = None,
+    link: Annotated[
+        Link,
+        typer.Option(
+            help="Output link of a classifier that emits raw logits (softmax: CrossEntropyLoss, "
+            "sigmoid: BCEWithLogitsLoss); 'model' keeps the model's own."
+        ),
+    ] = Link.model,
 ) -> None:
     """Convert a saved network into its polynomial (NN2Poly's Taylor expansion, or fitted)."""
     poly = _convert(
@@ -367,6 +384,7 @@ def convert(
         approximation=approximation,
         data=data,
         interval=parse_interval(interval),
+        link=link,
     )
     heading = describe_polynomial(poly, top)
     if top is not None:

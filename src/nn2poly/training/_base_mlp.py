@@ -275,8 +275,8 @@ class _BaseMLP(BaseEstimator):
 
     def _store(self, model: MLPModule, history: TrainingHistory) -> None:
         self.model_ = model
-        self.network_: Network = model.to_network()
         link, output_names = self._link_and_outputs()
+        self.network_: Network = model.to_network().with_link(link)
         feature_names = getattr(self, "feature_names_in_", None)
         self.adapted_model_ = AdaptedModel(
             self.network_,
