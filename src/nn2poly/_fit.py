@@ -198,6 +198,7 @@ class FitApproximation:
         if self.data is not None:
             X = check_data(self.data, network.n_inputs)
             fitted = FittedLayers(degrees, identity, [None] * n_layers, [None] * n_layers, X)
+            fitted.network = network
             n_approximated = sum(not flag for flag in identity)
             refine = self.refine is True or (
                 self.refine == "auto" and n_approximated >= 2 and X.shape[0] >= MIN_REFINE_ROWS
@@ -258,6 +259,8 @@ class FittedLayers:
     refinement: Refinement | None = None
     refine_network: Network | None = field(default=None, repr=False)
     refine_iterations: int = 0
+    #: the network fitted on (with data): a graph's true potentials are read from it
+    network: Network | None = field(default=None, repr=False)
 
     def is_identity(self, index: int, layer: Dense) -> bool:
         return self.identity[index]
@@ -284,7 +287,11 @@ class FittedLayers:
         # neuron's columns, the network's true activations (two layers' worth)
         # and the subsample
         chunk = 2 * min(n_samples, MONOMIAL_CHUNK_ROWS) * n_terms
-        n_values = n_samples * n_terms + chunk + per_layer + 2 * n_samples * width
+        if network.is_chain:
+            true_values = 2 * n_samples * width
+        else:  # a graph's every layer's true potentials, read once
+            true_values = n_samples * (sum(network.widths) + width)
+        n_values = n_samples * n_terms + chunk + per_layer + true_values
         refining = 0
         if self.refine_network is not None:
             degrees: list[int | None] = [
@@ -340,7 +347,11 @@ def _least_squares(columns: FloatArray, target: FloatArray, where: str) -> Float
 
 
 class _DataWalk:
-    """Least squares, layer by layer, against the network's true activations on the data."""
+    """Least squares, layer by layer, against the network's true activations on the data.
+
+    On a chain the true values are carried from layer to layer; on a graph
+    every layer's true potentials are read from the network's own walk once.
+    """
 
     def __init__(
         self,
@@ -358,11 +369,19 @@ class _DataWalk:
         with np.errstate(over="ignore", invalid="ignore"):
             self.monomials = variable_monomials(basis.variables, X)
         self.true_z = X
+        network = fitted.network
+        self.potentials: list[FloatArray] | None = None
+        if network is not None and not network.is_chain:
+            with np.errstate(over="ignore", invalid="ignore"):
+                self.potentials = list(network.pre_activations(X))
 
     def __call__(self, index: int, layer: Dense, u: FloatArray) -> LayerPolynomials | None:
         fitted, basis = self.fitted, self.basis
         with np.errstate(over="ignore", invalid="ignore"):
-            true_u = layer.pre_activation(self.true_z)
+            if self.potentials is None:
+                true_u = layer.pre_activation(self.true_z)
+            else:  # a graph: the layer's own potentials on the data
+                true_u = self.potentials[index]
             self.true_z = get_activation(layer.activation).evaluate(true_u)
         if fitted.identity[index]:
             return None

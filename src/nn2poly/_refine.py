@@ -27,18 +27,21 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from ._algebra import compose_affine, compose_general, taylor_shift
+from ._algebra import taylor_shift
 from ._approximation import LayerPolynomials, LayerWalker, ProductTable
 from ._finite import NonFiniteCoefficientsError
-from ._kernels import horner_step, linear_map
 from ._monomials import MonomialBasis
-from ._network import Dense, Network
+from ._network import Network
 from ._powers import variable_monomials
+from ._refine_compose import KeptLayer, compose_graph, compose_layers, fixed_walker
+from ._refine_compose import jacobian as _jacobian
 
 __all__ = [
     "HOLDOUT_FRACTION",
     "MIN_REFINE_ROWS",
+    "KeptLayer",
     "Refinement",
+    "compose_graph",
     "compose_layers",
     "fixed_walker",
     "refine_bytes",
@@ -47,8 +50,6 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 Fits = list[LayerPolynomials | None]
-#: per layer: the basis, the input and the output polynomials
-KeptLayer = tuple[MonomialBasis, FloatArray, FloatArray]
 
 #: ``refine="auto"`` refines when ``data`` has at least this many rows.
 MIN_REFINE_ROWS = 100
@@ -108,87 +109,6 @@ def _split(n_rows: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     return np.sort(order[n_holdout:]), np.sort(order[:n_holdout])
 
 
-def _times(v: FloatArray, a: FloatArray, table: ProductTable) -> FloatArray:
-    """``T_Q[v * a]`` column by column, for ``v`` without constant term."""
-    indptr, left, right = table
-    v, a = np.ascontiguousarray(v), np.ascontiguousarray(a)
-    out = np.empty_like(a)
-    horner_step(v, a, out, np.zeros(a.shape[1]), indptr, left, right, a.shape[0])
-    return out
-
-
-def _powers(
-    basis: MonomialBasis, table: ProductTable, u: FloatArray, degree: int
-) -> list[FloatArray]:
-    """``T_Q[v^k]`` for ``k = 0..degree``, ``v = u - u(0)``, each (n_terms, n_out)."""
-    n_terms, width = u.shape
-    p = basis.n_variables
-    affine = not np.any(u[p + 1 :])
-    powers = [np.zeros((n_terms, width)) for _ in range(degree + 1)]
-    powers[0][0] = 1.0
-    if degree >= 1:
-        powers[1][:] = u
-        powers[1][0] = 0.0
-    for k in range(2, degree + 1):
-        unit = np.zeros((width, degree + 1))
-        unit[:, k] = 1.0
-        if affine:
-            powers[k] = compose_affine(basis, u[1 : p + 1], unit)
-        else:
-            powers[k] = compose_general(basis, table, u, unit)
-    return powers
-
-
-def compose_layers(
-    network: Network, basis: MonomialBasis, table: ProductTable, walker: LayerWalker
-) -> tuple[list[KeptLayer], Fits] | None:
-    """Each layer's (input, output) polynomials on ``basis`` with the walker's polynomials.
-
-    The engine's composition (:func:`nn2poly._engine.convert_network`) on a
-    basis already built, every array full; None if a coefficient overflows.
-    """
-    p = basis.n_variables
-    z = np.zeros((basis.n_terms, p))
-    z[1 : p + 1] = np.eye(p)
-    kept: list[KeptLayer] = []
-    used: Fits = []
-    affine = True
-    for index, layer in enumerate(network.layers):
-        with np.errstate(over="ignore", invalid="ignore"):
-            u = linear_map(z, layer.weight)
-            u[0] += layer.bias
-            polynomials = walker(index, layer, u[: p + 1] if affine else u)
-        used.append(polynomials)
-        if polynomials is None:
-            z = u
-        else:
-            centers, coefficients = polynomials
-            top = min(coefficients.shape[1] - 1, basis.max_degree)
-            with np.errstate(over="ignore", invalid="ignore"):
-                d = taylor_shift(coefficients, u[0] - centers, top)
-                if top <= 1:
-                    z = u * (d[:, 1][None, :] if top == 1 else 0.0)
-                    z[0] = d[:, 0]
-                elif affine:
-                    z = compose_affine(basis, u[1 : p + 1], d)
-                else:
-                    z = compose_general(basis, table, u, d)
-            affine = affine and top <= 1
-        if not (np.all(np.isfinite(u)) and np.all(np.isfinite(z))):
-            return None
-        kept.append((basis, u, z))
-    return kept, used
-
-
-def fixed_walker(fits: Fits) -> LayerWalker:
-    """A walker that gives these polynomials, layer by layer."""
-
-    def walk(index: int, layer: Dense, u: FloatArray) -> LayerPolynomials | None:
-        return fits[index]
-
-    return walk
-
-
 def _recentre(kept: list[KeptLayer], fits: Fits) -> Fits:
     """The same polynomials written around each neuron's current constant ``u_j(0)``."""
     out: Fits = []
@@ -201,48 +121,6 @@ def _recentre(kept: list[KeptLayer], fits: Fits) -> Fits:
         degree = coefficients.shape[1] - 1
         out.append((constants, taylor_shift(coefficients, constants - centers, degree)))
     return out
-
-
-def _jacobian(
-    network: Network, kept: list[KeptLayer], fits: Fits, M: FloatArray, table: ProductTable
-) -> FloatArray:
-    """d (outputs on the rows of ``M``) / d (every neuron's coefficients), recentred fits."""
-    basis = kept[0][0]
-    layers = network.layers
-    powers = [
-        None if fit is None else _powers(basis, table, u, fit[1].shape[1] - 1)
-        for (_, u, _), fit in zip(kept, fits, strict=True)
-    ]
-    sizes = [0 if fit is None else fit[1].size for fit in fits]
-    offsets = np.concatenate([[0], np.cumsum(sizes)])
-    n_outputs = layers[-1].n_out
-    n_rows = M.shape[0]
-    J = np.zeros((n_rows * n_outputs, int(offsets[-1])))
-    for o in range(n_outputs):
-        a = np.zeros((basis.n_terms, n_outputs))
-        a[0, o] = 1.0
-        rows = slice(o * n_rows, (o + 1) * n_rows)
-        for index in range(len(layers) - 1, -1, -1):
-            fit, layer_powers = fits[index], powers[index]
-            if fit is None or layer_powers is None:
-                q = a
-            else:
-                d = fit[1]
-                degree = d.shape[1] - 1
-                products = [a] + [_times(layer_powers[k], a, table) for k in range(1, degree + 1)]
-                block = J[rows, offsets[index] : offsets[index + 1]].reshape(
-                    n_rows, layers[index].n_out, degree + 1
-                )
-                for k, product in enumerate(products):
-                    block[:, :, k] = M @ product
-                J[rows, offsets[index] : offsets[index + 1]] = block.reshape(n_rows, -1)
-                # multiplier of the layer's inputs: T_Q[a P'(u)], P' = sum_k k d_k v^(k-1)
-                q = a * d[:, 1][None, :] if degree >= 1 else np.zeros_like(a)
-                for k in range(2, degree + 1):
-                    q = q + k * d[:, k][None, :] * products[k - 1]
-            if index > 0:
-                a = np.ascontiguousarray(q @ layers[index].weight.T)
-    return J
 
 
 def _damped_step(normal: FloatArray, gradient: FloatArray, damping: float) -> FloatArray | None:
@@ -292,7 +170,7 @@ def refine_bytes(network: Network, degrees: list[int | None], n_terms: int, n_ro
     True
     """
     n_rows = min(n_rows, MAX_REFINE_ROWS)
-    n_outputs = network.layers[-1].n_out
+    n_outputs = network.n_outputs
     sizes = [
         0 if degree is None else layer.n_out * (degree + 1)
         for degree, layer in zip(degrees, network.layers, strict=True)
@@ -303,6 +181,11 @@ def refine_bytes(network: Network, degrees: list[int | None], n_terms: int, n_ro
     widest = max([network.n_inputs, *(layer.n_out for layer in network.layers)])
     # the compositions (current, trial, best) and their recentred fits
     layers = 3 * 2 * n_terms * sum(layer.n_out + network.n_inputs for layer in network.layers)
+    if not network.is_chain:
+        # a graph's sums and concatenations, and the multipliers of the values alive together
+        others = sum(network.width_of(node.name) for node in network.nodes)
+        layers += 3 * n_terms * others
+        widest += others
     # every layer's powers, one layer's products, the multipliers
     powers = n_terms * (sum(sizes) + 2 * max(sizes) + 4 * widest)
     # monomials and outputs on the rows, residuals
@@ -344,18 +227,18 @@ def refine_fits(
     >>> report.holdout_mse_after < report.holdout_mse_before
     True
     """
-    composed = compose_layers(network, basis, table, walker)
+    composed = compose_graph(network, basis, table, walker)
     if composed is None:
         raise NonFiniteCoefficientsError(
             "The fitted polynomials overflow when composed: the data or the weights are too "
             "large for this max_order. Scale the inputs (e.g. to [-1, 1]) or lower max_order."
         )
-    kept, fits = composed
+    kept, fits, out = composed
     if X.shape[0] > MAX_REFINE_ROWS:
         X = X[np.linspace(0, X.shape[0] - 1, MAX_REFINE_ROWS).round().astype(np.int64)]
     train, holdout = _split(X.shape[0])
     n_parameters = sum(fit[1].size for fit in fits if fit is not None)
-    n_keep = _n_train(X.shape[0], n_parameters, network.layers[-1].n_out, basis.n_terms)
+    n_keep = _n_train(X.shape[0], n_parameters, network.n_outputs, basis.n_terms)
     if train.size > n_keep:
         train = train[np.linspace(0, train.size - 1, n_keep).round().astype(np.int64)]
     with np.errstate(over="ignore", invalid="ignore"):
@@ -364,15 +247,14 @@ def refine_fits(
         y_train = network.forward(X[train])
         y_holdout = network.forward(X[holdout])
 
-    def errors(layers: list[KeptLayer]) -> tuple[FloatArray, float]:
-        out = layers[-1][2]
+    def errors(out: FloatArray) -> tuple[FloatArray, float]:
         with np.errstate(over="ignore", invalid="ignore"):
             residual = (M_train @ out - y_train).T.ravel()
             holdout_error = float(np.mean((M_holdout @ out - y_holdout) ** 2))
         return residual, holdout_error if np.isfinite(holdout_error) else np.inf
 
     current = _recentre(kept, fits)
-    residual, best_holdout = errors(kept)
+    residual, best_holdout = errors(out)
     loss = float(np.mean(residual**2))
     before = (loss, best_holdout)
     best, best_loss = current, loss
@@ -394,10 +276,10 @@ def refine_fits(
                 damping *= 4.0
                 continue
             trial = _unpack(current, theta + step / scale)
-            trial_composed = compose_layers(network, basis, table, fixed_walker(trial))
+            trial_composed = compose_graph(network, basis, table, fixed_walker(trial))
             if trial_composed is not None:
                 trial_kept = trial_composed[0]
-                trial_residual, trial_holdout = errors(trial_kept)
+                trial_residual, trial_holdout = errors(trial_composed[2])
                 trial_loss = float(np.mean(trial_residual**2))
                 if np.isfinite(trial_loss) and trial_loss < loss:
                     damping = max(damping / 3.0, 1e-9)
