@@ -116,6 +116,13 @@ def diabetes(scale: bool = True) -> tuple[Array, Array, Array, Array]:
 
 
 @functools.cache
+def diabetes_codes() -> tuple[Array, Array, Array, Array]:
+    """Diabetes with each feature coded 1 above its mean, else 0 (integers, for embeddings)."""
+    X_train, X_test, y_train, y_test = diabetes()
+    return (X_train > 0).astype(np.int64), (X_test > 0).astype(np.int64), y_train, y_test
+
+
+@functools.cache
 def breast_cancer() -> tuple[Array, Array, Array, Array]:
     X, y = load_breast_cancer(return_X_y=True)
     return _split(X, y.astype(np.float32))
@@ -206,6 +213,7 @@ def torch_built(name: str, model: Any = None, **options: Any) -> Built:
 
 DATA: dict[str, Callable[[], tuple[Array, Array, Array, Array]]] = {
     "diabetes": diabetes,
+    "diabetes_codes": diabetes_codes,
     "breast_cancer": breast_cancer,
     "digits": digits,
     "three_classes": three_classes,
@@ -381,8 +389,7 @@ class CodedNet(nn.Module):
         super().__init__()
         self.emb, self.fc = nn.Embedding(2, 3), nn.Linear(30, 1)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        codes = (x > 0).long()  # each feature above or below its mean
+    def forward(self, codes: torch.Tensor) -> torch.Tensor:
         return self.fc(torch.tanh(self.emb(codes).flatten(1)))
 
 
@@ -428,7 +435,7 @@ TORCH_MODELS: dict[str, tuple[Callable[[], nn.Module], str]] = {
     "max_pool": (PeakPooledNet, "diabetes"),
     "product": (GatedNet, "diabetes"),
     "control_flow": (BranchingNet, "diabetes"),
-    "embedding": (CodedNet, "diabetes"),
+    "embedding": (CodedNet, "diabetes_codes"),
     "attention": (SelfAttnNet, "diabetes"),
 }
 
@@ -635,8 +642,8 @@ def _sklearn(scaler: str, saved: bool = True) -> Callable[[Path], Built]:
         classes = None
         if scaler == "classifier":
             classes = lambda X: np.searchsorted(pipe.classes_, pipe.predict(X))  # noqa: E731
-        return Built(model, pipe.predict, X_train, X_test,
-                     {"max_order": 3, "trust": True}, classes)  # fmt: skip
+        options = {"max_order": 3, "trust": True} if saved else {"max_order": 3}
+        return Built(model, pipe.predict, X_train, X_test, options, classes)
 
     return build
 
