@@ -17,6 +17,7 @@ from ._approximation import (
     check_orders_type,
     resolve_taylor_orders,
 )
+from ._graph import add_arrays, concatenate_arrays, run_graph
 from ._monomials import MonomialBasis
 from ._network import Dense, Network
 from ._norms import L1_TOLERANCE, largest_expanded_l1_norm
@@ -27,6 +28,8 @@ from .activations import get_activation
 __all__ = ["TaylorApproximation", "TaylorLayers", "potential_ranges"]
 
 FloatArray = NDArray[np.float64]
+#: lower and upper bounds of a value's features
+Bounds = tuple[FloatArray, FloatArray]
 
 #: Points at which an activation is sampled to bound its outputs over a range.
 _N_RANGE_POINTS = 257
@@ -191,7 +194,8 @@ def _warn_if_unconstrained(network: Network, exact: list[bool], stacklevel: int)
 def potential_ranges(network: Network) -> list[FloatArray]:
     """Bounds of every neuron's potential for inputs in [-1, 1], one (n_out, 2) array per layer.
 
-    Interval arithmetic through the weights; an activation's output range is
+    Interval arithmetic through the nodes: through the weights, a sum adds the
+    bounds and a concatenation stacks them; an activation's output range is
     bounded by sampling it over its potential range (and its end points).
 
     Examples
@@ -201,10 +205,10 @@ def potential_ranges(network: Network) -> list[FloatArray]:
     >>> potential_ranges(net)[0].tolist()
     [[0.25, 0.75]]
     """
-    low = -np.ones(network.n_inputs)
-    high = np.ones(network.n_inputs)
-    ranges = []
-    for layer in network.layers:
+    ranges: list[FloatArray] = []
+
+    def dense(index: int, layer: Dense, value: Bounds) -> Bounds:
+        low, high = value
         positive = np.maximum(layer.weight, 0.0)
         negative = np.minimum(layer.weight, 0.0)
         with np.errstate(over="ignore", invalid="ignore"):
@@ -213,12 +217,24 @@ def potential_ranges(network: Network) -> list[FloatArray]:
         ranges.append(np.column_stack([u_low, u_high]))
         activation = get_activation(layer.activation)
         if not (np.all(np.isfinite(u_low)) and np.all(np.isfinite(u_high))):
-            low, high = np.full(layer.n_out, -np.inf), np.full(layer.n_out, np.inf)
-            continue
+            return np.full(layer.n_out, -np.inf), np.full(layer.n_out, np.inf)
         grid = np.linspace(0.0, 1.0, _N_RANGE_POINTS)[:, None]
         with np.errstate(over="ignore", invalid="ignore"):
             values = activation.evaluate(u_low + grid * (u_high - u_low))
-        low, high = values.min(axis=0), values.max(axis=0)
+        return values.min(axis=0), values.max(axis=0)
+
+    def add(values: Sequence[Bounds]) -> Bounds:
+        with np.errstate(over="ignore", invalid="ignore"):
+            return add_arrays([low for low, _ in values]), add_arrays([high for _, high in values])
+
+    def concatenate(values: Sequence[Bounds]) -> Bounds:
+        return (
+            concatenate_arrays([low for low, _ in values]),
+            concatenate_arrays([high for _, high in values]),
+        )
+
+    start = (-np.ones(network.n_inputs), np.ones(network.n_inputs))
+    run_graph(network.steps, start, dense, add=add, concatenate=concatenate)
     return ranges
 
 
