@@ -20,7 +20,7 @@ Y = np.column_stack([X[:, 0] - 0.5 * X[:, 1] * X[:, 2], np.tanh(X[:, 1])])
 
 @pytest.mark.parametrize(
     ("activation", "expected"),
-    [("tanh", "tanh"), ("logistic", "sigmoid"), ("identity", "linear"), ("relu", "relu")],
+    [("tanh", "tanh"), ("logistic", "sigmoid"), ("relu", "relu")],
 )
 def test_regressor_matches_predict(activation: str, expected: str) -> None:
     model = MLPRegressor(
@@ -37,6 +37,21 @@ def test_regressor_matches_predict(activation: str, expected: str) -> None:
     ):
         np.testing.assert_array_equal(layer.weight, weight)
         np.testing.assert_array_equal(layer.bias, bias)
+
+
+def test_identity_layers_fold_into_one_linear_map() -> None:
+    model = MLPRegressor(
+        hidden_layer_sizes=(5, 4), activation="identity", max_iter=30, random_state=0
+    ).fit(X, Y[:, 0])
+    network = adapt_sklearn(model).network
+    assert network.activations == ("linear",)
+    weight = model.coefs_[0] @ model.coefs_[1] @ model.coefs_[2]
+    bias = (model.intercepts_[0] @ model.coefs_[1] + model.intercepts_[1]) @ model.coefs_[
+        2
+    ] + model.intercepts_[2]
+    np.testing.assert_allclose(network.layers[0].weight, weight, rtol=1e-12)
+    np.testing.assert_allclose(network.layers[0].bias, bias, rtol=1e-12)
+    np.testing.assert_allclose(network.forward(X)[:, 0], model.predict(X), rtol=1e-12, atol=1e-13)
 
 
 def test_multi_output_regressor() -> None:

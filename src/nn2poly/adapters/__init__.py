@@ -39,9 +39,11 @@ def _framework_of(model: Any) -> str | None:
         if isinstance(model, torch.nn.Module):
             return "torch"
     if "sklearn" in sys.modules:
+        from sklearn.compose import TransformedTargetRegressor
         from sklearn.neural_network import MLPClassifier, MLPRegressor
+        from sklearn.pipeline import Pipeline
 
-        if isinstance(model, (MLPRegressor, MLPClassifier)):
+        if isinstance(model, (MLPRegressor, MLPClassifier, Pipeline, TransformedTargetRegressor)):
             return "sklearn"
     if "onnx" in sys.modules:
         import onnx
