@@ -47,6 +47,7 @@ from ._lowering_index import (
     padding_pairs,
     per_dim,
     read_shape,
+    scatter,
     tap_product,
 )
 
@@ -173,8 +174,8 @@ def conv_matrix(
     rows = c_i * n_in_sp + i_flat[None, None, :]
     cols = np.broadcast_to(c_o * n_out_sp + o_flat[None, None, :], rows.shape)
     values = w.reshape(c_out, per_group, -1)[:, :, k_flat]
-    matrix = np.zeros((c_in * n_in_sp, c_out * n_out_sp))
-    matrix[rows, cols] = values  # every (input, output) pair meets through one kernel tap
+    # every (input, output) pair meets through one kernel tap: no entry is written twice
+    matrix = scatter(c_in * n_in_sp, c_out * n_out_sp, rows, cols, values)
     return matrix, np.repeat(b, n_out_sp), (c_out, *out)
 
 
@@ -278,8 +279,8 @@ def avg_pool_matrix(
         for w in weights:
             values = (values[:, None] * w[None, :]).ravel()
     c = np.arange(channels)[:, None]
-    matrix = np.zeros((channels * n_in_sp, channels * n_out_sp))
-    matrix[c * n_in_sp + i_flat[None, :], c * n_out_sp + o_flat[None, :]] = values[None, :]
+    rows, cols = c * n_in_sp + i_flat[None, :], c * n_out_sp + o_flat[None, :]
+    matrix = scatter(channels * n_in_sp, channels * n_out_sp, rows, cols, values[None, :])
     return matrix, (channels, *out)
 
 
@@ -318,8 +319,8 @@ def global_avg_pool_matrix(
     shape = read_shape(input_shape, caller)
     channels, n_sp = shape[0], math.prod(shape[1:])
     guard_size(channels * n_sp, channels, f"a global pooling {shape} -> {(channels,)}", caller)
-    matrix = np.zeros((channels * n_sp, channels))
-    matrix[np.arange(channels * n_sp), np.repeat(np.arange(channels), n_sp)] = 1.0 / n_sp
+    rows, cols = np.arange(channels * n_sp), np.repeat(np.arange(channels), n_sp)
+    matrix = scatter(channels * n_sp, channels, rows, cols, np.array(1.0 / n_sp))
     return matrix, (channels, *(1,) * (len(shape) - 1))
 
 

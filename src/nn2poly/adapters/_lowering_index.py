@@ -30,6 +30,7 @@ __all__ = [
     "padding_pairs",
     "per_dim",
     "read_shape",
+    "scatter",
     "tap_product",
 ]
 
@@ -181,3 +182,20 @@ def tap_product(
             for f, a, n in zip(flat, arrays, extents, strict=True)
         ]
     return tuple(flat)
+
+
+def scatter(
+    n_rows: int, n_cols: int, rows: NDArray[Any], cols: NDArray[Any], values: NDArray[Any]
+) -> NDArray[np.float64]:
+    """A dense ``(n_rows, n_cols)`` matrix, zero but for ``matrix[rows, cols] = values``.
+
+    The pairs ``(rows, cols)`` are distinct; arrays broadcast together.  The
+    zeros are written before the entries so that the entries land on memory
+    already mapped (much faster than scattering into a lazily zeroed array).
+    """
+    matrix = np.empty((n_rows, n_cols))
+    matrix.fill(0.0)
+    flat = np.asarray(rows, dtype=np.intp) * n_cols + np.asarray(cols, dtype=np.intp)
+    flat, values = np.broadcast_arrays(flat, np.asarray(values, dtype=np.float64))
+    matrix.reshape(-1)[flat.ravel()] = values.ravel()
+    return matrix
