@@ -137,6 +137,11 @@ def test_three_dimensional_convolution_equals_conv3d() -> None:
     )
     assert shape == tuple(expected.shape[1:])
     np.testing.assert_allclose(_apply(matrix, x, bias_flat), _flat(expected), atol=1e-12)
+    options = dict(stride=(2, 1, 2), padding=(1, 0, 1), ceil_mode=True, count_include_pad=False)
+    pooled = F.avg_pool3d(torch.tensor(x), (2, 3, 2), **options)
+    matrix, shape = avg_pool_matrix((2, 4, 5, 3), kernel_size=(2, 3, 2), **options)
+    assert shape == tuple(pooled.shape[1:])
+    np.testing.assert_allclose(_apply(matrix, x), _flat(pooled), atol=1e-12)
 
 
 @st.composite
@@ -319,7 +324,8 @@ W2 = np.ones((4, 2, 3, 3))
 @pytest.mark.parametrize(
     ("call", "match"),
     [
-        (lambda: conv_matrix(W2, None, (2, 2, 2)), r"'kernel_size'.*padded input \(2, 2\)"),
+        (lambda: conv_matrix(W2, None, (2, 2, 2)), r"'weight'.*padded input \(2, 2\)"),
+        (lambda: conv_matrix([["a"]], None, (2, 5)), r"'weight'.*arrays of numbers"),
         (lambda: conv_matrix(W2, None, (3, 5, 5), groups=2), r"'groups'.*C_in = 3"),
         (lambda: conv_matrix(W2, None, (2, 5, 5), groups=3), r"'groups'.*C_out = 4"),
         (lambda: conv_matrix(W2, None, (2, 5, 5), stride=0), r"'stride'.*an int >= 1"),

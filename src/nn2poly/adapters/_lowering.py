@@ -126,7 +126,13 @@ def conv_matrix(
     caller = f"conv_matrix for layer {layer!r}" if layer else "conv_matrix"
     shape = read_shape(input_shape, caller)
     n_dims = len(shape) - 1
-    w = np.asarray(weight, dtype=np.float64)
+    try:
+        w = np.asarray(weight, dtype=np.float64)
+        b = np.zeros(w.shape[:1]) if bias is None else np.asarray(bias, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise invalid_value(
+            "weight", (weight, bias), "arrays of numbers", caller=caller, type_error=True
+        ) from None
     groups = check_param("groups", groups, POSITIVE, caller=caller)
     c_in, spatial = shape[0], shape[1:]
     if w.ndim != n_dims + 2 or min(w.shape) < 1:
@@ -148,14 +154,13 @@ def conv_matrix(
         )
     if not np.all(np.isfinite(w)):
         raise invalid_value("weight", w, "finite", caller=caller, fix="Check the trained model.")
-    b = np.zeros(c_out) if bias is None else np.asarray(bias, dtype=np.float64)
     if b.shape != (c_out,) or not np.all(np.isfinite(b)):
         raise invalid_value("bias", b, f"None or {c_out} finite numbers", caller=caller)
     kernel = tuple(int(k) for k in w.shape[2:])
     strides = per_dim("stride", stride, n_dims, caller, 1)
     dilations = per_dim("dilation", dilation, n_dims, caller, 1)
     pads = padding_pairs(padding, n_dims, caller)
-    out = output_spatial(spatial, kernel, strides, dilations, pads, False, caller)
+    out = output_spatial(spatial, kernel, strides, dilations, pads, False, caller, "weight")
     n_in_sp, n_out_sp = math.prod(spatial), math.prod(out)
     guard_size(
         c_in * n_in_sp, c_out * n_out_sp, f"a convolution {shape} -> {(c_out, *out)}", caller

@@ -122,7 +122,9 @@ def output_spatial(
     padding: tuple[tuple[int, int], ...],
     ceil_mode: bool,
     caller: str,
+    name: str = "kernel_size",
 ) -> tuple[int, ...]:
+    """Output size of every spatial dimension; refuses a kernel that does not fit."""
     out = tuple(
         out_size(n, k, s, d, p, ceil_mode)
         for n, k, s, d, p in zip(spatial, kernel, stride, dilation, padding, strict=True)
@@ -131,9 +133,9 @@ def output_spatial(
         extent = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation, strict=True))
         padded = tuple(n + p[0] + p[1] for n, p in zip(spatial, padding, strict=True))
         raise invalid_value(
-            "kernel_size",
-            kernel,
-            f"at most the padded input {padded} once dilated (extent {extent})",
+            name,
+            kernel if name == "kernel_size" else f"a kernel of size {kernel}",
+            f"a kernel at most the padded input {padded} once dilated (extent {extent})",
             caller=caller,
             fix="Use a smaller kernel or dilation, or more padding.",
         )
