@@ -9,10 +9,13 @@ fit); :func:`check_memory` refuses a plan over the limit.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import TYPE_CHECKING, Protocol
 
+from ._graph import run_graph
+from ._memory_graph import graph_walk_bytes
 from ._monomials import n_monomials, n_product_pairs
 from ._validation import Predicate, check_param
 
@@ -201,16 +204,18 @@ def plan_conversion(
     >>> plan.degree, plan.n_terms
     (3, 10)
     """
-    degree = 1
-    highest = 1  # the first pre-activations have degree 1
-    affine = True
-    needs_products = False
-    series_bytes = 0
     degrees: list[int | None] = []
-    for index, layer in enumerate(network.layers):
+    series_bytes = 0
+    needs_products = False
+    highest = 1  # the first pre-activations have degree 1
+
+    # Values of the walk: (degree, affine); a node's degree is the largest over its paths.
+    def dense(index: int, layer: Dense, value: tuple[int, bool]) -> tuple[int, bool]:
+        nonlocal series_bytes, needs_products, highest
+        degree, affine = value
         if approximation.is_identity(index, layer):
             degrees.append(None)
-            continue
+            return value
         layer_degree = approximation.degree(index, layer)
         degrees.append(layer_degree)
         # the activation's coefficients, a working copy and the shifted ones
@@ -219,7 +224,12 @@ def plan_conversion(
             needs_products = True
         degree = min(max_order, degree * layer_degree)
         highest = max(highest, degree)
-        affine = affine and layer_degree <= 1
+        return degree, affine and layer_degree <= 1
+
+    def join(values: Sequence[tuple[int, bool]]) -> tuple[int, bool]:
+        return max(degree for degree, _ in values), all(affine for _, affine in values)
+
+    degree, _ = run_graph(network.steps, (1, True), dense, add=join, concatenate=join)
     # With keep_layers every layer's own polynomials are kept, so the basis must
     # reach the highest degree of any layer (a later order-0 layer can lower
     # the result's degree below it).
@@ -232,7 +242,9 @@ def plan_conversion(
     if needs_products:
         pairs = n_product_pairs(p, basis_degree, max_interaction)
         n_bytes += pairs * 8 + (n_terms + 1) * 16  # left, right (int32), indptr, row counts
-    contracted = contract_top and not keep_layers and basis_degree == degree >= 2
+    contracted = (
+        contract_top and network.is_chain and not keep_layers and basis_degree == degree >= 2
+    )
     if contracted:
         # every layer on the rows of degree < Q; each product layer's v and h_1
         # kept there for the backward pass, which adds v weighted per output,
@@ -276,6 +288,8 @@ def walk_bytes(network: Network, degrees: list[int | None], n_terms: int, keep_l
     >>> walk_bytes(net, [3, None], 10, False)  # peak: u (3 x 4), z (10 x 4), checks
     456
     """
+    if not network.is_chain:
+        return graph_walk_bytes(network, degrees, n_terms, keep_layers)
     rows = min(network.n_inputs + 1, n_terms)
     held = rows * network.n_inputs  # values of the current output polynomials
     peak = held
