@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from nn2poly import InvalidParameterError, InvalidParameterTypeError
@@ -213,22 +213,37 @@ def test_asymmetric_pool_padding_equals_padding_then_pooling(
     np.testing.assert_allclose(_apply(matrix, x), _flat(expected), atol=1e-12)
 
 
-@pytest.mark.parametrize("ceil_mode", [0, 1])
-@pytest.mark.parametrize("count_include_pad", [0, 1])
-def test_avg_pool_matrix_equals_onnx_average_pool(ceil_mode: int, count_include_pad: int) -> None:
+@settings(max_examples=20)
+@given(
+    st.lists(st.tuples(st.integers(0, 2), st.integers(0, 2)), min_size=2, max_size=2),
+    st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    st.tuples(st.integers(3, 7), st.integers(3, 7)),
+    st.booleans(),
+    st.booleans(),
+)
+def test_avg_pool_matrix_equals_onnx_average_pool(
+    pads: list[tuple[int, int]],
+    kernel: tuple[int, int],
+    strides: tuple[int, int],
+    spatial: tuple[int, int],
+    ceil_mode: bool,
+    count_include_pad: bool,
+) -> None:
     ort = pytest.importorskip("onnxruntime")
     from onnx import TensorProto, helper
 
-    pads, kernel, strides, shape = [1, 0, 0, 1], [3, 2], [2, 2], [2, 6, 7]
+    assume(all(b < k and a < k for (b, a), k in zip(pads, kernel, strict=True)))
+    shape = (2, *spatial)
     node = helper.make_node(
         "AveragePool",
         ["x"],
         ["y"],
         kernel_shape=kernel,
         strides=strides,
-        pads=pads,
-        ceil_mode=ceil_mode,
-        count_include_pad=count_include_pad,
+        pads=[p[0] for p in pads] + [p[1] for p in pads],  # ONNX: all begins, then all ends
+        ceil_mode=int(ceil_mode),
+        count_include_pad=int(count_include_pad),
     )
     graph = helper.make_graph(
         [node],
@@ -242,12 +257,12 @@ def test_avg_pool_matrix_equals_onnx_average_pool(ceil_mode: int, count_include_
     x = np.random.default_rng(1).normal(size=(1, *shape)).astype(np.float32)
     (expected,) = session.run(None, {"x": x})  # onnxruntime pools float32 only
     matrix, out = avg_pool_matrix(
-        tuple(shape),
+        shape,
         kernel_size=kernel,
         stride=strides,
-        padding=((1, 0), (0, 1)),
-        ceil_mode=bool(ceil_mode),
-        count_include_pad=bool(count_include_pad),
+        padding=pads,
+        ceil_mode=ceil_mode,
+        count_include_pad=count_include_pad,
     )
     assert out == expected.shape[1:]
     np.testing.assert_allclose(_apply(matrix, x), expected.reshape(1, -1), atol=1e-6)
