@@ -280,3 +280,51 @@ WITHOUT_TORCH_AND_SKLEARN = textwrap.dedent(
     sys.meta_path.insert(0, Missing())
     """
 )
+
+
+# ------------------------------------------------ graphs
+def graph_taylor_coefficients(
+    network: nn2poly.Network, point: Sequence[float], max_degree: int
+) -> dict[tuple[int, ...], list[float]]:
+    """The exact multivariate Taylor polynomial of a graph network at ``point``, in
+    ``t = x - point``: node by node (its own walk over ``network.nodes``), each neuron's
+    activation expanded by mpmath around its potential at ``point`` to ``max_degree``,
+    sums and concatenations done on the polynomials, every product truncated."""
+    p = network.n_inputs
+    zero = (0,) * p
+    inputs: list[Poly] = [
+        {zero: mp.mpf(float(point[k])), tuple(int(i == k) for i in range(p)): mp.mpf(1)}
+        for k in range(p)
+    ]
+    values: dict[str, list[Poly]] = {"input": inputs}
+    result: list[Poly] = inputs
+    for node in network.nodes:
+        operation = node.operation
+        if isinstance(operation, nn2poly.Dense):
+            (source,) = (values[name] for name in node.inputs)
+            outputs: list[Poly] = []
+            g = activation_oracle(nn2poly.get_activation(operation.activation))
+            for j in range(operation.n_out):
+                u: Poly = {zero: mp.mpf(float(operation.bias[j]))}
+                for i, z in enumerate(source):
+                    u = _add(u, z, mp.mpf(float(operation.weight[i, j])))
+                at = u.get(zero, mp.mpf(0))
+                series = [mp.mpf(c) for c in mp.taylor(g, at, max_degree)]
+                shifted = _add(u, {zero: mp.mpf(1)}, -at)
+                out: Poly = {zero: series[0]}
+                power: Poly = {zero: mp.mpf(1)}
+                for n in range(1, max_degree + 1):
+                    power = _multiply(power, shifted, max_degree)
+                    out = _add(out, power, series[n])
+                outputs.append(out)
+            result = outputs
+        elif isinstance(operation, nn2poly.Add):
+            parts = [values[name] for name in node.inputs]
+            result = [dict(poly) for poly in parts[0]]
+            for part in parts[1:]:
+                result = [_add(a, b) for a, b in zip(result, part, strict=True)]
+        else:
+            result = [poly for name in node.inputs for poly in values[name]]
+        values[node.name] = result
+    terms = set().union(*[set(o) for o in result])
+    return {e: [float(o.get(e, 0)) for o in result] for e in terms}

@@ -19,6 +19,7 @@ from ._dense import Dense
 from ._finite import NonFiniteCoefficientsError, check_finite
 from ._graph import add_arrays, concatenate_arrays, run_graph
 from ._kernels import linear_map
+from ._local_shift import ShiftedNetwork
 from ._memory import check_memory, get_memory_limit, plan_conversion
 from ._monomials import MonomialBasis, monomial_basis
 from ._network import Network
@@ -119,6 +120,9 @@ def convert_network(
     # The Taylor expansion reads only each layer's constant: the top-degree slice
     # can be contracted with the outputs instead of being held at full width.
     contract = not keep_layers and network.is_chain and isinstance(approximation, TaylorLayers)
+    # a graph moved to a point (a local expansion) starts from x0 + t
+    origin = network.origin if isinstance(network, ShiftedNetwork) else None
+    contract = contract and origin is None
     plan = plan_conversion(
         network,
         approximation,
@@ -156,6 +160,8 @@ def convert_network(
     affine_rows = min(p + 1, n_terms)
     start = np.zeros((affine_rows, p), dtype=np.float64)
     start[1:affine_rows] = np.eye(p)[: affine_rows - 1]
+    if origin is not None:
+        start[0] = origin
     kept: list[tuple[FloatArray, FloatArray]] = []
     used = []
 

@@ -1,4 +1,4 @@
-"""The network's Taylor polynomials at many points, in one walk over the layers.
+"""The network's Taylor polynomials at many points, in one walk over the nodes.
 
 Each point's polynomial is the conversion of the shifted network
 ``t -> f(x0 + t)`` with every neuron expanded around its own potential at
@@ -11,11 +11,15 @@ one matrix product over all of them.  The input polynomials start as
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from numpy.typing import NDArray
 
+from ._dense import Dense
 from ._engine import compose_layer
 from ._finite import check_finite
+from ._graph import add_arrays, concatenate_arrays, run_graph
 from ._kernels import linear_map
 from ._memory import (
     MemoryLimitError,
@@ -33,6 +37,8 @@ from .activations import get_activation
 __all__ = ["CHUNK_BYTES", "local_coefficients", "local_orders"]
 
 FloatArray = NDArray[np.float64]
+#: a value of the walk: coefficients (rows, n_points, width), and whether still affine
+Value = tuple[FloatArray, bool]
 
 #: Working memory one batch of points may use (the result array aside).
 CHUNK_BYTES = 4 * 2**20
@@ -59,6 +65,8 @@ def local_orders(network: Network, max_order: int) -> TaylorLayers:
 def _chunk_size(plan: Plan, network: Network, n_points: int, limit: int, max_order: int) -> int:
     """Points per batch, or a MemoryLimitError when even one batch of one does not fit."""
     width = max([network.n_inputs, *network.widths])
+    if not network.is_chain:  # values of several nodes may be alive together
+        width = max(width, sum(network.width_of(node.name) for node in network.nodes))
     order = max(plan.basis_degree, 1)
     per_point = (4 * plan.n_terms * width + 3 * width * (order + 1)) * 8
     result = n_points * plan.n_terms * network.n_outputs * 8
@@ -135,30 +143,41 @@ def _walk(
     points: FloatArray,
     top_degree: int,
 ) -> FloatArray:
-    """One batch: the output polynomials, shape (n_terms, n_points * n_outputs)."""
+    """One batch: the output polynomials, shape (n_terms, n_points * n_outputs).
+
+    Values of the walk are ``(rows, n_points, width)`` coefficient arrays with
+    a flag telling whether they are still affine; a sum and a concatenation act
+    on the last axis, so the graph's nodes combine every point's values at once.
+    """
     m, p = points.shape
     n_terms = basis.n_terms
     # z_i = x0_i + t_i for every point; while affine only rows 0..p are stored
     affine_rows = min(p + 1, n_terms)
-    z = np.zeros((affine_rows, m, p), dtype=np.float64)
-    z[0] = points
-    z[1:affine_rows] = np.eye(p)[: affine_rows - 1, None, :]
-    z = z.reshape(affine_rows, m * p)
-    width = p
-    affine = True
-    for index, layer in enumerate(network.layers):
-        rows = z.shape[0]
+    start = np.zeros((affine_rows, m, p), dtype=np.float64)
+    start[0] = points
+    start[1:affine_rows] = np.eye(p)[: affine_rows - 1, None, :]
+
+    def full(z: FloatArray) -> FloatArray:
+        if z.shape[0] == n_terms:
+            return z
+        out = np.zeros((n_terms, *z.shape[1:]), dtype=np.float64)
+        out[: z.shape[0]] = z
+        return out
+
+    def dense(index: int, layer: Dense, value: Value) -> Value:
+        z, affine = value
+        del value
+        rows, width = z.shape[0], layer.n_out
         with np.errstate(over="ignore", invalid="ignore"):
-            u = linear_map(np.ascontiguousarray(z).reshape(rows * m, width), layer.weight)
-            u = u.reshape(rows, m * layer.n_out)
+            u = linear_map(np.ascontiguousarray(z).reshape(rows * m, z.shape[2]), layer.weight)
+            u = u.reshape(rows, m * width)
             u[0] += np.tile(layer.bias, m)
+        del z
         cause = bound.overflow_cause(index, layer)
         check_finite(u, where=f"the input polynomials of layer {index}", cause=cause)
-        width = layer.n_out
         if bound.is_identity(index, layer):
-            z = u
-            continue
-        z, top = compose_layer(
+            return u.reshape(rows, m, width), affine
+        out, top = compose_layer(
             basis,
             table,
             u,
@@ -168,9 +187,18 @@ def _walk(
             where=index,
             cause=cause,
         )
-        affine = affine and top <= 1
-    if z.shape[0] < n_terms:
-        full = np.zeros((n_terms, z.shape[1]), dtype=np.float64)
-        full[: z.shape[0]] = z
-        z = full
-    return z
+        return out.reshape(out.shape[0], m, width), affine and top <= 1
+
+    def combine(values: Sequence[Value], add: bool) -> Value:
+        affine = all(flag for _, flag in values)
+        arrays = [z if affine else full(z) for z, _ in values]
+        return (add_arrays(arrays) if add else concatenate_arrays(arrays)), affine
+
+    z, _ = run_graph(
+        network.steps,
+        (start, True),
+        dense,
+        add=lambda values: combine(values, True),
+        concatenate=lambda values: combine(values, False),
+    )
+    return full(z).reshape(n_terms, -1)

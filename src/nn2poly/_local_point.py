@@ -15,6 +15,8 @@ from numpy.typing import NDArray
 
 from ._data import as_plain_array
 from ._dense import Dense
+from ._graph import INPUT
+from ._local_shift import ShiftedNetwork
 from ._network import Network
 from ._polynomial import LayerPolynomials, Polynomial
 from ._polynomial_input import check_names
@@ -146,7 +148,12 @@ def check_point(
 
 
 def shift_inputs(network: Network, x0: FloatArray, *, caller: str = "to_polynomial") -> Network:
-    """The network ``t -> network(x0 + t)``: the first layer's bias absorbs ``x0``.
+    """The network ``t -> network(x0 + t)``.
+
+    A chain's first layer's bias absorbs ``x0``; a graph (whose input may
+    reach a sum or a concatenation directly) keeps its nodes and carries the
+    point (:class:`nn2poly._local_shift.ShiftedNetwork`), so every layer keeps
+    its index.
 
     Examples
     --------
@@ -155,6 +162,23 @@ def shift_inputs(network: Network, x0: FloatArray, *, caller: str = "to_polynomi
     >>> shift_inputs(net, np.array([0.5])).layers[0].bias
     array([2.])
     """
+    if not network.is_chain:
+        with np.errstate(over="ignore", invalid="ignore"):
+            finite = all(
+                np.all(np.isfinite(node.operation.bias + x0 @ node.operation.weight))
+                for node in network.nodes
+                if isinstance(node.operation, Dense) and node.inputs == (INPUT,)
+            )
+        if not finite:
+            raise invalid_value(
+                "at",
+                x0,
+                "a point where the potentials of the layers reading the input are finite",
+                caller=caller,
+                fix="Its values are too large for those layers' weights (the potentials "
+                "overflow float64); check the point's scale.",
+            )
+        return ShiftedNetwork(network, x0)
     first = network.layers[0]
     with np.errstate(over="ignore", invalid="ignore"):
         bias = first.bias + x0 @ first.weight
