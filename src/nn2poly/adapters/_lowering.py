@@ -21,7 +21,8 @@ The functions here work for any number of spatial dimensions (1-D, 2-D and
 * :func:`global_avg_pool_matrix`: ``AdaptiveAvgPool(1)``, ONNX
   ``GlobalAveragePool``, Keras ``GlobalAveragePooling``;
 * :func:`same_padding`: the padding of Keras ``padding="same"`` and ONNX
-  ``auto_pad="SAME_UPPER"``/``"SAME_LOWER"``;
+  ``auto_pad="SAME_UPPER"``/``"SAME_LOWER"`` (Keras ``AveragePooling`` with
+  ``padding="same"`` does not count the padded zeros: ``count_include_pad=False``);
 * :func:`channels_last_order` and :func:`channels_first_order`: the feature
   orders of channels-last frameworks (Keras) as index arrays.
 
@@ -257,7 +258,9 @@ def avg_pool_matrix(
     ones = (1,) * n_dims
     out = output_spatial(spatial, kernel, strides, ones, pads, ceil, caller)
     n_in_sp, n_out_sp = math.prod(spatial), math.prod(out)
-    guard_size(channels * n_in_sp, channels * n_out_sp, f"a pooling {shape} -> {out}", caller)
+    guard_size(
+        channels * n_in_sp, channels * n_out_sp, f"a pooling {shape} -> {(channels, *out)}", caller
+    )
 
     taps, weights = [], []
     for n, o, k, s, p in zip(spatial, out, kernel, strides, pads, strict=True):
@@ -295,7 +298,8 @@ def global_avg_pool_matrix(
     """The mean of every channel over all positions, as one dense matrix.
 
     ``AdaptiveAvgPool`` to size 1, ONNX ``GlobalAveragePool``, Keras
-    ``GlobalAveragePooling`` (whose output is ``(C,)``; the flat vectors agree).
+    ``GlobalAveragePooling`` (whose output is ``(C,)``; the flat vectors agree;
+    reorder a channels-last input with :func:`channels_last_order` first).
 
     Parameters
     ----------
