@@ -196,7 +196,7 @@ def test_sklearn_reading_is_checked_against_predict() -> None:
 def test_keras_misreading_is_refused_naming_the_layer(monkeypatch: pytest.MonkeyPatch) -> None:
     import keras
 
-    from nn2poly.adapters import _keras
+    from nn2poly.adapters import _keras_layers as _keras
 
     model = keras.Sequential(
         [

@@ -88,7 +88,8 @@ def adapt_sklearn(model: Any, *, data: Any = None) -> AdaptedModel:
     builder = GraphBuilder(n_inputs_of(model))
     read = read_estimator(builder, builder.input, model)
     link = read.link
-    network = builder.build(read.value, name="output", peel_sigmoid=False)
+    last = f"layer {len(read.final.coefs_) - 1}" if hasattr(read.final, "coefs_") else "output"
+    network = builder.build(read.value, name=last, peel_sigmoid=False)
     network = network.with_link(link) if link is not None else network
     final = read.final
     if final is not None and not hasattr(final, "coefs_"):  # an nn2poly estimator
