@@ -207,7 +207,9 @@ def test_polynomial_of_model_equals_polynomial_of_weights(regression: Case) -> N
 def test_classifier_link_gives_the_framework_probabilities(classification: Case) -> None:
     adapted = adapt(classification.model)
     assert adapted.link == "softmax"
-    assert adapted.network == nn2poly.Network.from_weights(classification.weights, ACTIVATIONS)
+    assert adapted.network == nn2poly.Network.from_weights(
+        classification.weights, ACTIVATIONS, link="softmax"
+    )
     logits = adapted.network.forward(X.astype(np.float32) if classification.rtol > 1e-12 else X)
     np.testing.assert_allclose(
         softmax(logits, axis=1),
