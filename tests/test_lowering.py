@@ -16,6 +16,7 @@ from nn2poly.adapters._lowering import (
     channels_first_order,
     channels_last_order,
     conv_matrix,
+    edge_pad_order,
     global_avg_pool_matrix,
     same_padding,
 )
@@ -268,6 +269,22 @@ def test_avg_pool_matrix_equals_onnx_average_pool(
     np.testing.assert_allclose(_apply(matrix, x), expected.reshape(1, -1), atol=1e-6)
 
 
+@given(
+    st.lists(st.integers(1, 3), min_size=2, max_size=3),
+    st.lists(st.tuples(st.integers(0, 2), st.integers(0, 2)), min_size=2, max_size=2),
+)
+def test_edge_pad_order_equals_replicate_padding(
+    shape: list[int], pads: list[tuple[int, int]]
+) -> None:
+    pads = pads[: len(shape) - 1]
+    x = np.random.default_rng(0).normal(size=(1, *shape))
+    order, padded_shape = edge_pad_order(shape, pads)
+    flat_pads = [p for pair in reversed(pads) for p in pair]
+    expected = F.pad(torch.tensor(x), flat_pads, mode="replicate")
+    assert padded_shape == tuple(expected.shape[1:])
+    np.testing.assert_array_equal(x.reshape(1, -1)[:, order], _flat(expected))
+
+
 @pytest.mark.parametrize("spatial", [(5,), (3, 4), (2, 3, 2)])
 def test_global_avg_pool_matrix_equals_adaptive_avg_pool(spatial: tuple[int, ...]) -> None:
     x = np.random.default_rng(2).normal(size=(2, 3, *spatial))
@@ -317,7 +334,7 @@ def test_same_padding_keeps_ceil_size_over_stride_outputs(
         np.testing.assert_allclose(_apply(matrix, x.numpy()), _flat(expected), atol=1e-12)
 
 
-def test_keras_same_padding_with_stride_two() -> None:
+def test_keras_same_padding_with_stride_two_for_conv_and_pooling() -> None:
     keras = pytest.importorskip("keras")
     rng = np.random.default_rng(4)
     layer = keras.layers.Conv2D(3, (3, 2), strides=2, padding="same", dtype="float64")
@@ -330,6 +347,24 @@ def test_keras_same_padding_with_stride_two() -> None:
     x_first = x.reshape(2, -1)[:, channels_last_order((2, 5, 6))]
     y_first = x_first @ matrix + bias_flat
     y_last = y_first[:, channels_first_order(shape)]
+    np.testing.assert_allclose(y_last, expected.reshape(2, -1), atol=1e-12)
+    pool = keras.layers.AveragePooling2D(3, strides=2, padding="same", dtype="float64")
+    expected = np.asarray(keras.ops.convert_to_numpy(pool(x)))
+    pads = same_padding((5, 6), 3, stride=2)
+    assert pads == ((1, 1), (0, 1))  # uneven: Keras's torch backend repeats the edges
+    order, padded = edge_pad_order((2, 5, 6), pads)
+    matrix, shape = avg_pool_matrix(padded, kernel_size=3, stride=2)
+    y_last = (x_first[:, order] @ matrix)[:, channels_first_order(shape)]
+    np.testing.assert_allclose(y_last, expected.reshape(2, -1), atol=1e-12)
+    pool = keras.layers.AveragePooling2D(3, strides=2, padding="same", dtype="float64")
+    x = rng.normal(size=(2, 5, 7, 2))  # even "same" padding: the pads are not counted
+    expected = np.asarray(keras.ops.convert_to_numpy(pool(x)))
+    pads = same_padding((5, 7), 3, stride=2)
+    matrix, shape = avg_pool_matrix(
+        (2, 5, 7), kernel_size=3, stride=2, padding=pads, count_include_pad=False
+    )
+    x_first = x.reshape(2, -1)[:, channels_last_order((2, 5, 7))]
+    y_last = (x_first @ matrix)[:, channels_first_order(shape)]
     np.testing.assert_allclose(y_last, expected.reshape(2, -1), atol=1e-12)
 
 
@@ -366,6 +401,7 @@ W2 = np.ones((4, 2, 3, 3))
         (lambda: global_avg_pool_matrix((1, -3)), "input_shape"),
         (lambda: channels_last_order((0, 3)), "input_shape"),
         (lambda: same_padding((4,), 0), "kernel_size"),
+        (lambda: edge_pad_order((1, 4), ((1, -1),)), "'padding' parameter of edge_pad_order"),
     ],
 )
 def test_bad_arguments_are_refused_in_the_template(call: Any, match: str | None) -> None:

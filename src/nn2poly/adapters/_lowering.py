@@ -24,7 +24,10 @@ The functions here work for any number of spatial dimensions (1-D, 2-D and
   ``auto_pad="SAME_UPPER"``/``"SAME_LOWER"`` (Keras ``AveragePooling`` with
   ``padding="same"`` does not count the padded zeros: ``count_include_pad=False``);
 * :func:`channels_last_order` and :func:`channels_first_order`: the feature
-  orders of channels-last frameworks (Keras) as index arrays.
+  orders of channels-last frameworks (Keras) as index arrays;
+* :func:`edge_pad_order`: padding that repeats the edge values (what Keras's
+  torch backend does before an average pooling with uneven ``"same"``
+  padding), as an index array.
 
 Every matrix is dense float64; one that would exceed :data:`MAX_MATRIX_BYTES`
 is refused before it is allocated.
@@ -51,6 +54,12 @@ from ._lowering_index import (
     scatter,
     tap_product,
 )
+from ._lowering_layout import (
+    channels_first_order,
+    channels_last_order,
+    edge_pad_order,
+    same_padding,
+)
 
 __all__ = [
     "MAX_MATRIX_BYTES",
@@ -58,6 +67,7 @@ __all__ = [
     "channels_first_order",
     "channels_last_order",
     "conv_matrix",
+    "edge_pad_order",
     "global_avg_pool_matrix",
     "same_padding",
 ]
@@ -331,105 +341,3 @@ def global_avg_pool_matrix(
     rows, cols = np.arange(channels * n_sp), np.repeat(np.arange(channels), n_sp)
     matrix = scatter(channels * n_sp, channels, rows, cols, np.array(1.0 / n_sp))
     return matrix, (channels, *(1,) * (len(shape) - 1))
-
-
-def same_padding(
-    spatial: Sequence[int],
-    kernel_size: int | Sequence[int],
-    *,
-    stride: int | Sequence[int] = 1,
-    dilation: int | Sequence[int] = 1,
-    lower: bool = False,
-) -> tuple[tuple[int, int], ...]:
-    """The ``(before, after)`` padding that keeps ``ceil(size / stride)`` outputs.
-
-    Keras ``padding="same"`` and ONNX ``auto_pad="SAME_UPPER"`` put the odd
-    extra zero after (``lower=False``); ONNX ``"SAME_LOWER"`` puts it before.
-    torch's ``padding="same"`` (stride 1) is the same as Keras's.
-
-    Parameters
-    ----------
-    spatial : sequence of int
-        Input size of each spatial dimension.
-    kernel_size, stride, dilation : int or sequence of int
-        For every spatial dimension or each.
-    lower : bool
-        Put the odd extra zero before instead of after.
-
-    Returns
-    -------
-    tuple of (int, int)
-        One ``(before, after)`` pair per spatial dimension, for the ``padding``
-        of :func:`conv_matrix` and :func:`avg_pool_matrix`.
-
-    Examples
-    --------
-    >>> same_padding((5, 6), 4, stride=(1, 2))
-    ((1, 2), (1, 1))
-    """
-    caller = "same_padding"
-    sizes = read_shape((1, *spatial), caller)[1:]
-    n = len(sizes)
-    kernel = per_dim("kernel_size", kernel_size, n, caller, 1)
-    strides = per_dim("stride", stride, n, caller, 1)
-    dilations = per_dim("dilation", dilation, n, caller, 1)
-    pairs = []
-    for size, k, s, d in zip(sizes, kernel, strides, dilations, strict=True):
-        total = max((-(-size // s) - 1) * s + d * (k - 1) + 1 - size, 0)
-        small, large = total // 2, total - total // 2
-        pairs.append((large, small) if lower else (small, large))
-    return tuple(pairs)
-
-
-def channels_last_order(shape: Sequence[int]) -> IntArray:
-    """Where each channels-first feature sits in a channels-last flat vector.
-
-    Parameters
-    ----------
-    shape : sequence of int
-        The channels-first shape ``(C, *spatial)``.
-
-    Returns
-    -------
-    ndarray of int of shape (prod(shape),)
-        ``x_first = x_last[order]``, where ``x_last`` is a ``(*spatial, C)``
-        array flattened in C order (Keras) and ``x_first`` the same values as
-        ``(C, *spatial)`` flattened (torch).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> x_last = np.arange(6).reshape(3, 2)          # 3 positions, 2 channels
-    >>> x_last.ravel()[channels_last_order((2, 3))]
-    array([0, 2, 4, 1, 3, 5])
-    """
-    dims = read_shape(shape, "channels_last_order")
-    last = np.arange(math.prod(dims)).reshape(*dims[1:], dims[0])
-    return np.moveaxis(last, -1, 0).ravel().astype(np.intp)
-
-
-def channels_first_order(shape: Sequence[int]) -> IntArray:
-    """Where each channels-last feature sits in a channels-first flat vector.
-
-    The inverse permutation of :func:`channels_last_order`.
-
-    Parameters
-    ----------
-    shape : sequence of int
-        The channels-first shape ``(C, *spatial)``.
-
-    Returns
-    -------
-    ndarray of int of shape (prod(shape),)
-        ``x_last = x_first[order]``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> x_first = np.arange(6)                       # 2 channels, 3 positions
-    >>> x_first[channels_first_order((2, 3))]
-    array([0, 3, 1, 4, 2, 5])
-    """
-    dims = read_shape(shape, "channels_first_order")
-    first = np.arange(math.prod(dims)).reshape(dims)
-    return np.moveaxis(first, 0, -1).ravel().astype(np.intp)
