@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -130,9 +129,6 @@ def test_torch_l1_constraint_never_exceeds_the_bound_in_float64(
     assert np.all(wide <= 1.0), wide.max() - 1
 
 
-@pytest.mark.xfail(
-    strict=True, reason="L1Constraint bounds the float64 norm only; float32 sums can be 1 ulp over"
-)
 def test_torch_l1_constraint_in_float32_summation() -> None:
     rng = np.random.default_rng(0)
     worst = 0.0

@@ -176,6 +176,25 @@ class _NeuronConstraint:
             if linear.bias is not None:
                 linear.bias.copy_(wide[:, 0])
             weight.copy_(wide[:, 1:])
+            if self.order == 1 and weight.dtype != torch.float64:
+                self._within_in_own_dtype(linear)
+
+    @staticmethod
+    def _within_in_own_dtype(linear: Any) -> None:
+        """Shrink rows whose l1 norm, summed in the parameters' own dtype, rounds above 1."""
+        weight, bias = linear.weight, linear.bias
+        unit = torch.finfo(weight.dtype).eps
+        for _ in range(8):
+            norms = weight.abs().sum(dim=1) + (0.0 if bias is None else bias.abs())
+            over = norms > 1.0
+            if not bool(over.any()):
+                return
+            factors = torch.where(
+                over, 1.0 / norms.double() - 4 * unit, torch.ones_like(norms, dtype=torch.float64)
+            )
+            weight.copy_((weight.double() * factors[:, None]).to(weight.dtype))
+            if bias is not None:
+                bias.copy_((bias.double() * factors).to(bias.dtype))
 
     def __call__(self, model: Any) -> None:
         """Constrain every ``Linear`` of ``model`` except the last one, in place.
