@@ -12,6 +12,9 @@ outputs)``) with one input and one output, on any Keras backend, as graphs:
   neighbouring dense layers: the polynomial is in the model's input units;
 * ``Flatten``, ``Reshape`` and ``Permute`` (a model's input of shape
   ``(batch, *dims)`` is read flattened in C order);
+* ``Conv1D``/``Conv2D``/``Conv3D`` (strides, ``"valid"``/``"same"``/
+  ``"causal"`` padding, dilation, groups), ``AveragePooling`` without padding
+  and ``GlobalAveragePooling``, channels last, lowered to dense matrices;
 * ``InputLayer`` and the inference identities (``Dropout``, ``GaussianNoise``,
   ...) are skipped; nested ``Sequential``/functional models are walked;
 * a final sigmoid or softmax becomes the link of a classifier.
@@ -40,11 +43,14 @@ from ._adapted import AdaptedModel
 from ._agreement import check_agreement, disagreement, rtol_for, with_link
 from ._builder import GraphBuilder
 from ._files import ModelFileError
+from ._keras_conv import CONVOLUTIONS, read_convolution
 from ._keras_graph import chain_layers, input_shape, walk
 from ._keras_layers import (
     KerasModelError,
     KerasTensor,
+    check_inputs,
     describe,
+    exact_layer,
     import_keras,
     read_layer,
     to_numpy,
@@ -69,6 +75,11 @@ def _reader(builder: GraphBuilder) -> Any:
                 "Rescaling for arithmetic by constants and Add/Subtract/Concatenate to join "
                 "branches."
             )
+        kind = exact_layer(operation)
+        if kind in CONVOLUTIONS and len(inputs) == 1:
+            check_inputs(operation, inputs)
+            result = read_convolution(builder, operation, kind, inputs[0])
+            return [KerasTensor(result.value, result.shape, describe(operation))]
         return [read_layer(builder, operation, inputs)]
 
     return visit

@@ -23,7 +23,15 @@ from numpy.typing import NDArray
 from ..activations import activation_for, framework_names
 from ._builder import GraphBuilder, Value
 
-__all__ = ["KerasModelError", "KerasTensor", "describe", "import_keras", "read_layer"]
+__all__ = [
+    "KerasModelError",
+    "KerasTensor",
+    "activate",
+    "check_inputs",
+    "describe",
+    "import_keras",
+    "read_layer",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -42,7 +50,8 @@ SKIPPED = (
 #: Every layer read, for the refusals.
 SUPPORTED = (
     "Dense, Activation, ReLU, LeakyReLU, ELU, Softmax, BatchNormalization, Normalization, "
-    "Rescaling, Add, Subtract, Average, Concatenate, Flatten, Reshape, Permute, nested models "
+    "Rescaling, Add, Subtract, Average, Concatenate, Flatten, Reshape, Permute, Conv1D/2D/3D, "
+    "AveragePooling1D/2D/3D, GlobalAveragePooling1D/2D/3D (channels last), nested models "
     f"and the inference identities {', '.join(SKIPPED)}"
 )
 #: Layers refused with a reason of their own.
@@ -214,10 +223,10 @@ def _dense(builder: GraphBuilder, layer: Any, x: KerasTensor) -> KerasTensor:
     repeats = math.prod(x.shape[:-1])
     value = builder.affine(x.value, np.kron(np.eye(repeats), kernel), np.tile(bias, repeats))
     shape = (*x.shape[:-1], kernel.shape[1])
-    return _activate(builder, layer, KerasTensor(value, shape), layer.activation)
+    return activate(builder, layer, KerasTensor(value, shape), layer.activation)
 
 
-def _activate(builder: GraphBuilder, layer: Any, x: KerasTensor, function: Any) -> KerasTensor:
+def activate(builder: GraphBuilder, layer: Any, x: KerasTensor, function: Any) -> KerasTensor:
     name = activation_name(function, describe(layer)) if not isinstance(function, str) else function
     if name in ("softmax", "log_softmax"):
         if len(x.shape) != 1:
@@ -342,15 +351,20 @@ _SINGLE: dict[str, Callable[[GraphBuilder, Any, KerasTensor], KerasTensor]] = {
 }
 
 
-def read_layer(builder: GraphBuilder, layer: Any, inputs: list[KerasTensor]) -> KerasTensor:
-    """What ``layer`` called on ``inputs`` computes, told to ``builder``."""
-    kind = exact_layer(layer)
+def check_inputs(layer: Any, inputs: list[KerasTensor]) -> None:
+    """Refuse a layer applied after the model's link (a softmax before the end)."""
     for x in inputs:
         if x.value.link is not None:
             raise KerasModelError(
                 f"The {describe(layer)} is applied after the {x.value.link} of {x.origin}; "
                 f"nn2poly reads softmax only as the final output link of a classifier."
             )
+
+
+def read_layer(builder: GraphBuilder, layer: Any, inputs: list[KerasTensor]) -> KerasTensor:
+    """What ``layer`` called on ``inputs`` computes, told to ``builder``."""
+    kind = exact_layer(layer)
+    check_inputs(layer, inputs)
     if kind in _NOT_AFFINE:
         raise KerasModelError(
             f"Unsupported {describe(layer)}: {_NOT_AFFINE[kind]}. nn2poly reads {SUPPORTED}."
@@ -364,15 +378,15 @@ def read_layer(builder: GraphBuilder, layer: Any, inputs: list[KerasTensor]) -> 
     elif kind in _SINGLE:
         result = _SINGLE[kind](builder, layer, inputs[0])
     elif kind == "Activation":
-        result = _activate(builder, layer, inputs[0], layer.activation)
+        result = activate(builder, layer, inputs[0], layer.activation)
     elif kind in ("ReLU", "LeakyReLU", "ELU"):
-        result = _activate(builder, layer, inputs[0], _layer_activation(layer, kind))
+        result = activate(builder, layer, inputs[0], _layer_activation(layer, kind))
     elif kind == "Softmax":
         if layer.axis not in (-1, 1):
             raise KerasModelError(
                 f"The {describe(layer)} normalises over axis {layer.axis!r}; expected -1."
             )
-        result = _activate(builder, layer, inputs[0], "softmax")
+        result = activate(builder, layer, inputs[0], "softmax")
     elif kind in ("Flatten", "Reshape"):
         result = _reshape(layer, kind, inputs[0])
     elif kind in SKIPPED:
