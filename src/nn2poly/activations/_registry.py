@@ -390,6 +390,10 @@ def get_activation(name: str | Activation, **params: float) -> Activation:
         if not params:
             return name
         name = name.name
+    if not params and isinstance(name, str):  # the common case, before any check
+        hit = _by_name.get(name)
+        if hit is not None and _REGISTRY.get(hit.spec.name) is hit.spec:
+            return hit
     check_param(
         "name",
         name,
