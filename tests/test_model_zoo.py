@@ -23,28 +23,7 @@ pytestmark = pytest.mark.slow
 
 #: kind -> what it is waiting for
 PENDING: dict[str, str] = {
-    # functional forms and graphs in PyTorch forward methods
-    "torch_relu": "F.relu in forward",
-    "torch_tanh": "torch.tanh in forward",
-    "torch_method_tanh": "x.tanh() in forward",
-    "torch_softplus": "F.softplus in forward",
-    "torch_sigmoid": "torch.sigmoid in forward",
-    "torch_gelu": "F.gelu in forward",
-    "torch_silu": "F.silu in forward",
-    "torch_residual": "residual sums (h = h + f(h)) over an nn.ModuleList",
-    "torch_concat": "torch.cat skip connections",
-    "torch_arithmetic": "arithmetic by constants on outputs",
-    "torch_conv1d": "unsqueeze, Conv1d and AvgPool1d",
-    "torch_conv2d": "view, Conv2d, AvgPool2d and link='softmax'",
-    "torch_conv2d_groups": "grouped Conv2d and link='softmax'",
-    "torch_GELU_tanh": "GELU(approximate='tanh')",
-    "torch_softmax_logits": "link='softmax' for raw logits",
-    "torch_sigmoid_logits": "link='sigmoid' for raw logits",
     # saved forms
-    "torch_export": "torch.export ExportedProgram",
-    "torch_export_pt2": "torch.export .pt2 files",
-    "torch_jit_script": "TorchScript of an nn.Module subclass (scripted)",
-    "torch_jit_trace": "TorchScript of an nn.Module subclass (traced)",
     "onnx_dynamo_softplus": "Softplus as the dynamo exporter writes it",
     "onnx_dynamo_residual": "ONNX Add of two branches",
     "onnx_legacy_residual": "ONNX Add of two branches",
@@ -60,11 +39,6 @@ PENDING: dict[str, str] = {
     "keras_functional_add": "Keras functional Add",
     "keras_functional_concatenate": "Keras functional Concatenate",
     # refusals that name the first call met instead of the blocking operation
-    "torch_layer_norm": "refusal naming LayerNorm",
-    "torch_max_pool": "refusal naming MaxPool1d",
-    "torch_product": "refusal naming the product of two branches",
-    "torch_embedding": "refusal naming Embedding",
-    "torch_attention": "refusal naming MultiheadAttention",
     "onnx_max_pool": "refusal naming MaxPool",
 }
 

@@ -36,7 +36,7 @@ def _framework_of(model: Any) -> str | None:
     if "torch" in sys.modules:
         import torch
 
-        if isinstance(model, torch.nn.Module):
+        if isinstance(model, (torch.nn.Module, torch.export.ExportedProgram)):
             return "torch"
     if "sklearn" in sys.modules:
         from sklearn.compose import TransformedTargetRegressor

@@ -34,6 +34,7 @@ SUPPORTED_SUFFIXES = {
     ".pt": "TorchScript, or a whole model from torch.save (trust=True)",
     ".pth": "TorchScript, or a whole model from torch.save (trust=True)",
     ".torchscript": "TorchScript (trust=True)",
+    ".pt2": "torch.export program from torch.export.save (trust=True)",
     ".pkl": "pickled model, e.g. a scikit-learn MLP (trust=True)",
     ".pickle": "pickled model, e.g. a scikit-learn MLP (trust=True)",
     ".joblib": "joblib-dumped model, e.g. a scikit-learn MLP (trust=True)",

@@ -6,9 +6,8 @@ ONNX hold data only, and ``.keras`` archives are loaded in Keras's safe
 mode (no Lambda or custom-object code runs).  TorchScript (``torch.jit.load``
 runs ``__setstate__`` code stored in the archive), pickles (``torch.save``,
 ``pickle``, ``joblib``) and legacy Keras HDF5 run code while loading and are
-read only with ``trust=True``.  ``torch.export`` archives (``.pt2``)
-unpickle on loading and hold graphs of ATen operators, not modules: they are
-not read.
+read only with ``trust=True``, and so are ``torch.export`` archives
+(``.pt2``), which ``torch.export.load`` may unpickle.
 
 Every file is first checked by :func:`nn2poly.adapters._files.check_model_file`.
 The readers of the frameworks' formats are imported only when a file of
@@ -63,7 +62,7 @@ def load_adapted(path: str | os.PathLike[str], *, trust: bool = False) -> Adapte
         from ._keras import load_keras
 
         return load_keras(file)
-    if suffix in {".pt", ".pth", ".torchscript"}:
+    if suffix in {".pt", ".pth", ".torchscript", ".pt2"}:
         from ._torch_files import load_torch
 
         return load_torch(file, trust=trust)
@@ -71,13 +70,6 @@ def load_adapted(path: str | os.PathLike[str], *, trust: bool = False) -> Adapte
         from ._sklearn import load_pickled
 
         return load_pickled(file, trust=trust)
-    if suffix == ".pt2":
-        raise ModelFileError(
-            f"{file.name!r} is a torch.export archive, which nn2poly does not read: "
-            "torch.export.load unpickles the file and the program holds ATen operators, not "
-            "modules. Save the model with torch.jit.save(torch.jit.script(model), path) or "
-            "export it to ONNX."
-        )
     raise ModelFileError(
         f"Unsupported model file {file.name!r}: expected one of "
         + "; ".join(f"{key} ({value})" for key, value in SUPPORTED_SUFFIXES.items())

@@ -3,10 +3,13 @@
 Every PyTorch format that holds a model runs code while loading:
 ``torch.jit.load`` runs the ``__setstate__`` methods stored in a TorchScript
 archive, ``torch.load(weights_only=False)`` unpickles, and
-``torch.export.load`` unpickles too.  All of them are therefore read only
-with ``trust=True``; without it only a ``state_dict`` can be opened (with
+``torch.export.load`` may unpickle too (its own documentation warns never
+to load an untrusted ``.pt2``).  All of them are therefore read only with
+``trust=True``; without it only a ``state_dict`` can be opened (with
 ``torch.load(weights_only=True)``, which runs no code) to say that it lacks
-the architecture.
+the architecture.  TorchScript modules and exported programs are read as
+graphs (:mod:`._torch_trace`), so any module whose graph reduces to the
+supported operations loads, not only ``nn.Sequential`` chains.
 """
 
 from __future__ import annotations
@@ -60,10 +63,11 @@ def load_torch(path: str | os.PathLike[str], *, trust: bool = False) -> AdaptedM
     Parameters
     ----------
     path : str or path-like
-        A TorchScript file (``torch.jit.save``) or a whole model saved with
-        ``torch.save``.  Both are read only when ``trust=True``: loading
-        TorchScript runs the ``__setstate__`` code stored in the archive and
-        loading a ``torch.save`` file unpickles.
+        A TorchScript file (``torch.jit.save``, of a scripted or traced
+        module), a ``torch.export.save`` archive (``.pt2``) or a whole model
+        saved with ``torch.save``.  All are read only when ``trust=True``:
+        loading TorchScript runs the ``__setstate__`` code stored in the
+        archive, and ``torch.export.load`` and ``torch.save`` files unpickle.
     trust : bool, default=False
         Allow loading a file whose loading can run code.
 
@@ -90,6 +94,18 @@ def load_torch(path: str | os.PathLike[str], *, trust: bool = False) -> AdaptedM
     import torch
 
     file = Path(path)
+    if file.suffix.lower() == ".pt2":
+        if not trust:
+            refuse_untrusted(file, "torch.export archive (torch.export.load unpickles it)")
+        try:
+            program = torch.export.load(str(file))
+        except (RuntimeError, ValueError, OSError, KeyError, zipfile.BadZipFile) as exc:
+            raise ModelFileError(
+                f"{file.name!r} could not be read as a torch.export archive "
+                f"({str(exc).strip()[:200] or type(exc).__name__}); expected a file written by "
+                "torch.export.save."
+            ) from None
+        return adapt_torch(program)
     if _torchscript_archive(file):
         if not trust:
             refuse_untrusted(file, "TorchScript archive (torch.jit.load runs code stored in it)")
