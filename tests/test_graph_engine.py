@@ -408,3 +408,31 @@ def test_the_command_line_converts_and_diagnoses_a_saved_graph(residual_data, tm
     diagnosed = runner.invoke(app, ["diagnose", str(model), "--data", str(data), "-q", "3"])
     assert diagnosed.exit_code == 0, diagnosed.output
     assert "Verdict: faithful" in diagnosed.output
+
+
+# ------------------------------------------------------------------ accuracy warning
+def test_a_residual_sum_leaving_the_taylor_region_warns() -> None:
+    rng = np.random.default_rng(9)
+    w = rng.normal(size=(2, 2))
+    w /= np.abs(w).sum(axis=0) + 0.05  # l1-constrained neurons
+    head = Dense(np.full((2, 1), 0.45), np.zeros(1), "tanh")
+    net = Network(
+        [
+            Node("f", Dense(w, np.zeros(2), "tanh"), ("input",)),
+            Node("h", Add(), ("input", "f")),
+            Node("out", head, ("h",)),
+        ]
+    )
+    assert largest_hidden_l1_norm(net)[0] <= 1.0
+    with pytest.warns(nn2poly.TaylorAccuracyWarning, match="sums and concatenations") as record:
+        nn2poly.to_polynomial(net, 3, approximation="taylor")
+    assert "layer 1" in str(record[0].message)
+    # a concatenation skip keeps every potential in [-1, 1]: no warning
+    quiet = Network(
+        [
+            Node("f", Dense(w, np.zeros(2), "tanh"), ("input",)),
+            Node("cat", Concatenate(), ("input", "f")),
+            Node("out", Dense(np.full((4, 1), 0.2), np.zeros(1), "tanh"), ("cat",)),
+        ]
+    )
+    nn2poly.to_polynomial(quiet, 3, approximation="taylor")

@@ -189,6 +189,20 @@ def _warn_if_unconstrained(network: Network, exact: list[bool], stacklevel: int)
             TaylorAccuracyWarning,
             stacklevel=stacklevel,
         )
+        return
+    if network.is_chain:
+        return
+    # In a graph, sums of l1-constrained values (a residual connection) can leave [-1, 1].
+    reach, where = _reach(network, exact)
+    if reach > 1.0 + L1_TOLERANCE:
+        warnings.warn(
+            f"Every expanded neuron is l1-constrained, but the network's sums and "
+            f"concatenations let the potentials of layer {where} reach |u| = {reach:.3g} with "
+            "inputs in [-1, 1], while the Taylor expansion around 0 is accurate only for |u| up "
+            f"to about 1, so the polynomial may not be faithful to the network. {TAYLOR_ADVICE}",
+            TaylorAccuracyWarning,
+            stacklevel=stacklevel,
+        )
 
 
 def potential_ranges(network: Network) -> list[FloatArray]:
