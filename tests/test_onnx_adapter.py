@@ -318,7 +318,7 @@ def test_unknown_operator_is_named() -> None:
         adapt_onnx(model)
 
 
-def test_branches_are_refused() -> None:
+def test_branches_are_read_as_a_graph() -> None:
     model = _model(
         [
             helper.make_node("Gemm", ["x", "W1", "B1"], ["h"]),
@@ -330,7 +330,24 @@ def test_branches_are_refused() -> None:
         3,
         2,
     )
-    with pytest.raises(OnnxGraphError, match="without branches"):
+    network = adapt_onnx(model).network
+    assert not network.is_chain
+    np.testing.assert_allclose(network.forward(X), run_onnx(model, X), rtol=1e-12, atol=1e-13)
+
+
+def test_a_product_of_branches_is_refused() -> None:
+    model = _model(
+        [
+            helper.make_node("Gemm", ["x", "W1", "B1"], ["h"]),
+            helper.make_node("Tanh", ["h"], ["z"]),
+            helper.make_node("Mul", ["z", "h"], ["s"], name="gate"),
+            helper.make_node("Gemm", ["s", "W2", "B2"], ["y"]),
+        ],
+        [_init("W1", W1), _init("B1", B1), _init("W2", W2), _init("B2", B2)],
+        3,
+        2,
+    )
+    with pytest.raises(OnnxGraphError, match="Mul node 'gate' multiplies or divides two values"):
         adapt_onnx(model)
 
 

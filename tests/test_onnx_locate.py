@@ -11,7 +11,7 @@ from nn2poly.adapters._agreement import ModelMismatchError
 onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
-from nn2poly.adapters import _onnx, _onnx_graph  # noqa: E402
+from nn2poly.adapters import _onnx, _onnx_graph, _onnx_locate, _onnx_patterns  # noqa: E402
 
 
 def _model(final: str | None = None) -> onnx.ModelProto:
@@ -53,12 +53,22 @@ def test_the_first_misread_node_is_named(monkeypatch: pytest.MonkeyPatch, final:
 
 
 def test_a_misread_bias_names_its_add_node(monkeypatch: pytest.MonkeyPatch) -> None:
-    read = _onnx_graph._GraphReader._bias
-    monkeypatch.setattr(
-        _onnx_graph._GraphReader, "_bias", lambda self, *args: read(self, *args) + 1.0
-    )
+    read = _onnx_patterns._constant
+    monkeypatch.setattr(_onnx_patterns, "_constant", lambda *args: read(*args) + 1.0)
     with pytest.raises(ModelMismatchError, match="first part at Add node 'bias2'"):
         adapt(_model())
+
+
+def test_a_misread_branch_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    model = _model()
+    graph = model.graph
+    # a residual sum after the first activation: z = dense3(act2(...) + a1)
+    graph.node.insert(5, helper.make_node("Add", ["a2", "a1"], ["r"], name="residual"))
+    graph.node[6].input[0] = "r"
+    assert not adapt(model).network.is_chain
+    monkeypatch.setattr(_onnx_graph, "_float32_value", lambda value: 0.5)
+    with pytest.raises(ModelMismatchError, match="first part at LeakyRelu node 'act2'"):
+        adapt(model)
 
 
 def test_intermediate_tensors_are_read_from_a_copy() -> None:
@@ -71,14 +81,21 @@ def test_intermediate_tensors_are_read_from_a_copy() -> None:
     assert np.array_equal(out, _onnx.run_graph(model, X)[0])
 
 
-def test_every_step_records_its_node_and_tensor() -> None:
-    steps, _ = _onnx_graph.read_steps(_model())
-    assert [(step.kind, step.output) for step in steps] == [
-        ("affine", "h1"),
-        ("activation", "a1"),
-        ("affine", "h2"),
-        ("scale", "h2b"),
-        ("activation", "a2"),
-        ("affine", "z"),
-    ]
-    assert steps[3].where == "Add node 'bias2'"
+def test_a_graph_of_a_fixed_number_of_samples_runs_by_batches() -> None:
+    model = _model()
+    model.graph.input[0].type.tensor_type.shape.dim[0].dim_value = 2
+    X = np.random.default_rng(1).uniform(-1, 1, (5, 3))
+    out, hidden = _onnx.run_graph(model, X, ["a1"])
+    assert out.shape == (5, 2) and hidden.shape == (5, 4)
+    assert np.allclose(out, adapt(model).network.forward(X), rtol=1e-5, atol=1e-6)
+
+
+def test_every_node_output_is_read_eagerly() -> None:
+    X = np.random.default_rng(1).uniform(-1, 1, (4, 3))
+    reading = _onnx_graph.read_graph(_model(), lambda n: _onnx_locate.EagerBuilder(X))
+    graph_values = _onnx.run_graph(_model(), X, ["h1", "a1", "h2b", "a2"])[1:]
+    for name, expected in zip(["h1", "a1", "h2b", "a2"], graph_values, strict=True):
+        tensor = reading.tensor(name)
+        assert tensor is not None and tensor.shape == (4,)
+        np.testing.assert_allclose(tensor.value, expected, rtol=1e-5, atol=1e-6)
+    assert reading.producers["h2b"].name == "bias2"

@@ -1,38 +1,47 @@
 """ONNX graphs to :class:`Network`.
 
-The graph must be a chain: one data input of rank 2 (samples by features),
-and nodes that each take the running tensor and constants (initializers or
-``Constant`` nodes).  Read operators:
+The graph has one data input whose first axis holds the samples (``(n,
+features)``, or ``(n, channels, *spatial)`` before a convolution), and is
+read as a directed acyclic graph (:mod:`._onnx_graph`):
 
-* affine: ``Gemm`` (``transA``, ``transB``, ``alpha``, ``beta``), ``MatMul``,
-  ``Add``, ``BatchNormalization`` (inference), ``Transpose`` of the running
-  tensor between products;
-* activations: ``Tanh``, ``Sigmoid``, ``Softplus``, ``Relu``, ``LeakyRelu``,
-  ``Elu``, ``Softsign``, ``Gelu`` (exact form), and the decompositions
-  exporters write for softsign (``Abs``, ``Add`` 1, ``Div``) and SiLU
-  (``Sigmoid``, ``Mul``);
-* skipped: ``Identity``, ``Dropout`` (inference), ``Flatten`` of a 2-D tensor;
-* a final ``Softmax`` or ``Sigmoid`` becomes the link of a classifier.
+* affine nodes: ``Gemm``, ``MatMul`` by constants, ``Add``/``Sub``/``Mul``/
+  ``Div``/``Neg`` with constants, ``Conv`` (1-D, 2-D: strides, pads,
+  dilations, groups, ``auto_pad``), ``AveragePool``, ``GlobalAveragePool``,
+  ``BatchNormalization`` (inference), ``ReduceMean``/``ReduceSum`` over
+  features, and the reshapes that keep each sample's values (``Reshape``,
+  ``Flatten``, ``Unsqueeze``, ``Squeeze``, ``Transpose``; ``Identity``,
+  ``Dropout`` and float ``Cast`` pass through);
+* branches: ``Add``/``Sub`` of two tensors (residual connections),
+  ``Concat`` along a feature axis;
+* activations by their operator names in the registry (``Tanh``,
+  ``Softplus``, ``Gelu`` with its ``approximate`` attribute, ``HardSwish``,
+  ``Mish``, ``Selu``, ``Celu``, ``Clip`` as hardtanh or relu6, ...), and the
+  subgraphs the PyTorch exporters write for SiLU, Mish, GELU, Softsign,
+  Hardswish and Softplus (:mod:`._onnx_patterns`);
+* a final ``Softmax``, ``LogSoftmax`` or ``Sigmoid`` becomes the link of a
+  classifier.
 
 Any other operator raises an error that names it.  The network read is
 checked against the graph run by onnxruntime (or onnx's reference evaluator)
-on inputs spanning ``[-1, 1]``.  Reading files: :mod:`._onnx_files`.
+on inputs spanning ``[-1, 1]``; where they part, the first node whose
+reading differs is named (:mod:`._onnx_locate`).  Reading files:
+:mod:`._onnx_files`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._validation import InstanceOf, check_param
-from ..activations import get_activation
 from ._adapted import AdaptedModel
-from ._affine_chain import ChainBuilder
-from ._agreement import RTOL_FLOAT32, RTOL_FLOAT64, check_agreement, disagreement, with_link
-from ._onnx_graph import OnnxGraphError, _Step, read_steps
+from ._agreement import RTOL_FLOAT32, RTOL_FLOAT64, check_agreement
+from ._builder import GraphBuilder
+from ._onnx_graph import OnnxGraphError, read_graph
+from ._onnx_locate import locate
 
 __all__ = ["OnnxGraphError", "adapt_onnx"]
 
@@ -56,30 +65,20 @@ def _any_batch(model: Any) -> Any:
     del copy.graph.value_info[:]
     for value in list(copy.graph.input) + list(copy.graph.output):
         shape = value.type.tensor_type.shape
-        if value.type.tensor_type.HasField("shape") and len(shape.dim) == 2:
+        if value.type.tensor_type.HasField("shape") and len(shape.dim) >= 1:
             shape.dim[0].Clear()
             shape.dim[0].dim_param = "n_samples"
     return copy
 
 
-def run_graph(model: Any, X: FloatArray, tensors: Sequence[str] = ()) -> list[NDArray[Any]]:
-    """The graph's output for ``X``, then the ``tensors`` named, by onnxruntime or onnx.
+def _declared_batch(data: Any) -> int | None:
+    """The number of samples the input declares (exporters tracing one example fix it)."""
+    dims = data.type.tensor_type.shape.dim
+    return int(dims[0].dim_value) if len(dims) and dims[0].HasField("dim_value") else None
 
-    onnxruntime runs the graph; onnx's reference evaluator runs what it
-    cannot.  Intermediate tensors are read by adding them to the outputs of a
-    copy of the graph.
-    """
-    from onnx import ValueInfoProto, helper
 
-    model = _any_batch(model)
-    names = [value.name for value in model.graph.output]
-    extra = [name for name in dict.fromkeys(tensors) if name not in names]
-    model.graph.output.extend(ValueInfoProto(name=name) for name in extra)
-    initializers = {tensor.name for tensor in model.graph.initializer}
-    data = next(value for value in model.graph.input if value.name not in initializers)
-    dtype = helper.tensor_dtype_to_np_dtype(data.type.tensor_type.elem_type or 1)
-    feeds = {data.name: np.asarray(X, dtype=dtype)}
-    outputs: Any = None
+def _session(model: Any) -> Callable[[dict[str, Any]], list[Any]]:
+    """A function running the graph: onnxruntime, else onnx's reference evaluator."""
     try:
         import onnxruntime
         from onnxruntime.capi import onnxruntime_pybind11_state as ort_errors
@@ -95,53 +94,82 @@ def run_graph(model: Any, X: FloatArray, tensors: Sequence[str] = ()) -> list[ND
             session = onnxruntime.InferenceSession(
                 model.SerializeToString(), providers=["CPUExecutionProvider"]
             )
-            outputs = session.run(None, feeds)
+            session.run(None, _zeros_feed(model))
+            return lambda feeds: list(session.run(None, feeds))
         except (*failures, RuntimeError, ValueError):
-            outputs = None  # the reference evaluator below runs what onnxruntime does not
-    if outputs is None:
-        from onnx.reference import ReferenceEvaluator
+            pass  # the reference evaluator below runs what onnxruntime does not
+    from onnx.reference import ReferenceEvaluator
 
-        outputs = ReferenceEvaluator(model).run(None, feeds)
+    evaluator = ReferenceEvaluator(model)
+    return lambda feeds: list(evaluator.run(None, feeds))
+
+
+def _data(model: Any) -> Any:
+    initializers = {tensor.name for tensor in model.graph.initializer}
+    return next(value for value in model.graph.input if value.name not in initializers)
+
+
+def _zeros_feed(model: Any) -> dict[str, Any]:
+    from onnx import helper
+
+    data = _data(model)
+    dims = [dim.dim_value if dim.HasField("dim_value") else 1 for dim in
+            data.type.tensor_type.shape.dim]  # fmt: skip
+    dtype = helper.tensor_dtype_to_np_dtype(data.type.tensor_type.elem_type or 1)
+    return {data.name: np.zeros(dims, dtype=dtype)}
+
+
+def run_graph(model: Any, X: NDArray[Any], tensors: Sequence[str] = ()) -> list[NDArray[Any]]:
+    """The graph's output for ``X``, then the ``tensors`` named, by onnxruntime or onnx.
+
+    onnxruntime runs the graph; onnx's reference evaluator runs what it
+    cannot.  Intermediate tensors are read by adding them to the outputs of a
+    copy of the graph.  ``X`` holds the samples on its first axis; a graph
+    exported for a fixed number of samples runs on batches of that size.
+    """
+    from onnx import ValueInfoProto, helper
+
+    data = _data(model)
+    batch = _declared_batch(data)
+    model = _any_batch(model) if batch is None else _copy(model)
+    names = [value.name for value in model.graph.output]
+    extra = [name for name in dict.fromkeys(tensors) if name not in names]
+    model.graph.output.extend(ValueInfoProto(name=name) for name in extra)
+    dtype = helper.tensor_dtype_to_np_dtype(data.type.tensor_type.elem_type or 1)
+    array = np.asarray(X, dtype=dtype)
+    run = _session(model)
+    if batch is None:
+        outputs = [np.asarray(out) for out in run({data.name: array})]
+    else:
+        chunks = []
+        for start in range(0, len(array), batch):
+            part = array[start : start + batch]
+            padded = np.concatenate([part, np.zeros((batch - len(part), *part.shape[1:]),
+                                                    dtype=dtype)])  # fmt: skip
+            chunks.append([np.asarray(out)[: len(part)] for out in run({data.name: padded})])
+        outputs = [np.concatenate(parts) for parts in zip(*chunks, strict=True)]
     by_name = dict(zip([*names, *extra], outputs, strict=True))
-    return [np.asarray(outputs[0]), *(np.asarray(by_name[name]) for name in tensors)]
+    return [outputs[0], *(by_name[name] for name in tensors)]
+
+
+def _copy(model: Any) -> Any:
+    import onnx
+
+    copy = onnx.ModelProto()
+    copy.CopyFrom(model)
+    del copy.graph.value_info[:]
+    return copy
+
+
+def _input_shape(model: Any, n_features: int) -> tuple[int, ...]:
+    dims = _data(model).type.tensor_type.shape.dim
+    shape = tuple(int(dim.dim_value) for dim in dims[1:])
+    return shape if shape and all(shape) and int(np.prod(shape)) == n_features else (n_features,)
 
 
 def _graph_output(model: Any, X: FloatArray) -> FloatArray:
-    return np.asarray(run_graph(model, X)[0], dtype=np.float64).reshape(len(X), -1)
-
-
-def _apply(step: _Step, values: FloatArray) -> FloatArray:
-    """What nn2poly reads a step as, applied to its input (samples, features)."""
-    if step.kind == "affine":
-        weight, bias = step.args
-        return np.asarray(values @ weight + bias, dtype=np.float64)
-    if step.kind == "scale":
-        factor, shift = step.args
-        return np.asarray(values * factor + shift, dtype=np.float64)
-    if step.kind == "activation":
-        return np.asarray(get_activation(step.args[0])(values), dtype=np.float64)
-    return with_link(values, str(step.args[0]))
-
-
-def _locate(model: Any, steps: list[_Step], rtol: float, X: FloatArray) -> str | None:
-    """The first node whose output differs from what its reading computes on its input.
-
-    Every step's output tensor is read from the graph, and each step is
-    applied to the graph's own value of the tensor before it.
-    """
-    outputs = [step.output for step in steps if step.output]
-    try:
-        values = run_graph(model, X, outputs)[1:]
-    except (RuntimeError, ValueError, TypeError):
-        return None
-    previous = X
-    for step, tensor in zip(steps, values, strict=True):
-        graph_value = np.asarray(tensor, dtype=np.float64)
-        graph_value = (graph_value.T if step.transposed else graph_value).reshape(len(X), -1)
-        if disagreement(graph_value, _apply(step, previous), rtol) > 1.0:
-            return step.where
-        previous = graph_value
-    return None
+    inputs = X.reshape(len(X), *_input_shape(model, X.shape[1]))
+    return np.asarray(run_graph(model, inputs)[0], dtype=np.float64).reshape(len(X), -1)
 
 
 def adapt_onnx(model: Any, *, data: ArrayLike | None = None) -> AdaptedModel:
@@ -150,7 +178,7 @@ def adapt_onnx(model: Any, *, data: ArrayLike | None = None) -> AdaptedModel:
     Parameters
     ----------
     model : onnx.ModelProto
-        A chain of the operators listed in this module's documentation;
+        A graph of the operators listed in this module's documentation;
         weights come from initializers or ``Constant`` nodes.
     data : array_like of shape (n_samples, n_features), optional
         Inputs on which the reading is checked against the model run by
@@ -160,8 +188,8 @@ def adapt_onnx(model: Any, *, data: ArrayLike | None = None) -> AdaptedModel:
     Returns
     -------
     AdaptedModel
-        A final ``Softmax`` or ``Sigmoid`` is left out of the network and
-        becomes the ``link``.
+        A final ``Softmax``, ``LogSoftmax`` or ``Sigmoid`` is left out of the
+        network and becomes the ``link``.
 
     Raises
     ------
@@ -186,6 +214,20 @@ def adapt_onnx(model: Any, *, data: ArrayLike | None = None) -> AdaptedModel:
     ... )
     >>> adapt_onnx(helper.make_model(graph)).network
     Network(2 -> 2[tanh])
+
+    A residual connection ``y = h + tanh(h)`` is a graph:
+
+    >>> graph = helper.make_graph(
+    ...     [helper.make_node("Gemm", ["x", "W", "b"], ["h"]),
+    ...      helper.make_node("Tanh", ["h"], ["t"]),
+    ...      helper.make_node("Add", ["h", "t"], ["y"])],
+    ...     "residual",
+    ...     [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 2])],
+    ...     [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 2])],
+    ...     initializer=[weight, bias],
+    ... )
+    >>> adapt_onnx(helper.make_model(graph)).network.is_chain
+    False
     """
     import onnx
 
@@ -203,38 +245,11 @@ def adapt_onnx(model: Any, *, data: ArrayLike | None = None) -> AdaptedModel:
             f"({[value.name for value in graph.output]!r}); nn2poly reads graphs with exactly one "
             "output."
         )
-    steps, reader = read_steps(model)
-    if reader.current != graph.output[0].name:
-        raise OnnxGraphError(
-            f"The graph output {graph.output[0].name!r} is not the end of the chain of layers "
-            f"({reader.current!r}); nn2poly reads chains of layers without branches."
-        )
-    if reader.transposed:
-        raise OnnxGraphError(
-            "The graph output is laid out as (outputs, samples); nn2poly needs (samples, outputs). "
-            "Add a final Transpose."
-        )
-    link = None
-    last = steps[-1] if steps else None
-    if last is not None and (last.kind == "link" or last.op == "Sigmoid"):
-        link = str(last.args[0])
-        steps = steps[:-1]
-    chain = ChainBuilder()
-    for step in steps:
-        if step.kind == "affine":
-            chain.affine(*step.args)
-        elif step.kind == "scale":
-            chain.scale_shift(*step.args)
-        elif step.kind == "activation":
-            chain.activation(step.args[0])
-        else:
-            raise OnnxGraphError(
-                f"A {step.op} that is not the last operation of the graph; nn2poly reads Softmax "
-                "only as the final output link of a classifier."
-            )
-    adapted = AdaptedModel(chain.build(), link=link)
+    reading = read_graph(model, GraphBuilder)
+    builder = reading.builder
+    network = builder.build(reading.output.value, name=graph.output[0].name or "output")
+    adapted = AdaptedModel(network, link=network.link)
     rtol = graph_rtol(model)
-    read = [*steps, *([last] if link and last is not None else [])]
     check_agreement(
         adapted.network,
         adapted.link,
@@ -242,6 +257,7 @@ def adapt_onnx(model: Any, *, data: ArrayLike | None = None) -> AdaptedModel:
         what="the ONNX graph",
         rtol=rtol,
         data=data,
-        locate=lambda X: _locate(model, read, rtol, X),
+        log_link=builder.log_link,
+        locate=lambda X: locate(model, X, rtol, run_graph),
     )
     return adapted
