@@ -24,9 +24,6 @@ pytestmark = pytest.mark.slow
 #: kind -> what it is waiting for
 PENDING: dict[str, str] = {
     # saved forms
-    "onnx_dynamo_softplus": "Softplus as the dynamo exporter writes it",
-    "onnx_dynamo_residual": "ONNX Add of two branches",
-    "onnx_legacy_residual": "ONNX Add of two branches",
     # preprocessing and Keras graphs
     "sklearn_standard_scaler_mlp": "scikit-learn Pipeline(StandardScaler, MLPRegressor)",
     "sklearn_minmax_scaler_mlp": "scikit-learn Pipeline(MinMaxScaler, MLPRegressor)",
@@ -39,7 +36,6 @@ PENDING: dict[str, str] = {
     "keras_functional_add": "Keras functional Add",
     "keras_functional_concatenate": "Keras functional Concatenate",
     # refusals that name the first call met instead of the blocking operation
-    "onnx_max_pool": "refusal naming MaxPool",
 }
 
 
