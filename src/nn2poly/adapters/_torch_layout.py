@@ -36,7 +36,6 @@ class Step:
     call: Callable[[list[Any], dict[str, Any]], Any]
     batch: int
     aten: bool
-    label: str = ""
 
     def arg(self, index: int, name: str, default: Any = None) -> Any:
         """A positional-or-keyword argument."""

@@ -165,7 +165,6 @@ def activation_of(
     kind: str,
     read: Callable[[str], Any],
     where: str,
-    name: str | None = None,
 ) -> Dep | None:
     """``kind`` (a torch.nn name) applied to ``dep``, or None when the registry lacks it."""
     if kind == "Softplus":
@@ -178,7 +177,7 @@ def activation_of(
     activation = activation_for("torch", kind, read)
     if activation is None:
         return None
-    return Dep(builder.activation(dep.value, activation.name, name=name or where), dep.shape)
+    return Dep(builder.activation(dep.value, activation.name), dep.shape)
 
 
 def link_of(builder: GraphBuilder, dep: Dep, dim: Any, log: bool, where: str, name: str) -> Dep:

@@ -301,7 +301,7 @@ def _activation(step: Step) -> Dep:
         value = step.arg(parameters.index(setting) + 1, setting)
         return None if isinstance(value, bool) else value
 
-    found = activation_of(step.builder, dep, kind, read, step.where, step.label)
+    found = activation_of(step.builder, dep, kind, read, step.where)
     if found is None:
         raise step.refuse(f"the activation {kind} is not in the registry")
     return found

@@ -18,6 +18,7 @@ from typing import Any
 
 from .._network import Network
 from ..activations import activation_for
+from ._agreement import ModelMismatchError
 from ._builder import GraphBuilder
 from ._torch_layout import Step, layout, probe
 from ._torch_modules import (
@@ -140,7 +141,7 @@ def _module_step(program: Program, node: Any, step: Step) -> Any:
     def read(setting: str) -> Any:
         return getattr(module, setting, None)
 
-    found = activation_of(step.builder, dep, kind, read, step.where, step.label)
+    found = activation_of(step.builder, dep, kind, read, step.where)
     if found is None:
         raise unsupported(step.where, f"{kind} is not a supported module")
     return found
@@ -188,7 +189,15 @@ def read_program(program: Program, dtype: Any) -> Reading:
                 output = load(node.args[0], values)
                 break
             args, kwargs = list(load(node.args, examples)), dict(load(node.kwargs, examples))
-            examples[node] = call_node(program, node, args, kwargs)
+            try:
+                examples[node] = call_node(program, node, args, kwargs)
+            except (RuntimeError, TypeError, ValueError, IndexError) as exc:
+                reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+                raise ModelMismatchError(
+                    f"Could not run the PyTorch model {program.owner!r} on inputs of shape "
+                    f"(n_samples, {', '.join(map(str, program.input_shape))}): "
+                    f"{program.describe(node)} failed ({type(exc).__name__}: {reason})."
+                ) from None
             if node not in dependent:
                 values[node] = examples[node]
                 continue
@@ -202,7 +211,6 @@ def read_program(program: Program, dtype: Any) -> Reading:
                 functools.partial(call_node, program, node),
                 program.batch,
                 node.op == "call_function" and program.source != "fx",
-                program.name_of(node),
             )
             if step.name == "getitem" and isinstance(step.args[0], (list, tuple)):
                 values[node] = step.args[0][step.args[1]]

@@ -56,14 +56,6 @@ class Program:
     def nodes(self) -> list[Any]:
         return list(self.graph_module.graph.nodes)
 
-    def name_of(self, node: Any) -> str:
-        """The name of a node in the model: its module's path where known, else the node's."""
-        if node.op == "call_module":
-            return str(node.target)
-        stack = node.meta.get("nn_module_stack") or {}
-        inner = list(stack.values())[-1] if stack else None
-        return str(inner[0]) if inner and inner[0] else str(node.name)
-
     def describe(self, node: Any) -> str:
         """How messages name a node: the framework's operation and where it sits."""
         if node.op == "call_module":
@@ -207,6 +199,39 @@ def _no_shape(owner: str) -> Exception:
     )
 
 
+def check_class(module: Any, where: str) -> None:
+    """Refuse a subclass of a torch.nn module that overrides its forward, and a user module that
+    only shares a torch.nn module's name (unless registered as an activation under it)."""
+    import torch
+
+    cls = type(module)
+    if cls.__module__.startswith("torch."):
+        return
+    base = next(
+        (
+            parent
+            for parent in cls.__mro__[1:]
+            if parent is not torch.nn.Module and parent.__module__.startswith("torch.nn")
+        ),
+        None,
+    )
+    if base is not None:
+        if cls.forward is not base.forward:
+            raise unsupported(
+                where,
+                f"module {cls.__name__!r} (subclass of torch.nn.{base.__name__} overriding "
+                "forward) is not supported: nn2poly reads torch.nn modules by their type",
+            )
+        return
+    shared = getattr(torch.nn, cls.__name__, None)
+    if isinstance(shared, type) and module_kind(module) is None:
+        raise unsupported(
+            where,
+            f"module {cls.__name__!r} from {cls.__module__} is not torch.nn.{cls.__name__}, "
+            "only shares its name",
+        )
+
+
 # ------------------------------------------------------------------ front ends
 @contextmanager
 def inference(model: Any) -> Iterator[None]:
@@ -242,6 +267,8 @@ def from_module(model: Any, data: ArrayLike | None) -> Program:
 
     owner = type(model).__name__
     training = {name: module.training for name, module in model.named_modules()}
+    for name, module in model.named_modules():
+        check_class(module, f"module {name!r}" if name else f"the {owner} model")
     try:
         graph = _Tracer().trace(model)
     except (torch.fx.proxy.TraceError, TypeError, RuntimeError) as exc:
