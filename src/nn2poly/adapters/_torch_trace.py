@@ -207,7 +207,7 @@ def check_class(module: Any, where: str) -> None:
     cls = type(module)
     if cls.__module__.startswith("torch."):
         return
-    base = next(
+    base: Any = next(
         (
             parent
             for parent in cls.__mro__[1:]
