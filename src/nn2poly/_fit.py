@@ -244,6 +244,9 @@ class FittedLayers:
     refinement : Refinement or None
         What the joint refinement did, once a conversion has run (None when
         not refined); its polynomials are then in ``fits``.
+    network : Network or None
+        With data, the network fitted on: on a graph every layer's true
+        potentials on the data are read from its own walk.
 
     Examples
     --------
