@@ -380,3 +380,257 @@ def test_unsupported_operations_are_named(case: str, dynamo: bool, tmp_path: Pat
         adapt_onnx(model)
     if "operator" in str(info.value):
         assert "'Gemm'" in str(info.value) and "'Conv'" in str(info.value)
+
+
+# ------------------------------------------------------------ hand-made graphs
+def _graph(
+    nodes: list,
+    initializers: dict[str, np.ndarray],
+    in_shape: list,
+    out_shape: list,
+    *,
+    dtype: int = onnx.TensorProto.DOUBLE,
+    opset: int = 20,
+) -> onnx.ModelProto:
+    from onnx import helper, numpy_helper
+
+    graph = helper.make_graph(
+        nodes,
+        "net",
+        [helper.make_tensor_value_info("x", dtype, in_shape)],
+        [helper.make_tensor_value_info("y", dtype, out_shape)],
+        initializer=[numpy_helper.from_array(np.asarray(v), k) for k, v in initializers.items()],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 9
+    return model
+
+
+def _reference(model: onnx.ModelProto, X: np.ndarray) -> np.ndarray:
+    shape = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim[1:]]
+    out = ReferenceEvaluator(model).run(None, {"x": X.reshape(len(X), *shape)})[0]
+    return np.asarray(out).reshape(len(X), -1)
+
+
+RNG = np.random.default_rng(11)
+XH = RNG.uniform(-2, 2, (17, 6))
+
+
+def _node(op: str, inputs: list[str], output: str, **attrs) -> onnx.NodeProto:
+    from onnx import helper
+
+    return helper.make_node(op, inputs, [output], name=f"{op.lower()}_{output}", **attrs)
+
+
+def test_reshape_transpose_concat_squeeze_in_float64() -> None:
+    model = _graph(
+        [
+            _node("Reshape", ["x", "s3"], "a"),  # (n, 2, 3)
+            _node("Transpose", ["a"], "t", perm=[0, 2, 1]),  # (n, 3, 2)
+            _node("Tanh", ["t"], "h"),
+            _node("Concat", ["h", "t"], "c", axis=2),  # (n, 3, 4)
+            _node("Unsqueeze", ["c", "ax1"], "u"),  # (n, 1, 3, 4)
+            _node("Squeeze", ["u", "ax1"], "q"),
+            _node("Neg", ["q"], "m"),
+            _node("Sub", ["m", "c"], "d"),  # a residual difference
+            _node("Flatten", ["d"], "f"),
+            _node("MatMul", ["f", "W"], "y"),
+        ],
+        {"s3": np.array([0, 2, 3]), "ax1": np.array([1]), "W": RNG.normal(size=(12, 2))},
+        ["n", 6],
+        ["n", 2],
+    )
+    network = adapt_onnx(model).network
+    np.testing.assert_allclose(network.forward(XH), _reference(model, XH), rtol=1e-12)
+
+
+def test_conv_auto_pad_global_pool_and_batch_norm_in_float64() -> None:
+    model = _graph(
+        [
+            _node("Reshape", ["x", "shape"], "a"),  # (n, 1, 2, 3)
+            _node("Conv", ["a", "K", "kb"], "c", kernel_shape=[2, 2], auto_pad="SAME_UPPER"),
+            _node("BatchNormalization", ["c", "g", "b", "m", "v"], "n"),
+            _node("Celu", ["n"], "h", alpha=0.5),
+            _node("GlobalAveragePool", ["h"], "p"),
+            _node("Flatten", ["p"], "f"),
+            _node("Gemm", ["f", "W"], "y", transB=1),
+        ],
+        {
+            "shape": np.array([-1, 1, 2, 3]),
+            "K": RNG.normal(size=(3, 1, 2, 2)),
+            "kb": RNG.normal(size=3),
+            "g": RNG.uniform(0.5, 1.5, 3),
+            "b": RNG.normal(size=3),
+            "m": RNG.normal(size=3),
+            "v": RNG.uniform(0.5, 1.5, 3),
+            "W": RNG.normal(size=(1, 3)),
+        },
+        ["n", 6],
+        ["n", 1],
+    )
+    adapted = adapt_onnx(model)
+    assert adapted.network.activations == ("celu(alpha=0.5)", "linear")
+    np.testing.assert_allclose(
+        adapted.network.forward(XH), _reference(model, XH), rtol=1e-10, atol=1e-12
+    )
+
+
+@pytest.mark.parametrize(
+    ("op", "attrs", "name"),
+    [
+        ("Gelu", {"approximate": "tanh"}, "gelu_tanh"),
+        ("Gelu", {}, "gelu"),
+        ("HardSigmoid", {}, "hardsigmoid(alpha=0.2)"),
+        ("Selu", {}, "selu"),
+        ("Mish", {}, "mish"),
+        ("HardSwish", {}, "hardswish"),
+    ],
+)
+def test_activation_operators_by_their_onnx_names(op: str, attrs: dict, name: str) -> None:
+    model = _graph(
+        [
+            _node("Gemm", ["x", "W"], "h"),
+            _node(op, ["h"], "a", **attrs),
+            _node("Gemm", ["a", "V"], "y"),
+        ],
+        {"W": RNG.normal(size=(6, 3)), "V": RNG.normal(size=(3, 1))},
+        ["n", 6],
+        ["n", 1],
+        dtype=onnx.TensorProto.FLOAT,
+    )
+    model.graph.initializer[0].CopyFrom(
+        onnx.numpy_helper.from_array(RNG.normal(size=(6, 3)).astype(np.float32), "W")
+    )
+    model.graph.initializer[1].CopyFrom(
+        onnx.numpy_helper.from_array(RNG.normal(size=(3, 1)).astype(np.float32), "V")
+    )
+    adapted = adapt_onnx(model)
+    assert adapted.network.activations == (name, "linear")
+    X32 = XH.astype(np.float32)
+    np.testing.assert_allclose(
+        adapted.network.forward(X32), _reference(model, X32), rtol=2e-5, atol=2e-6
+    )
+
+
+def _softplus_where(threshold: float) -> onnx.ModelProto:
+    return _graph(
+        [
+            _node("Gemm", ["x", "W"], "h"),
+            _node("Softplus", ["h"], "sp"),
+            _node("Greater", ["h", "t"], "g"),
+            _node("Where", ["g", "h", "sp"], "a"),
+            _node("Gemm", ["a", "V"], "y"),
+        ],
+        {"W": RNG.normal(size=(6, 3)), "V": RNG.normal(size=(3, 1)), "t": np.array(threshold)},
+        ["n", 6],
+        ["n", 1],
+    )
+
+
+def test_the_constants_of_a_written_activation_are_checked() -> None:
+    assert adapt_onnx(_softplus_where(20.0)).network.activations == ("softplus", "linear")
+    with pytest.raises(OnnxGraphError, match=r"Greater node 'greater_g' is read only as part of"):
+        adapt_onnx(_softplus_where(1.0))
+    silu_of_2x = _graph(
+        [
+            _node("Gemm", ["x", "W"], "h"),
+            _node("Mul", ["h", "two"], "h2"),
+            _node("Sigmoid", ["h2"], "s"),
+            _node("Mul", ["h", "s"], "a"),
+            _node("Gemm", ["a", "V"], "y"),
+        ],
+        {"W": RNG.normal(size=(6, 3)), "V": RNG.normal(size=(3, 1)), "two": np.array(2.0)},
+        ["n", 6],
+        ["n", 1],
+    )
+    with pytest.raises(OnnxGraphError, match=r"Mul node 'mul_a' multiplies or divides two"):
+        adapt_onnx(silu_of_2x)
+
+
+@pytest.mark.parametrize(
+    ("nodes", "initializers", "message"),
+    [
+        (
+            [_node("Reshape", ["x", "s"], "r"), _node("Gemm", ["r", "W"], "y")],
+            {"s": np.array([-1, 4]), "W": np.ones((4, 1))},
+            r"Reshape node 'reshape_r' reshapes a tensor of per-sample shape \(6,\) to \[-1, 4\]",
+        ),
+        (
+            [_node("Div", ["two", "x"], "d"), _node("Gemm", ["d", "W"], "y")],
+            {"two": np.array(2.0), "W": np.ones((6, 1))},
+            r"Div node 'div_d' divides by a value that depends on the input",
+        ),
+        (
+            [_node("Pow", ["x", "two"], "p"), _node("Gemm", ["p", "W"], "y")],
+            {"two": np.array(2.0), "W": np.ones((6, 1))},
+            r"Pow node 'pow_p' is read only as part of an activation",
+        ),
+        (
+            [_node("Clip", ["x", "", "one"], "c"), _node("Gemm", ["c", "W"], "y")],
+            {"one": np.array(1.0), "W": np.ones((6, 1))},
+            r"Clip node 'clip_c' clips to \[None, 1.0\]; nn2poly reads Clip as relu",
+        ),
+        (
+            [_node("Gemm", ["x", "W"], "h"), _node("Softmax", ["h"], "y", axis=0)],
+            {"W": np.ones((6, 2))},
+            r"Softmax node 'softmax_y' normalises over axis 0",
+        ),
+        (
+            [_node("Transpose", ["x"], "t"), _node("ReduceMean", ["t"], "y", keepdims=0)],
+            {},
+            r"ReduceMean node 'reducemean_y' mixes the samples",
+        ),
+        (
+            [_node("BatchNormalization", ["x", "o", "z", "z", "o"], "y", training_mode=1)],
+            {"o": np.ones(6), "z": np.zeros(6)},
+            r"training mode",
+        ),
+        (
+            [_node("Gemm", ["x", "W"], "y", transA=1)],
+            {"W": np.ones((6, 2))},
+            r"Gemm node 'gemm_y' cannot be applied .* nn2poly needs the samples on the rows",
+        ),
+    ],
+)
+def test_refusals_name_the_node(nodes: list, initializers: dict, message: str) -> None:
+    model = _graph(nodes, initializers, ["n", 6], ["n", 1])
+    with pytest.raises(OnnxGraphError, match=message):
+        adapt_onnx(model)
+
+
+def test_control_flow_and_foreign_domains_are_refused() -> None:
+    from onnx import helper
+
+    branch = helper.make_graph(
+        [_node("Identity", ["x"], "o")], "b", [], [helper.make_tensor_value_info("o", 11, None)]
+    )
+    model = _graph(
+        [_node("If", ["c"], "y", then_branch=branch, else_branch=branch)],
+        {"c": np.array(True)},
+        ["n", 6],
+        ["n", 6],
+    )
+    with pytest.raises(OnnxGraphError, match=r"Unsupported ONNX operator 'If' \(If node 'if_y'\)"):
+        adapt_onnx(model)
+    foreign = _graph([helper.make_node("Gelu", ["x"], ["y"], domain="com.microsoft")], {},
+                     ["n", 6], ["n", 6])  # fmt: skip
+    with pytest.raises(OnnxGraphError, match=r"operator domain 'com.microsoft'"):
+        adapt_onnx(foreign)
+
+
+def test_dynamo_export_with_a_dynamic_number_of_samples(tmp_path: Path) -> None:
+    module = Conv2d8x8().eval()
+    path = tmp_path / "dyn.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        logging.disable(logging.WARNING)
+        try:
+            torch.onnx.export(
+                module, (torch.zeros(3, 64),), str(path), dynamo=True, verbose=False,
+                dynamic_shapes=({0: torch.export.Dim("n")},),
+            )  # fmt: skip
+        finally:
+            logging.disable(logging.NOTSET)
+    model = onnx.load(str(path))
+    assert not model.graph.input[0].type.tensor_type.shape.dim[0].dim_value
+    check(model, 64)

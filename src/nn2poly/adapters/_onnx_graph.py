@@ -67,7 +67,7 @@ def _activation_name(node: Any, expr: Expr) -> str | None:
         high = None if high is None else _float32_value(high)
         if low == 0.0 and high in (6.0, None):
             return "relu6" if high == 6.0 else "relu"
-        if low is None or high is None:
+        if low is None or high is None or not low < high:
             return None
         return get_activation("hardtanh", min_val=low, max_val=high).name
 

@@ -313,6 +313,11 @@ def _last_node(
             )
         return Tensor(value, x.shape, x.batch_axis)
     activation = activation_of(node, expr) if op not in PATTERN_OPS else None
+    if op == "Clip" and activation is None:
+        raise OnnxGraphError(
+            f"{describe(node)} clips to {list(clip_bounds(expr))}; nn2poly reads Clip as relu "
+            "(min 0), relu6 (min 0, max 6) or hardtanh (both bounds, min < max)."
+        )
     if activation is None or len(data) != 1 or index != 0:
         raise OnnxGraphError(
             f"{describe(node)} is read only as part of an activation that exporters write as "
