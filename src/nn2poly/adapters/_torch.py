@@ -183,7 +183,7 @@ def adapt_torch(model: Any, *, data: ArrayLike | None = None) -> AdaptedModel:
     ...         return torch.softmax(self.fc2(h) + 1.0, dim=1)
     >>> adapted = adapt_torch(Net())
     >>> adapted.network, adapted.link
-    (Network(3 -> 4[tanh] -> 2[linear]), 'softmax')
+    (Network(3 -> 4[tanh] -> 2[linear], link='softmax'), 'softmax')
     """
     import torch
 

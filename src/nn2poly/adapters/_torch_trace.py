@@ -176,13 +176,23 @@ def _shape_from_graph(graph_module: Any, placeholder: Any) -> tuple[int, ...] | 
                 kind is None or activation_for("torch", kind) is None
             ):
                 return None
-        elif name in {"linear"} and len(user.args) > 1 and user.args[1].op == "get_attr":
-            return (int(_attribute(graph_module, str(user.args[1].target)).shape[1]),)
+        elif name in {"linear", "matmul", "mm"} and _parameter_operand(user) is not None:
+            weight = _attribute(graph_module, str(_parameter_operand(user)))
+            if weight.dim() != 2:
+                return None
+            return (int(weight.shape[1 if name == "linear" else 0]),)
         elif name in {"view", "reshape"}:
             return _fixed_view(user.args[1:])
         elif name not in _ELEMENTWISE:
             return None
         node = user
+    return None
+
+
+def _parameter_operand(node: Any) -> str | None:
+    """The attribute a matrix product multiplies its input by (``x @ self.weight``)."""
+    if len(node.args) > 1 and getattr(node.args[1], "op", None) == "get_attr":
+        return str(node.args[1].target)
     return None
 
 
