@@ -17,6 +17,9 @@ outputs)``) with one input and one output, on any Keras backend, as graphs:
   and ``GlobalAveragePooling``, channels last, lowered to dense matrices;
 * ``InputLayer`` and the inference identities (``Dropout``, ``GaussianNoise``,
   ...) are skipped; nested ``Sequential``/functional models are walked;
+* ``keras.ops`` calls between layers (``2 * h + 1``, ``h - g``, ``h[:, :4]``,
+  ``keras.ops.tanh(h)``, ``keras.ops.concatenate``, reshapes): element-wise
+  activations, arithmetic by constants, sums, slices and concatenations;
 * a final sigmoid or softmax becomes the link of a classifier.
 
 Activation functions and layers are looked up in the registry by their Keras
@@ -55,6 +58,7 @@ from ._keras_layers import (
     read_layer,
     to_numpy,
 )
+from ._keras_ops import read_operation
 
 __all__ = ["KerasModelError", "adapt_keras", "chain_layers", "load_keras"]
 
@@ -69,12 +73,7 @@ def _reader(builder: GraphBuilder) -> Any:
         if isinstance(operation, keras.Model):
             return walk(operation, inputs, visit)
         if not isinstance(operation, keras.layers.Layer):
-            raise KerasModelError(
-                f"Unsupported operation {operation.name!r} ({type(operation).__name__}), a "
-                "keras.ops call between layers; nn2poly reads models built from layers. Use "
-                "Rescaling for arithmetic by constants and Add/Subtract/Concatenate to join "
-                "branches."
-            )
+            return [read_operation(builder, operation, node, inputs)]
         kind = exact_layer(operation)
         if kind in CONVOLUTIONS and len(inputs) == 1:
             check_inputs(operation, inputs)

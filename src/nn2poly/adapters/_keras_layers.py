@@ -28,6 +28,7 @@ __all__ = [
     "KerasTensor",
     "activate",
     "check_inputs",
+    "concatenate",
     "describe",
     "import_keras",
     "read_layer",
@@ -289,7 +290,7 @@ def _same_shapes(layer: Any, inputs: Sequence[KerasTensor]) -> None:
 
 def _merge(builder: GraphBuilder, layer: Any, kind: str, inputs: list[KerasTensor]) -> KerasTensor:
     if kind == "Concatenate":
-        return _concatenate(builder, layer, inputs)
+        return concatenate(builder, layer, inputs)
     _same_shapes(layer, inputs)
     values = [x.value for x in inputs]
     if kind == "Subtract":
@@ -301,7 +302,7 @@ def _merge(builder: GraphBuilder, layer: Any, kind: str, inputs: list[KerasTenso
     return KerasTensor(value, inputs[0].shape)
 
 
-def _concatenate(builder: GraphBuilder, layer: Any, inputs: list[KerasTensor]) -> KerasTensor:
+def concatenate(builder: GraphBuilder, layer: Any, inputs: list[KerasTensor]) -> KerasTensor:
     rank = len(inputs[0].shape)
     axis = int(layer.axis)
     position = axis - 1 if axis > 0 else axis % (rank + 1) - 1
