@@ -22,21 +22,7 @@ from zoo_models import ZOO, run_case
 pytestmark = pytest.mark.slow
 
 #: kind -> what it is waiting for
-PENDING: dict[str, str] = {
-    # saved forms
-    # preprocessing and Keras graphs
-    "sklearn_standard_scaler_mlp": "scikit-learn Pipeline(StandardScaler, MLPRegressor)",
-    "sklearn_minmax_scaler_mlp": "scikit-learn Pipeline(MinMaxScaler, MLPRegressor)",
-    "sklearn_maxabs_scaler_mlp": "scikit-learn Pipeline(MaxAbsScaler, MLPRegressor)",
-    "sklearn_robust_scaler_mlp": "scikit-learn Pipeline(RobustScaler, MLPRegressor)",
-    "sklearn_standard_scaler_mlp_in_memory": "scikit-learn Pipeline in memory",
-    "sklearn_pipeline_classifier": "scikit-learn Pipeline(StandardScaler, MLPClassifier)",
-    "keras_normalization": "Keras Normalization",
-    "keras_rescaling": "Keras Rescaling",
-    "keras_functional_add": "Keras functional Add",
-    "keras_functional_concatenate": "Keras functional Concatenate",
-    # refusals that name the first call met instead of the blocking operation
-}
+PENDING: dict[str, str] = {}
 
 
 def _params() -> list[object]:
