@@ -216,6 +216,38 @@ def test_keras_ops_products_and_quotients_of_values_are_refused() -> None:
     refused(squared, r"\(keras.ops Square\): an operation that is neither affine")
 
 
+@pytest.fixture
+def leaky_tanh() -> Any:
+    """``tanh(x) + 0.1 x`` registered under the Keras names of a function and a layer."""
+    from nn2poly.activations import ActivationSpec, FrameworkName, _registry
+
+    spec = ActivationSpec(
+        "keras_test_leaky_tanh",
+        lambda x: np.tanh(x) + 0.1 * x,
+        None,
+        frameworks=(FrameworkName("keras", "leaky_tanh"), FrameworkName("keras", "LeakyTanh")),
+    )
+    nn2poly.register_activation(spec)
+    yield
+    _registry._REGISTRY.pop("keras_test_leaky_tanh", None)
+    _registry._by_name.clear()
+
+
+def test_registered_activation_function_and_layer(leaky_tanh: None) -> None:
+    def leaky_tanh(x: Any) -> Any:
+        return keras.ops.tanh(x) + 0.1 * x
+
+    class LeakyTanh(L.Layer):
+        def call(self, x: Any) -> Any:
+            return keras.ops.tanh(x) + 0.1 * x
+
+    def body(x: Any) -> Any:
+        return L.Dense(1)(LeakyTanh()(L.Dense(3, activation=leaky_tanh)(x)))
+
+    network = assert_reads(functional((3,), body), inputs_for((3,), scale=3.0))
+    assert network.activations == ("keras_test_leaky_tanh",) * 2 + ("linear",)
+
+
 # ---------------------------------------------------------------- convolutions
 def test_conv1d_with_average_pooling() -> None:
     def body(x: Any) -> Any:

@@ -74,7 +74,10 @@ def _reader(builder: GraphBuilder) -> Any:
             return walk(operation, inputs, visit)
         if not isinstance(operation, keras.layers.Layer):
             return [read_operation(builder, operation, node, inputs)]
-        kind = exact_layer(operation)
+        try:
+            kind = exact_layer(operation)
+        except KerasModelError:  # a custom layer: read if registered, else refused by name
+            kind = None
         if kind in CONVOLUTIONS and len(inputs) == 1:
             check_inputs(operation, inputs)
             result = read_convolution(builder, operation, kind, inputs[0])

@@ -124,7 +124,9 @@ def activation_name(function: Any, where: str) -> str:
     activation = activation_for("keras", label) if known and isinstance(label, str) else None
     if activation is None and isinstance(label, str) and not known:
         builtin = _keras_function(keras, label)
-        if builtin is not None and activation_for("keras", label) is not None:
+        if builtin is None:  # a user's function, read if registered under its Keras name
+            activation = activation_for("keras", label)
+        elif activation_for("keras", label) is not None:
             raise KerasModelError(
                 f"The {where} uses a function named {label!r} that is not "
                 f"keras.activations.{label} (a user function with the built-in's name), whose "
@@ -362,8 +364,28 @@ def check_inputs(layer: Any, inputs: list[KerasTensor]) -> None:
             )
 
 
+def _registered_layer(layer: Any) -> str | None:
+    """A user's activation layer registered under its class name (see
+    :func:`nn2poly.register_activation`), as the registry's name; None otherwise."""
+    cls = type(layer)
+    if getattr(import_keras().layers, cls.__name__, None) is not None:
+        return None  # Keras's own layer, or a lookalike of it: read by exact type
+
+    def read(attribute: str) -> float | None:
+        value = getattr(layer, attribute, None)
+        return float(value) if isinstance(value, (int, float)) else None
+
+    found = activation_for("keras", cls.__name__, read)
+    return None if found is None else found.name
+
+
 def read_layer(builder: GraphBuilder, layer: Any, inputs: list[KerasTensor]) -> KerasTensor:
     """What ``layer`` called on ``inputs`` computes, told to ``builder``."""
+    registered = _registered_layer(layer)
+    if registered is not None and len(inputs) == 1:
+        check_inputs(layer, inputs)
+        result = activate(builder, layer, inputs[0], registered)
+        return KerasTensor(result.value, result.shape, describe(layer))
     kind = exact_layer(layer)
     check_inputs(layer, inputs)
     if kind in _NOT_AFFINE:
