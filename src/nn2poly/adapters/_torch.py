@@ -56,6 +56,7 @@ from ._agreement import (
     disagreement,
     with_link,
 )
+from ._builder import Value
 from ._torch_modules import SUPPORTED_MODULES, Dep, UnsupportedModuleError, numpy_of
 from ._torch_read import Reading, read_program
 from ._torch_trace import (
@@ -109,25 +110,25 @@ def _batches(program: Program, X: FloatArray, dtype: Any) -> list[tuple[Any, int
 def _locate(
     program: Program, reading: Reading, X: FloatArray, dtype: Any, rtol: float
 ) -> str | None:
-    """The first operation whose output differs from what its reading computes."""
+    """The first operation of the traced graph whose output differs from its reading.
+
+    The graph is run node by node on the first batch of ``X``; every node read as a value
+    is compared with the network computing that value.
+    """
     if reading.network.n_inputs != X.shape[1]:
         return None
-    for batch, rows in _batches(program, X, dtype):
-        actual = run_nodes(program, batch)
-        for node in program.nodes:
-            value = reading.values.get(node)
-            if not isinstance(value, Dep) or node is program.input_node:
-                continue
-            expected = numpy_of(actual[node])[:rows].reshape(rows, -1)
-            link = value.value.link
-            plain = Dep(type(value.value)(value.value.terms, value.value.bias), value.shape)
-            partial = reading.builder.build(plain.value, name="check", peel_sigmoid=False)
-            flat = X[: len(expected)] if not program.fixed_batch else None
-            got = partial.forward(flat if flat is not None else X[:rows])
-            got = with_link(got, link, log=reading.builder.log_link)
-            if disagreement(expected, got, rtol) > 1.0:
-                return program.describe(node)
-        break
+    batch, rows = _batches(program, X, dtype)[0]
+    actual = run_nodes(program, batch)
+    for node in program.nodes:
+        value = reading.values.get(node)
+        if not isinstance(value, Dep) or node is program.input_node:
+            continue
+        expected = numpy_of(actual[node])[:rows].reshape(rows, -1)
+        plain = Value(value.value.terms, value.value.bias)
+        partial = reading.builder.build(plain, name="check", peel_sigmoid=False)
+        got = with_link(partial.forward(X[:rows]), value.value.link, log=reading.log_link)
+        if disagreement(expected, got, rtol) > 1.0:
+            return program.describe(node)
     return None
 
 

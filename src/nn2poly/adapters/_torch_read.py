@@ -69,8 +69,6 @@ def _is_activation(kind: str) -> bool:
 
 def _dependent(program: Program) -> set[Any]:
     """The nodes whose values depend on the model's input."""
-    import torch
-
     dependent = {program.input_node}
     for node in program.nodes:
         if node.op not in {"call_module", "call_function", "call_method"}:
@@ -79,11 +77,8 @@ def _dependent(program: Program) -> set[Any]:
         if not inputs & dependent:
             continue
         name = canonical_name(node.op, node.target)
-        if is_metadata(name, node.args):
-            continue
-        if name == "getitem" and isinstance(node.args[0], torch.fx.Node):
-            pass
-        dependent.add(node)
+        if not is_metadata(name, node.args):
+            dependent.add(node)
     return dependent
 
 
