@@ -301,7 +301,7 @@ def _export_fallback(model: Any, data: ArrayLike | None, owner: str, error: Exce
     import torch
 
     reason = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
-    control = "control flow" in reason or "Proxy" in reason
+    control = "control flow" in reason
     what = (
         "its forward has data-dependent control flow (an if or a loop on the input's values)"
         if control
