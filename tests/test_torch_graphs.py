@@ -274,6 +274,35 @@ def test_residual_polynomial_is_the_sum_of_its_branches() -> None:
     )
 
 
+class ShapeLoop(nn.Module):
+    """A loop over a size fx cannot trace (range of a traced value): read with torch.export."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc, self.out = nn.Linear(4, 4), nn.Linear(4, 1)
+
+    def forward(self, x):
+        h = self.fc(x)
+        for _ in range(x.shape[1] // 2):
+            h = h + torch.tanh(h)
+        return self.out(h)
+
+
+def test_a_forward_fx_cannot_trace_is_exported() -> None:
+    assert len(assert_reads(ShapeLoop(), 4).layers) == 3
+
+
+def test_in_place_modules_and_unflatten_in_a_sequential() -> None:
+    model = nn.Sequential(
+        nn.Linear(6, 6),
+        nn.ReLU(inplace=True),
+        nn.Unflatten(1, (2, 3)),
+        nn.Flatten(),
+        nn.Linear(6, 1),
+    )
+    assert assert_reads(model, 6).activations == ("relu", "linear")
+
+
 # ------------------------------------------------------------------ saved forms
 class Saved(nn.Module):
     def __init__(self) -> None:
