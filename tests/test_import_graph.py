@@ -18,6 +18,7 @@ PACKAGE = Path(nn2poly.__file__).parent
 #: (importer, imported) -> why the import waits for a call.
 LAZY_IMPORTS = {
     ("nn2poly._monomials", "nn2poly._kernels"): "numba compiles when the engine first runs",
+    ("nn2poly._monomials", "nn2poly._kernels_small"): "numba compiles when the engine first runs",
     ("nn2poly._norms", "nn2poly.activations"): "the norms need the registry only when called",
     ("nn2poly.adapters", "nn2poly.adapters._loading"): "framework readers on demand",
     ("nn2poly.adapters", "nn2poly.adapters._torch"): "torch",

@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._kernels import affine_power_terms, horner_step
+from ._kernels_small import shift_series
 from ._monomials import MonomialBasis
 
 __all__ = ["compose_affine", "compose_general", "taylor_shift"]
@@ -42,19 +43,11 @@ def taylor_shift(coefficients: FloatArray, shift: FloatArray, max_power: int) ->
     >>> taylor_shift(np.array([[0.0, 0.0, 1.0]]), np.array([2.0]), 2)  # t^2 at t = 2 + v
     array([[4., 4., 1.]])
     """
-    # Repeated synthetic division (Horner's scheme for the Taylor shift):
+    # Repeated synthetic division (Horner's scheme for the Taylor shift), compiled:
     # after pass i, entry i holds the i-th coefficient around the new point.
     # No power of the shift is formed, so a huge shift meets no 0 * inf.
-    work = np.array(coefficients, dtype=np.float64, copy=True)
-    order = work.shape[1] - 1
-    keep = min(max_power, order)
-    delta = shift[:, None] if shift.ndim == 1 else shift
-    for i in range(keep + 1):
-        for j in range(order - 1, i - 1, -1):
-            work[:, j] += delta[:, 0] * work[:, j + 1]
-    out = np.zeros((work.shape[0], max_power + 1), dtype=np.float64)
-    out[:, : keep + 1] = work[:, : keep + 1]
-    return out
+    delta = shift if shift.ndim == 1 else shift[:, 0]
+    return shift_series(coefficients, delta, max_power)
 
 
 def compose_affine(basis: MonomialBasis, linear: FloatArray, d: FloatArray) -> FloatArray:

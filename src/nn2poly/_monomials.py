@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from itertools import product
+from itertools import accumulate, product
 from math import comb, prod
 
 import numpy as np
@@ -137,7 +137,7 @@ class MonomialBasis:
             n_monomials_of_degree(self.n_variables, d, self.max_interaction)
             for d in range(self.max_degree + 1)
         ]
-        return np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        return np.array([0, *accumulate(sizes)], dtype=np.int64)
 
     @cached_property
     def degrees(self) -> IntArray:
@@ -146,64 +146,37 @@ class MonomialBasis:
         return np.repeat(np.arange(self.max_degree + 1), sizes)
 
     @cached_property
+    def _tables(self) -> tuple[NDArray[np.int32], IntArray, IntArray, NDArray[np.float64]]:
+        """``variables``, ``parent``, ``last`` and ``multinomials``, enumerated together."""
+        from ._kernels_small import basis_tables
+
+        k = _interaction(self.max_degree, self.max_interaction)
+        return basis_tables(self.n_variables, k, self.degree_offsets)
+
+    @cached_property
     def variables(self) -> NDArray[np.int32]:
-        """Sorted variable indices of each monomial, -1 padded; shape (n_terms, Q)."""
-        p, q = self.n_variables, self.max_degree
-        out = np.full((self.n_terms, max(q, 1)), -1, dtype=np.int32)
-        offsets = self.degree_offsets
-        if q >= 1:
-            out[offsets[1] : offsets[2], 0] = np.arange(p)
-        k = _interaction(q, self.max_interaction)
-        distinct = np.ones(p, dtype=np.int64)  # distinct variables of the degree d - 1 rows
-        for d in range(2, q + 1):
-            previous = out[offsets[d - 1] : offsets[d], : d - 1]
-            last = previous[:, d - 2].astype(np.int64)
-            # a row already at k distinct variables can only repeat its last one
-            counts = np.where(distinct < k, p - last, 1)
-            rows = np.repeat(np.arange(previous.shape[0]), counts)
-            # within each group the appended variable runs from `last` upwards
-            starts = np.repeat(np.cumsum(counts) - counts, counts)
-            step = np.arange(rows.shape[0]) - starts
-            appended = np.repeat(last, counts) + step
-            block = out[offsets[d] : offsets[d + 1]]
-            block[:, : d - 1] = previous[rows]
-            block[:, d - 1] = appended
-            distinct = distinct[rows] + (step > 0)
-        return out if q >= 1 else out[:, :0]
+        """Sorted variable indices of each monomial, -1 padded; shape (n_terms, Q).
+
+        Each row of degree ``d`` is a row of degree ``d - 1`` with one variable
+        appended, from that row's last variable upwards (only that one again
+        once the row has ``max_interaction`` distinct variables): the rows come
+        in lexicographic order within each degree.
+        """
+        return self._tables[0]
 
     @cached_property
     def parents(self) -> tuple[IntArray, IntArray]:
         """For each monomial of degree >= 1: the index of the monomial with its
         last variable removed, and that variable.  Both of shape (n_terms,);
         entry 0 (the constant) is -1."""
-        variables = self.variables
-        degrees = self.degrees
-        n = self.n_terms
-        parent = np.full(n, -1, dtype=np.int64)
-        last = np.full(n, -1, dtype=np.int64)
-        if n > 1:
-            rows = np.arange(1, n)
-            last[1:] = variables[rows, degrees[1:] - 1]
-            shortened = variables[1:].copy()
-            shortened[np.arange(n - 1), degrees[1:] - 1] = -1
-            parent[1:] = self.index_of(shortened)
+        _, parent, last, _ = self._tables
         return parent, last
 
     @cached_property
     def multinomials(self) -> NDArray[np.float64]:
-        """Multinomial coefficient ``|a|! / prod(a_i!)`` of each monomial, float64."""
-        parent, last = self.parents
-        variables = self.variables
-        degrees = self.degrees
-        out = np.ones(self.n_terms, dtype=np.float64)
-        offsets = self.degree_offsets
-        for d in range(1, self.max_degree + 1):
-            block = slice(offsets[d], offsets[d + 1])
-            # multiplicity of the last variable = number of equal trailing entries
-            tail = variables[block, :d]
-            multiplicity = (tail == last[block, None]).sum(axis=1)
-            out[block] = out[parent[block]] * degrees[block] / multiplicity
-        return out
+        """Multinomial coefficient ``|a|! / prod(a_i!)`` of each monomial, float64:
+        ``m(a) = m(parent) * |a| / (multiplicity of the last variable in a)``."""
+        return self._tables[3]
 
     def index_of(self, variables: NDArray[np.integer]) -> IntArray:
         """Basis index of monomials given as -1-padded sorted variable rows.

@@ -34,6 +34,7 @@ from ._validation import Interval, Options, check_param
 __all__ = ["LayerPolynomials", "Polynomial"]
 
 FloatArray = NDArray[np.float64]
+_LINK_CONSTRAINTS = [Options(frozenset(LINKS[1:])), None]
 
 
 class LayerPolynomials(NamedTuple):
@@ -150,8 +151,12 @@ class Polynomial(
         provenance: Any = None,
         origin: Any = None,
     ) -> None:
-        values = check_coef(coef, variables.shape[0])
-        check_param("link", link, [Options(frozenset(LINKS[1:])), None], caller="Polynomial")
+        values: FloatArray | None = None
+        if isinstance(coef, np.ndarray) and type(coef) is np.ndarray and coef.dtype == np.float64:
+            fresh = coef.ndim == 2 and len(coef) == len(variables) and np.isfinite(coef).all()
+            values = np.array(coef) if fresh else None  # check_coef's result, without its work
+        values = check_coef(coef, variables.shape[0]) if values is None else values
+        check_param("link", link, _LINK_CONSTRAINTS, caller="Polynomial")
         values.setflags(write=False)
         variables.setflags(write=False)
         set_ = object.__setattr__
@@ -201,17 +206,8 @@ class Polynomial(
     def _subset(self, rows: NDArray[np.int64] | NDArray[np.bool_]) -> Polynomial:
         self_ = object.__new__(type(self))
         variables = np.ascontiguousarray(self._variables[rows])
-        self_._init(
-            variables,
-            self.coef[rows],
-            self.n_features,
-            self.feature_names,
-            self.output_names,
-            self.link,
-            None,
-            self.provenance,
-            self.origin,
-        )
+        fields = (self.feature_names, self.output_names, self.link, None, self.provenance)
+        self_._init(variables, self.coef[rows], self.n_features, *fields, self.origin)
         return self_
 
     # --------------------------------------------------------------- shape

@@ -39,6 +39,8 @@ EMPTY: Mapping[str, Any] = MappingProxyType({})
 MAX_DEPTH = 3
 #: Most scalars (in all values together) a provenance may hold.
 MAX_ENTRIES = 100_000
+#: Scalar types kept as they are (an int or a finite float is returned unchanged by _freeze).
+_PLAIN = frozenset({type(None), bool, str, int, float})
 
 
 def _freeze(value: Any, key: str, depth: int, count: list[int]) -> Any:
@@ -119,7 +121,14 @@ def check_provenance(value: Any) -> Mapping[str, Any]:
                 fix=f"The key {key!r} is not a str.",
                 type_error=True,
             )
-        frozen[key] = _freeze(item, key, 0, count)
+        kind = type(item)
+        if kind in _PLAIN and (kind is not float or math.isfinite(item)):
+            count[0] += 1  # a plain scalar: what _freeze gives, without its dispatch
+            frozen[key] = item
+        else:
+            frozen[key] = _freeze(item, key, 0, count)
+    if count[0] > MAX_ENTRIES:
+        _freeze(None, "", 0, count)  # raises
     return MappingProxyType(frozen)
 
 

@@ -359,6 +359,24 @@ def check_param(
     nn2poly._validation.InvalidParameterTypeError: The 'keep_layers' parameter of
     to_polynomial must be True or False. Got 1 instead.
     """
+    if not isinstance(constraints, (list, tuple)):
+        constraints = list(constraints)
+    # The common case, a value accepted, without building the constraint objects:
+    # the same tests as NoneOf and InstanceOf, in the same order.
+    for constraint in constraints:
+        if constraint is None:
+            if value is None:
+                return value
+        elif isinstance(constraint, Constraint):
+            if constraint.accepts(value):
+                return constraint.convert(value)
+        elif isinstance(constraint, type):
+            if isinstance(value, constraint) and (
+                constraint is bool or not isinstance(value, bool)
+            ):
+                return value
+        else:
+            break  # not a constraint: refused below
     normalised = [_normalise(constraint) for constraint in constraints]
     for constraint in normalised:
         if constraint.accepts(value):

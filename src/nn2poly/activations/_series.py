@@ -14,6 +14,8 @@ from fractions import Fraction
 import numpy as np
 from numpy.typing import NDArray
 
+from .._kernels_small import series_recurrence
+
 FloatArray = NDArray[np.float64]
 
 
@@ -43,10 +45,8 @@ def tanh_series(a: FloatArray, order: int) -> FloatArray:
     c[:, 0] = np.tanh(a)
     if order >= 1:
         c[:, 1] = 1.0 / np.cosh(np.clip(a, -350.0, 350.0)) ** 2
-    for n in range(1, order):
-        # (n + 1) y_{n+1} = -sum_{k=0}^{n} y_k y_{n-k}
-        total = np.einsum("mk,mk->m", c[:, : n + 1], c[:, n::-1])
-        c[:, n + 1] = -total / (n + 1)
+    # (n + 1) y_{n+1} = -sum_{k=0}^{n} y_k y_{n-k}, compiled
+    series_recurrence(c, order)
     return c
 
 

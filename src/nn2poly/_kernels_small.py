@@ -1,0 +1,193 @@
+"""Compiled kernels (numba) for the small loops of every conversion.
+
+A conversion of a small network spends its time in loops of a few dozen
+scalar operations each: the Taylor shift of each neuron's series, the
+recurrence of the ``tanh`` series, and the enumeration of the monomial basis.
+As loops of numpy calls they cost microseconds per operation; here each is one
+compiled call.  Each kernel does exactly the arithmetic of the numpy code it
+replaces, in the same order, so its results are the same to the last bit.
+
+Like :mod:`nn2poly._kernels`, numba is imported when a kernel first runs (the
+functions are compiled by :func:`nn2poly._kernels._compile`, from numba's
+on-disk cache after the first time), never with the package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._kernels import _compile
+
+__all__ = ["basis_tables", "series_recurrence", "shift_series"]
+
+Array = NDArray[Any]
+FloatArray = NDArray[np.float64]
+
+
+class _SerialKernel:
+    """A kernel compiled on one thread at its first call."""
+
+    def __init__(self, function: Callable[..., Any]) -> None:
+        self.function = function
+        self.compiled: Callable[..., Any] | None = None
+
+    def __call__(self, *args: Any) -> Any:
+        if self.compiled is None:
+            self.compiled = _compile(self.function)
+        return self.compiled(*args)
+
+
+def _shift_series(coefficients, delta, keep, out):  # type: ignore[no-untyped-def]
+    """Repeated synthetic division: row ``m`` of ``coefficients`` shifted by ``delta[m]``.
+
+    After pass ``i`` entry ``i`` holds the ``i``-th coefficient around the new
+    point; entries ``0..keep`` are written to ``out`` (zeroed beforehand).
+    """
+    n, width = coefficients.shape
+    order = width - 1
+    work = np.empty(max(width, 1), dtype=np.float64)
+    for m in range(n):
+        for j in range(width):
+            work[j] = coefficients[m, j]
+        d = delta[m]
+        for i in range(keep + 1):
+            for j in range(order - 1, i - 1, -1):
+                work[j] += d * work[j + 1]
+        for j in range(keep + 1):
+            out[m, j] = work[j]
+
+
+_shift_series_kernel = _SerialKernel(_shift_series)
+
+
+def shift_series(coefficients: FloatArray, delta: FloatArray, max_power: int) -> FloatArray:
+    """``d[m, k] = sum_{n>=k} coefficients[m, n] C(n, k) delta[m]^(n-k)`` for ``k <= max_power``.
+
+    The Taylor shift of :func:`nn2poly._algebra.taylor_shift` by repeated
+    synthetic division (no power of ``delta`` is formed, so a huge shift meets
+    no ``0 * inf``); entries above the series' order are zero.
+
+    Examples
+    --------
+    >>> shift_series(np.array([[0.0, 0.0, 1.0]]), np.array([2.0]), 2)  # t^2 at t = 2 + v
+    array([[4., 4., 1.]])
+    """
+    coefficients = np.ascontiguousarray(coefficients, dtype=np.float64)
+    delta = np.ascontiguousarray(delta, dtype=np.float64)
+    if delta.shape != coefficients.shape[:1]:
+        delta = np.ascontiguousarray(np.broadcast_to(delta, coefficients.shape[:1]))
+    keep = min(max_power, coefficients.shape[1] - 1)
+    out = np.zeros((coefficients.shape[0], max_power + 1), dtype=np.float64)
+    _shift_series_kernel(coefficients, delta, keep, out)
+    return out
+
+
+def _series_recurrence(c, order):  # type: ignore[no-untyped-def]
+    """``(n + 1) c_{n+1} = -sum_{k=0}^{n} c_k c_{n-k}`` for ``n = 1..order - 1``, row by row."""
+    for r in range(c.shape[0]):
+        for n in range(1, order):
+            total = 0.0
+            for k in range(n + 1):
+                total += c[r, k] * c[r, n - k]
+            c[r, n + 1] = -total / (n + 1)
+
+
+_series_recurrence_kernel = _SerialKernel(_series_recurrence)
+
+
+def series_recurrence(c: FloatArray, order: int) -> None:
+    """Fill ``c[:, 2:order + 1]`` in place from ``c[:, 0]`` and ``c[:, 1]``: the series of
+    ``y' = 1 - y^2`` (``tanh``), ``(n + 1) y_{n+1} = -sum_{k=0}^{n} y_k y_{n-k}``.
+
+    ``c``: float64, C order, shape (m, order + 1).
+
+    Examples
+    --------
+    >>> c = np.zeros((1, 4))
+    >>> c[0, 1] = 1.0  # tanh at 0
+    >>> series_recurrence(c, 3)
+    >>> c.round(4).tolist()
+    [[0.0, 1.0, -0.0, -0.3333]]
+    """
+    if order >= 2:
+        _series_recurrence_kernel(c, order)
+
+
+def _basis_tables(n_variables, k, offsets, variables, parent, last, multinomials):  # type: ignore[no-untyped-def]
+    """The rows of a graded-lexicographic basis, degree by degree, and their parent maps.
+
+    Each row of degree ``d`` is a row of degree ``d - 1`` (its parent) with one
+    variable appended, from the parent's last variable upwards (only that one
+    again once the parent has ``k`` distinct variables), so the rows come in
+    lexicographic order.  ``variables``, ``parent``, ``last`` are pre-filled
+    with -1 and ``multinomials`` with ones.
+    """
+    p = n_variables
+    q = offsets.shape[0] - 2
+    n_terms = offsets[q + 1]
+    distinct = np.ones(n_terms, dtype=np.int64)
+    trailing = np.ones(n_terms, dtype=np.int64)  # multiplicity of each row's last variable
+    if q >= 1:
+        for i in range(p):
+            o = offsets[1] + i
+            variables[o, 0] = i
+            parent[o] = 0
+            last[o] = i
+            multinomials[o] = multinomials[0] * 1 / 1
+    for d in range(2, q + 1):
+        o = offsets[d]
+        for b in range(offsets[d - 1], offsets[d]):
+            previous = variables[b, d - 2]
+            top = p if distinct[b] < k else previous + 1
+            for v in range(previous, top):
+                for j in range(d - 1):
+                    variables[o, j] = variables[b, j]
+                variables[o, d - 1] = v
+                parent[o] = b
+                last[o] = v
+                if v == previous:
+                    distinct[o] = distinct[b]
+                    trailing[o] = trailing[b] + 1
+                else:
+                    distinct[o] = distinct[b] + 1
+                    trailing[o] = 1
+                multinomials[o] = multinomials[b] * d / trailing[o]
+                o += 1
+
+
+_basis_tables_kernel = _SerialKernel(_basis_tables)
+
+
+def basis_tables(
+    n_variables: int, max_interaction: int, offsets: Array
+) -> tuple[NDArray[np.int32], Array, Array, FloatArray]:
+    """``variables``, ``parent``, ``last`` and ``multinomials`` of a graded basis.
+
+    ``offsets``: the basis' degree offsets (shape (Q + 2,)); ``max_interaction``:
+    the most distinct variables in a monomial (``Q`` for the full basis).  See
+    :class:`nn2poly._monomials.MonomialBasis` for what each array holds.
+
+    Examples
+    --------
+    >>> variables, parent, last, multinomials = basis_tables(2, 2, np.array([0, 1, 3, 6]))
+    >>> variables.tolist()
+    [[-1, -1], [0, -1], [1, -1], [0, 0], [0, 1], [1, 1]]
+    >>> parent.tolist(), multinomials.tolist()
+    ([-1, 0, 0, 1, 1, 2], [1.0, 1.0, 1.0, 1.0, 2.0, 1.0])
+    """
+    offsets = np.ascontiguousarray(offsets, dtype=np.int64)
+    q = offsets.shape[0] - 2
+    n_terms = int(offsets[-1])
+    variables = np.full((n_terms, max(q, 1)), -1, dtype=np.int32)
+    parent = np.full(n_terms, -1, dtype=np.int64)
+    last = np.full(n_terms, -1, dtype=np.int64)
+    multinomials = np.ones(n_terms, dtype=np.float64)
+    if q >= 1:
+        _basis_tables_kernel(
+            n_variables, max_interaction, offsets, variables, parent, last, multinomials
+        )
+    return (variables if q >= 1 else variables[:, :0]), parent, last, multinomials
