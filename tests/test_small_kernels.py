@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nn2poly._algebra import taylor_shift
-from nn2poly._kernels_small import basis_tables, series_recurrence, shift_series
+from nn2poly._kernels_small import basis_tables, product_table, series_recurrence, shift_series
 from nn2poly._monomials import MonomialBasis, _interaction, monomial_basis
 from nn2poly._validation import (
     Interval,
@@ -186,3 +186,36 @@ def test_check_param_fast_path_keeps_the_rules() -> None:
         check_param("x", 0, iter([Interval(int, 1, None)]))
     with pytest.raises(TypeError, match="not a constraint"):
         check_param("x", 1, [3])
+
+
+def reference_table(basis: MonomialBasis) -> tuple[np.ndarray, ...]:
+    """Each monomial's divisors (but 1) in mixed-radix order of their exponents, smallest
+    variable's digit fastest, beside their complements; ranks looked up by row."""
+    rows = [tuple(int(v) for v in row if v >= 0) for row in basis.variables]
+    index = {row: i for i, row in enumerate(rows)}
+    indptr, left, right = [0], [], []
+    for row in rows:
+        values = sorted(set(row))
+        counts = [row.count(v) for v in values]
+        divisors = []
+        for digits in itertools.product(*(range(c + 1) for c in reversed(counts))):
+            taken = list(reversed(digits))
+            divisors.append(tuple(v for v, t in zip(values, taken, strict=True) for _ in range(t)))
+        ranks = [index[d] for d in divisors]
+        total = len(ranks) - 1
+        if row:
+            left += ranks[1:]
+            right += [ranks[total - i] for i in range(1, total + 1)]
+        indptr.append(len(left))
+    return np.array(indptr), np.array(left, dtype=np.int32), np.array(right, dtype=np.int32)
+
+
+@pytest.mark.parametrize(("p", "q"), [(0, 3), (1, 1), (1, 4), (2, 2), (3, 4), (4, 5), (6, 3)])
+def test_product_table_equals_the_divisor_enumeration(p: int, q: int) -> None:
+    for limit in [None, *range(1, q)]:
+        basis = MonomialBasis(p, q, limit)
+        parent, last = basis.parents
+        got = product_table(basis.variables, basis.degrees, parent, last)
+        for have, want in zip(got, reference_table(basis), strict=True):
+            np.testing.assert_array_equal(have, want, err_msg=f"p={p} q={q} k={limit}")
+        np.testing.assert_array_equal(basis.product_table()[1], got[1])

@@ -191,3 +191,108 @@ def basis_tables(
             n_variables, max_interaction, offsets, variables, parent, last, multinomials
         )
     return (variables if q >= 1 else variables[:, :0]), parent, last, multinomials
+
+
+def _product_table(variables, degrees, parent, last, indptr):  # type: ignore[no-untyped-def]
+    """The pairs (a, b), deg a >= 1, with a * b = each monomial, in compressed rows.
+
+    Row ``o`` lists the divisors of monomial ``o`` in mixed-radix order of
+    their exponents (the smallest variable's digit fastest), each with its
+    complement.  A divisor's rank comes from one before it: with ``c`` its
+    largest variable present, it is that divisor with ``x_c`` removed times
+    ``x_c``, a child appended in the enumeration, whose rank is its parent's
+    first child plus ``c`` minus the parent's last variable.  ``indptr`` holds
+    the row counts at ``o + 1`` on entry and the offsets on return.
+    """
+    n_terms, width = variables.shape
+    first = np.zeros(n_terms, dtype=np.int64)  # each monomial's first child
+    for o in range(n_terms - 1, 0, -1):
+        first[parent[o]] = o
+    slots = max(width, 1)
+    values = np.empty(slots, dtype=np.int64)
+    counts = np.empty(slots, dtype=np.int64)
+    taken = np.empty(slots, dtype=np.int64)
+    stride = np.empty(slots + 1, dtype=np.int64)
+    most = 1
+    for o in range(1, n_terms):
+        total = 1
+        n_distinct = 0
+        for j in range(degrees[o]):
+            if n_distinct > 0 and values[n_distinct - 1] == variables[o, j]:
+                counts[n_distinct - 1] += 1
+            else:
+                values[n_distinct] = variables[o, j]
+                counts[n_distinct] = 1
+                n_distinct += 1
+        for i in range(n_distinct):
+            total *= counts[i] + 1
+        indptr[o + 1] = total - 1
+        most = max(most, total)
+    for o in range(n_terms):
+        indptr[o + 1] += indptr[o]
+    left = np.empty(indptr[n_terms], dtype=np.int32)
+    right = np.empty(indptr[n_terms], dtype=np.int32)
+    ranks = np.empty(most, dtype=np.int64)
+    for o in range(1, n_terms):
+        n_distinct = 0
+        for j in range(degrees[o]):
+            if n_distinct > 0 and values[n_distinct - 1] == variables[o, j]:
+                counts[n_distinct - 1] += 1
+            else:
+                values[n_distinct] = variables[o, j]
+                counts[n_distinct] = 1
+                n_distinct += 1
+        stride[0] = 1
+        for i in range(n_distinct):
+            taken[i] = 0
+            stride[i + 1] = stride[i] * (counts[i] + 1)
+        ranks[0] = 0
+        index = 0
+        while True:  # odometer over the divisors' exponents
+            carry = 0
+            while carry < n_distinct:
+                if taken[carry] < counts[carry]:
+                    taken[carry] += 1
+                    break
+                taken[carry] = 0
+                carry += 1
+            if carry == n_distinct:
+                break
+            index += 1
+            c = n_distinct - 1
+            while taken[c] == 0:
+                c -= 1
+            before = ranks[index - stride[c]]
+            ranks[index] = first[before] + values[c] - (last[before] if before > 0 else 0)
+        position = indptr[o]
+        for i in range(1, index + 1):
+            left[position] = ranks[i]
+            right[position] = ranks[index - i]
+            position += 1
+    return left, right
+
+
+_product_table_kernel = _SerialKernel(_product_table)
+
+
+def product_table(
+    variables: NDArray[np.int32], degrees: Array, parent: Array, last: Array
+) -> tuple[Array, NDArray[np.int32], NDArray[np.int32]]:
+    """``(indptr, left, right)``: for each monomial ``o`` the pairs ``(left[t], right[t])``,
+    ``indptr[o] <= t < indptr[o + 1]``, with ``left * right = o`` and ``deg left >= 1``.
+
+    The table of :meth:`nn2poly._monomials.MonomialBasis.product_table`, from
+    the basis' rows and parent maps (see :func:`basis_tables`).
+
+    Examples
+    --------
+    >>> variables, parent, last, _ = basis_tables(2, 2, np.array([0, 1, 3, 6]))
+    >>> indptr, left, right = product_table(variables, np.array([0, 1, 1, 2, 2, 2]), parent, last)
+    >>> indptr.tolist()
+    [0, 0, 1, 2, 4, 7, 9]
+    >>> [(int(a), int(b)) for a, b in zip(left[4:7], right[4:7])]  # x0 x1
+    [(1, 2), (2, 1), (4, 0)]
+    """
+    indptr = np.zeros(variables.shape[0] + 1, dtype=np.int64)
+    left, right = _product_table_kernel(variables, degrees, parent, last, indptr)
+    return indptr, left, right

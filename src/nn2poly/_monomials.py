@@ -246,12 +246,10 @@ class MonomialBasis:
         return self._build_product_table()
 
     def _build_product_table(self) -> tuple[IntArray, NDArray[np.int32], NDArray[np.int32]]:
-        from ._kernels import build_product_table
+        from ._kernels_small import product_table
 
-        table: tuple[IntArray, NDArray[np.int32], NDArray[np.int32]] = build_product_table(
-            self.variables, self.degrees, self._multichoose, self._full_offsets, self._full_ranks
-        )
-        return table
+        parent, last = self.parents
+        return product_table(self.variables, self.degrees, parent, last)
 
 
 #: Bases up to this many monomials are kept for reuse between conversions,
