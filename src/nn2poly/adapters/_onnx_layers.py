@@ -28,6 +28,7 @@ from ._onnx_values import (
     affine_op,
     attributes,
     describe,
+    index_op,
     per_sample_constant,
 )
 
@@ -207,25 +208,24 @@ def reshape(b: Builder, node: Any, args: list[Input], context: Context) -> Tenso
         raise OnnxGraphError(f"{describe(node)} reshapes to a shape that depends on the data.")
     dims = [int(d) for d in np.asarray(target).reshape(-1)]
     allow_zero = bool(attributes(node).get("allowzero", 0))
-    full = tensor.full_shape(BATCH)
-    dims = [
-        full[i] if d == 0 and not allow_zero and i < len(full) else d for i, d in enumerate(dims)
-    ]
-    batch = {BATCH} | ({context.batch} if context.batch else set())
-    rest = dims[1:]
-    first_is_batch = bool(dims) and (dims[0] in batch or (dims[0] == -1 and -1 not in rest))
-    valid = rest.count(-1) <= 1 and all(d > 0 or d == -1 for d in rest)
-    known = math.prod(d for d in rest if d != -1)
-    if tensor.batch_axis == 0 and first_is_batch and valid and tensor.width % known == 0:
-        shape = tuple(tensor.width // known if d == -1 else d for d in rest)
-        if math.prod(shape) == tensor.width:
-            return Tensor(tensor.value, shape, 0)
     shown = ["n_samples" if d == BATCH else d for d in dims]
-    raise OnnxGraphError(
-        f"{describe(node)} reshapes a tensor of per-sample shape {tensor.shape} to {shown}; "
-        "nn2poly reads reshapes that keep the samples on the first axis and each sample's "
-        "values together (a first dimension of 0, -1 or the number of samples)."
+    samples = (
+        f"nn2poly reads reshapes that keep each sample's values together, with the number of "
+        f"samples (or 0, or -1) where the samples lie; this one reshapes a tensor of per-sample "
+        f"shape {tensor.shape} (samples on axis {tensor.batch_axis}) to {shown}"
     )
+
+    def operation(full: NDArray[Any]) -> NDArray[Any]:
+        n = full.shape[tensor.batch_axis]
+        shape = [
+            full.shape[i] if d == 0 and not allow_zero and i < full.ndim
+            else n if d == BATCH or (i == tensor.batch_axis and d == context.batch)
+            else d
+            for i, d in enumerate(dims)
+        ]  # fmt: skip
+        return full.reshape(shape)
+
+    return index_op(b, node, tensor, operation, samples=samples)
 
 
 def _axes(node: Any, args: list[Input], rank: int) -> list[int] | None:
@@ -241,7 +241,7 @@ def unsqueeze(b: Builder, node: Any, args: list[Input], context: Context) -> Ten
     assert isinstance(tensor, Tensor)  # the reader passes the data first
     count = len(_axes(node, args, 1) or [])
     axes = tuple(_axes(node, args, tensor.full_rank + count) or ())
-    return affine_op(b, node, tensor, lambda full: np.expand_dims(full, axes))
+    return index_op(b, node, tensor, lambda full: np.expand_dims(full, axes))
 
 
 def squeeze(b: Builder, node: Any, args: list[Input], context: Context) -> Tensor:
@@ -252,7 +252,7 @@ def squeeze(b: Builder, node: Any, args: list[Input], context: Context) -> Tenso
         full = tensor.full_shape(BATCH)
         axes = [axis for axis, size in enumerate(full) if size == 1]
     chosen = tuple(axes)
-    return affine_op(b, node, tensor, lambda full: np.squeeze(full, axis=chosen))
+    return index_op(b, node, tensor, lambda full: np.squeeze(full, axis=chosen))
 
 
 def transpose(b: Builder, node: Any, args: list[Input], context: Context) -> Tensor:
@@ -260,7 +260,7 @@ def transpose(b: Builder, node: Any, args: list[Input], context: Context) -> Ten
     assert isinstance(tensor, Tensor)  # the reader passes the data first
     perm = attributes(node).get("perm")
     order = None if perm is None else tuple(int(p) for p in perm)
-    return affine_op(b, node, tensor, lambda full: np.transpose(full, order))
+    return index_op(b, node, tensor, lambda full: np.transpose(full, order))
 
 
 def flatten(b: Builder, node: Any, args: list[Input], context: Context) -> Tensor:
@@ -268,10 +268,10 @@ def flatten(b: Builder, node: Any, args: list[Input], context: Context) -> Tenso
     assert isinstance(tensor, Tensor)  # the reader passes the data first
     axis = int(attributes(node).get("axis", 1)) % (tensor.full_rank + 1)
 
-    def operation(full: FloatArray) -> FloatArray:
+    def operation(full: NDArray[Any]) -> NDArray[Any]:
         return full.reshape(math.prod(full.shape[:axis]), -1)
 
-    return affine_op(
+    return index_op(
         b, node, tensor, operation,
         samples=f"flattening with axis={axis} puts values of several samples in one row",
     )  # fmt: skip

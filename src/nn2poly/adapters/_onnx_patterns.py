@@ -198,6 +198,14 @@ def _constants(expr: Expr) -> set[float]:
     return found
 
 
+def _per_feature(expr: Expr) -> bool:
+    """Whether a constant of the expression holds several values."""
+    return any(
+        _per_feature(arg) if isinstance(arg, Expr) else arg is not None and np.size(arg) > 1
+        for arg in expr.args
+    )
+
+
 def _candidates(expr: Expr) -> list[str]:
     names = [name for name, marks in _COMPOSITES if marks & expr.ops]
     if "Softplus" in expr.ops:
@@ -219,8 +227,10 @@ def _composite(expr: Expr) -> str | None:
         return None
     shape = [1] * (len(expr.shape) + 1)
     shape[expr.batch_axis] = _GRID.size
+    # scalar constants act alike on every feature: one feature is enough
+    features = expr.shape if _per_feature(expr) else (1,) * len(expr.shape)
     x = np.broadcast_to(
-        _GRID.reshape(shape), Tensor(None, expr.shape, expr.batch_axis).full_shape(_GRID.size)
+        _GRID.reshape(shape), Tensor(None, features, expr.batch_axis).full_shape(_GRID.size)
     )
     with np.errstate(all="ignore"):
         try:

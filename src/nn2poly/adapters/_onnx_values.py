@@ -31,6 +31,7 @@ __all__ = [
     "affine_op",
     "attributes",
     "describe",
+    "index_op",
     "per_sample_constant",
 ]
 
@@ -140,6 +141,39 @@ def _batch_axis(first: tuple[int, ...], second: tuple[int, ...], n: int) -> int 
     return None
 
 
+def _run(
+    node: Any, tensor: Tensor, operation: Callable[[Any], Any], full: Any, samples: str
+) -> NDArray[Any]:
+    try:
+        with np.errstate(all="ignore"):
+            return np.asarray(operation(full))
+    except (ValueError, IndexError) as exc:
+        reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+        raise OnnxGraphError(
+            f"{describe(node)} cannot be applied to a tensor of per-sample shape {tensor.shape} "
+            f"with the samples on axis {tensor.batch_axis} ({reason}); "
+            f"{samples or 'expected an operation that keeps each sample apart'}."
+        ) from None
+
+
+def _samples_axis(
+    node: Any, tensor: Tensor, first: NDArray[Any], second: NDArray[Any], n: int, samples: str
+) -> int:
+    axis = _batch_axis(first.shape, second.shape, n)
+    if axis is None:
+        raise OnnxGraphError(
+            f"{describe(node)} mixes the samples of a tensor of per-sample shape {tensor.shape} "
+            f"(samples on axis {tensor.batch_axis}, output shape {first.shape} for "
+            f"{n} samples); "
+            f"{samples or 'nn2poly reads operations that keep each sample apart'}."
+        )
+    return axis
+
+
+#: Rows of the identity basis run through an operation at once.
+_CHUNK = 512
+
+
 def affine_op(
     b: Builder,
     node: Any,
@@ -153,32 +187,47 @@ def affine_op(
     ``samples`` explains, in the refusal, why the operation mixes samples.
     """
     width = tensor.width
-    basis = np.moveaxis(np.eye(width).reshape(width, *tensor.shape), 0, tensor.batch_axis)
-    zeros = np.zeros(tensor.full_shape(width + 1))
-    try:
-        with np.errstate(all="ignore"):
-            on_basis = np.asarray(operation(basis), dtype=np.float64)
-            on_zeros = np.asarray(operation(zeros), dtype=np.float64)
-    except (ValueError, IndexError) as exc:
-        reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+    size = min(width, _CHUNK)
+    zeros = _run(node, tensor, operation, np.zeros(tensor.full_shape(size + 1)), samples)
+    blocks, axis = [], None
+    for start in range(0, width, size):
+        stop = min(start + size, width)
+        basis = np.zeros((stop - start, width))
+        basis[np.arange(stop - start), np.arange(start, stop)] = 1.0
+        full = np.moveaxis(basis.reshape(stop - start, *tensor.shape), 0, tensor.batch_axis)
+        out = _run(node, tensor, operation, full, samples)
+        if axis is None:
+            axis = _samples_axis(node, tensor, out, zeros, size, samples)
+        blocks.append(np.moveaxis(out, axis, 0).reshape(stop - start, -1))
+    assert axis is not None  # a tensor has at least one value
+    offset = np.moveaxis(zeros, axis, 0)[0]
+    bias = np.asarray(offset, dtype=np.float64).reshape(-1)
+    matrix = np.concatenate(blocks, axis=0).astype(np.float64) - bias[None, :]
+    return Tensor(_apply_matrix(b, tensor.value, matrix, bias), offset.shape, axis)
+
+
+def index_op(
+    b: Builder, node: Any, tensor: Tensor, operation: Callable[[Any], Any], *, samples: str = ""
+) -> Tensor:
+    """The tensor ``operation(full tensor)``, for an operation that only moves values
+    (reshape, transpose, squeeze): found on value indices, without a matrix."""
+    width = tensor.width
+    full = [
+        np.moveaxis(np.arange(n * width).reshape(n, *tensor.shape), 0, tensor.batch_axis)
+        for n in (2, 3)
+    ]
+    two, three = (_run(node, tensor, operation, f, samples) for f in full)
+    axis = _samples_axis(node, tensor, two, three, 2, samples)
+    first, second = np.moveaxis(two, axis, 0)
+    if np.any(first >= width) or not np.array_equal(second, first + width):
         raise OnnxGraphError(
-            f"{describe(node)} cannot be applied to a tensor of per-sample shape {tensor.shape} "
-            f"with the samples on axis {tensor.batch_axis} ({reason}); "
-            f"{samples or 'expected an operation that keeps each sample apart'}."
-        ) from None
-    axis = _batch_axis(on_basis.shape, on_zeros.shape, width)
-    if axis is None:
-        raise OnnxGraphError(
-            f"{describe(node)} mixes the samples of a tensor of per-sample shape {tensor.shape} "
-            f"(samples on axis {tensor.batch_axis}, output shape {on_basis.shape} for "
-            f"{width} samples); "
+            f"{describe(node)} mixes the values of several samples; "
             f"{samples or 'nn2poly reads operations that keep each sample apart'}."
         )
-    offset = np.moveaxis(on_zeros, axis, 0)[0]
-    shape = tuple(int(size) for size in offset.shape)
-    bias = offset.reshape(-1)
-    matrix = np.moveaxis(on_basis, axis, 0).reshape(width, -1) - bias[None, :]
-    return Tensor(_apply_matrix(b, tensor.value, matrix, bias), shape, axis)
+    picked = first.reshape(-1)
+    same = picked.size == width and np.array_equal(picked, np.arange(width))
+    value = tensor.value if same else b.select(tensor.value, picked)
+    return Tensor(value, tuple(int(d) for d in first.shape), axis)
 
 
 def _apply_matrix(b: Builder, value: Any, matrix: FloatArray, bias: FloatArray) -> Any:
