@@ -43,8 +43,8 @@ def tanh_series(a: FloatArray, order: int) -> FloatArray:
     """tanh(a + t): from y' = 1 - y^2, with y_1 = sech^2(a) computed directly."""
     c = _empty(a, order)
     c[:, 0] = np.tanh(a)
-    if order >= 1:
-        c[:, 1] = 1.0 / np.cosh(np.clip(a, -350.0, 350.0)) ** 2
+    if order >= 1:  # clipped (as np.clip, without its overhead) where cosh^2 overflows
+        c[:, 1] = 1.0 / np.cosh(np.minimum(np.maximum(a, -350.0), 350.0)) ** 2
     # (n + 1) y_{n+1} = -sum_{k=0}^{n} y_k y_{n-k}, compiled
     series_recurrence(c, order)
     return c
