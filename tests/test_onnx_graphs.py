@@ -635,3 +635,31 @@ def test_dynamo_export_with_a_dynamic_number_of_samples(tmp_path: Path) -> None:
     model = onnx.load(str(path))
     assert not model.graph.input[0].type.tensor_type.shape.dim[0].dim_value
     check(model, 64)
+
+
+def test_constants_are_folded_only_for_shape_arithmetic() -> None:
+    huge = _graph(
+        [
+            _node("ConstantOfShape", ["dims"], "big"),
+            _node("Add", ["x", "big"], "y"),
+        ],
+        {"dims": np.array([1, 6])},
+        ["n", 6],
+        ["n", 6],
+    )
+    with pytest.raises(
+        OnnxGraphError, match=r"ConstantOfShape node 'constantofshape_big' computes"
+    ):
+        adapt_onnx(huge)
+    shifted = _graph(
+        [
+            _node("Gather", ["vec", "idx"], "g"),
+            _node("Mul", ["g", "two"], "c"),
+            _node("Add", ["x", "c"], "y"),
+        ],
+        {"vec": np.arange(6.0), "idx": np.array([5, 4, 3, 2, 1, 0]), "two": np.array(2.0)},
+        ["n", 6],
+        ["n", 6],
+    )
+    network = adapt_onnx(shifted).network
+    np.testing.assert_allclose(network.forward(XH), XH + 2 * np.arange(6.0)[::-1])

@@ -88,9 +88,42 @@ def _opset(model: Any) -> int:
     return 1
 
 
+#: Nodes on constants whose output is never larger than their inputs.
+_FOLD_ANY = frozenset(
+    {"Identity", "Transpose", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Cast", "Neg",
+     "Abs", "Sqrt", "Reciprocal", "Slice", "Concat", "Size", "Shape"}
+)  # fmt: skip
+#: Nodes on constants folded when their output stays small (shape arithmetic).
+_FOLD_SMALL = frozenset({"Gather", "Add", "Sub", "Mul", "Div", "Max", "Min", "Equal", "Where"})
+_MAX_FOLDED = 10**6
+
+
+def _folded_size(node: Any, inputs: list[NDArray[Any] | None]) -> int:
+    """An upper bound of the values a foldable node makes (refused nodes: -1)."""
+    arrays = [np.asarray(value) for value in inputs if value is not None]
+    if node.op_type in _FOLD_ANY:
+        return sum(array.size for array in arrays)
+    if node.op_type not in _FOLD_SMALL:
+        return -1
+    if node.op_type == "Gather" and len(arrays) == 2:
+        return int(arrays[0].size * max(arrays[1].size, 1))
+    try:
+        return int(np.prod(np.broadcast_shapes(*(array.shape for array in arrays))))
+    except ValueError:
+        return -1
+
+
 def _fold(node: Any, inputs: list[NDArray[Any] | None]) -> list[NDArray[Any]]:
-    """A node on constants, run by onnx's reference evaluator."""
+    """A node on constants, run by onnx's reference evaluator (shape arithmetic only)."""
     from onnx.reference import ReferenceEvaluator
+
+    size = _folded_size(node, inputs)
+    if not 0 <= size <= _MAX_FOLDED and node.op_type not in _FOLD_ANY:
+        raise OnnxGraphError(
+            f"{describe(node)} computes a constant nn2poly does not evaluate (it reads "
+            f"{sorted(_FOLD_ANY | _FOLD_SMALL)} on constants, up to {_MAX_FOLDED} values); "
+            "export with constant folding enabled."
+        )
 
     feeds = {name: value for name, value in zip(node.input, inputs, strict=True) if name}
     try:

@@ -24,6 +24,8 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ._lowering import MAX_MATRIX_BYTES
+
 __all__ = [
     "Builder",
     "OnnxGraphError",
@@ -189,6 +191,12 @@ def affine_op(
     width = tensor.width
     size = min(width, _CHUNK)
     zeros = _run(node, tensor, operation, np.zeros(tensor.full_shape(size + 1)), samples)
+    n_out = zeros.size // (size + 1)
+    if width * n_out * 8 > MAX_MATRIX_BYTES:
+        raise OnnxGraphError(
+            f"{describe(node)} maps {width} values per sample to {n_out}: as one dense matrix "
+            f"that is {width * n_out * 8} bytes, more than the {MAX_MATRIX_BYTES} nn2poly builds."
+        )
     blocks, axis = [], None
     for start in range(0, width, size):
         stop = min(start + size, width)
