@@ -27,6 +27,7 @@ Usage::
     python benchmarks/bench_conversion.py --wide       # wide and interaction-limited cases
     python benchmarks/bench_conversion.py --case 50,3,50,4 --case 1000,2,64,3,2
     python benchmarks/bench_conversion.py --wide --baseline /tmp/old
+    python benchmarks/bench_conversion.py --overhead --baseline /tmp/old  # per-call times
 
 The reference figures are read from ``../shared/reference/nn2poly_timings.csv``
 (beside the checkout) and the extra single runs listed in its README.
@@ -74,7 +75,7 @@ WIDE_GRID = [
 ]
 
 _CHILD = r"""
-import json, resource, statistics, sys, time, warnings
+import json, os, resource, statistics, sys, time, warnings
 import numpy as np
 import nn2poly
 
@@ -118,6 +119,11 @@ except nn2poly.MemoryLimitError as error:
     print(json.dumps({"refused": str(error)}))
     raise SystemExit(0)
 repeats = 3 if first < 20 else 1
+many = int(os.environ.get("NN2POLY_BENCH_REPEATS", repeats))
+if many > repeats:  # --overhead: calls of a few ms or less are timed many times
+    start = time.perf_counter()
+    nn2poly.to_polynomial(net, Q, **options)
+    repeats = many if time.perf_counter() - start < 0.005 else repeats
 times = []
 from nn2poly._monomials import _cached_basis
 for _ in range(repeats):
@@ -143,8 +149,11 @@ def load_reference() -> dict[tuple[int, int, int, int], tuple[float, float | Non
     return table
 
 
-def run_case(case: tuple[int, ...], timeout: float, package: Path | None = None) -> dict:
+def run_case(
+    case: tuple[int, ...], timeout: float, package: Path | None = None, repeats: int = 3
+) -> dict:
     env = dict(os.environ)
+    env["NN2POLY_BENCH_REPEATS"] = str(repeats)
     if package is not None:
         env["PYTHONPATH"] = str(package / "src")
     try:
@@ -200,6 +209,53 @@ def multiply_add_rate() -> float:
     return float(result.stdout.strip().splitlines()[-1])
 
 
+def _geometric_mean(values: list[float]) -> float:
+    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else float("nan")
+
+
+def overhead(
+    reference: dict[tuple[int, int, int, int], tuple[float, float | None]],
+    baseline: Path | None,
+    timeout: float,
+) -> None:
+    """Per-call times of every case with a finite reference time, beside the reference.
+
+    Small networks are dominated by the fixed cost of a call (argument checks,
+    the approximation, the memory plan, the basis and product table, the
+    polynomial and its provenance), so each fast call is repeated 51 times in
+    its process and the median is shown, in milliseconds; with a baseline the
+    two packages alternate case by case.
+    """
+    cases = [c for c in sorted(reference) if not math.isinf(reference[c][0])]
+    header = f"{'p':>4} {'L':>2} {'h':>3} {'Q':>2} {'ours ms':>9} {'ref ms':>9} {'ratio':>7}"
+    header += f" {'base ms':>9} {'speedup':>7}" if baseline else ""
+    print(header)
+    print("-" * len(header))
+    ratios, base_ratios, speedups = [], [], []
+    for case in cases:
+        ref = reference[case][0]
+        result = run_case(case, timeout, repeats=51)
+        base = run_case(case, timeout, baseline, repeats=51) if baseline else {}
+        if "seconds" not in result:
+            print(f"{case}  {next(iter(result.items()))}", flush=True)
+            continue
+        ours = result["seconds"]
+        ratios.append(ref / ours)
+        line = f"{case[0]:>4} {case[1]:>2} {case[2]:>3} {case[3]:>2} {ours * 1e3:>9.3f} "
+        line += f"{ref * 1e3:>9.3f} {ref / ours:>6.1f}x"
+        if "seconds" in base:
+            base_ratios.append(ref / base["seconds"])
+            speedups.append(base["seconds"] / ours)
+            line += f" {base['seconds'] * 1e3:>9.3f} {base['seconds'] / ours:>6.2f}x"
+        print(line, flush=True)
+    print(f"\nCases: {len(ratios)}; geometric mean of ref / ours {_geometric_mean(ratios):.1f}x")
+    if base_ratios:
+        print(
+            f"baseline: geometric mean of ref / base {_geometric_mean(base_ratios):.1f}x; "
+            f"speed-up over the baseline: geometric mean {_geometric_mean(speedups):.2f}x"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -214,11 +270,20 @@ def main() -> None:
         "--case", action="append", default=[], help="p,L,h,Q[,max_interaction] (repeatable)"
     )
     parser.add_argument("--baseline", type=Path, help="also run the package in DIR/src")
+    parser.add_argument(
+        "--overhead",
+        action="store_true",
+        help="the per-call time of the cases with a reference time (calls under 5 ms "
+        "repeated 51 times, median)",
+    )
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per case")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
     args = parser.parse_args()
 
     reference = load_reference()
+    if args.overhead:
+        overhead(reference, args.baseline, args.timeout)
+        return
     if args.case:
         cases = [tuple(int(v) for v in text.split(",")) for text in args.case]
     elif args.wide:

@@ -223,3 +223,31 @@ def test_product_table_equals_the_divisor_enumeration(p: int, q: int) -> None:
         for have, want in zip(got, reference_table(basis), strict=True):
             np.testing.assert_array_equal(have, want, err_msg=f"p={p} q={q} k={limit}")
         np.testing.assert_array_equal(basis.product_table()[1], got[1])
+
+
+def test_provenance_fast_path_gives_what_freeze_gives() -> None:
+    from nn2poly import _provenance
+
+    record = {
+        "a": None,
+        "b": True,
+        "c": "text",
+        "d": 3,
+        "e": 0.5,
+        "f": [8, 1, None, "x", False],
+        "g": [0.5, [1, 2]],
+        "h": np.int64(4),
+        "i": np.float32(0.25),
+        "j": np.array([1.0, 2.0]),
+    }
+    frozen = _provenance.check_provenance(record)
+    count = [0]
+    slow = {key: _provenance._freeze(value, key, 0, count) for key, value in record.items()}
+    assert dict(frozen) == slow
+    assert [type(v) for v in frozen.values()] == [type(v) for v in slow.values()]
+    with pytest.raises(InvalidParameterError, match="finite number"):
+        _provenance.check_provenance({"x": float("nan")})
+    with pytest.raises(InvalidParameterError, match="more than"):
+        _provenance.check_provenance({"x": list(range(_provenance.MAX_ENTRIES))})
+    with pytest.raises(InvalidParameterError, match="more than"):
+        _provenance.check_provenance({str(i): i for i in range(_provenance.MAX_ENTRIES + 1)})

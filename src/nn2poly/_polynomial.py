@@ -34,7 +34,7 @@ from ._validation import Interval, Options, check_param
 __all__ = ["LayerPolynomials", "Polynomial"]
 
 FloatArray = NDArray[np.float64]
-_LINK_CONSTRAINTS = [Options(frozenset(LINKS[1:])), None]
+_LINK_CONSTRAINTS, _FLOAT = [Options(frozenset(LINKS[1:])), None], np.dtype(np.float64)
 
 
 class LayerPolynomials(NamedTuple):
@@ -152,7 +152,7 @@ class Polynomial(
         origin: Any = None,
     ) -> None:
         values: FloatArray | None = None
-        if isinstance(coef, np.ndarray) and type(coef) is np.ndarray and coef.dtype == np.float64:
+        if isinstance(coef, np.ndarray) and type(coef) is np.ndarray and coef.dtype is _FLOAT:
             fresh = coef.ndim == 2 and len(coef) == len(variables) and np.isfinite(coef).all()
             values = np.array(coef) if fresh else None  # check_coef's result, without its work
         values = check_coef(coef, variables.shape[0]) if values is None else values

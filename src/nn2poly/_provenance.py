@@ -41,6 +41,7 @@ MAX_DEPTH = 3
 MAX_ENTRIES = 100_000
 #: Scalar types kept as they are (an int or a finite float is returned unchanged by _freeze).
 _PLAIN = frozenset({type(None), bool, str, int, float})
+_WHOLE = frozenset({type(None), bool, str, int})
 
 
 def _freeze(value: Any, key: str, depth: int, count: list[int]) -> Any:
@@ -125,6 +126,9 @@ def check_provenance(value: Any) -> Mapping[str, Any]:
         if kind in _PLAIN and (kind is not float or math.isfinite(item)):
             count[0] += 1  # a plain scalar: what _freeze gives, without its dispatch
             frozen[key] = item
+        elif kind is list and all(type(v) in _WHOLE for v in item):
+            count[0] += 1 + len(item)  # a list of str, int, bool or None: a tuple of them
+            frozen[key] = tuple(item)
         else:
             frozen[key] = _freeze(item, key, 0, count)
     if count[0] > MAX_ENTRIES:
