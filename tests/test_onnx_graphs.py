@@ -23,6 +23,7 @@ from scipy.special import expit, log_softmax, softmax
 from torch import nn
 from torch.nn import functional as F
 
+import nn2poly
 from nn2poly.adapters._onnx import OnnxGraphError, adapt_onnx
 from nn2poly.adapters._onnx_files import load_onnx
 
@@ -663,3 +664,70 @@ def test_constants_are_folded_only_for_shape_arithmetic() -> None:
     )
     network = adapt_onnx(shifted).network
     np.testing.assert_allclose(network.forward(XH), XH + 2 * np.arange(6.0)[::-1])
+
+
+def test_a_registered_activation_is_read_by_its_onnx_name() -> None:
+    from nn2poly.activations import ActivationSpec, FrameworkName, _registry
+
+    spec = ActivationSpec(
+        "onnx_sine_test",
+        np.sin,
+        None,
+        description="sin(x)",
+        frameworks=(FrameworkName("onnx", "Sin"),),
+    )
+    nn2poly.register_activation(spec)
+    try:
+        model = _graph(
+            [
+                _node("Gemm", ["x", "W"], "h"),
+                _node("Sin", ["h"], "s"),
+                _node("Gemm", ["s", "V"], "y"),
+            ],
+            {"W": RNG.normal(size=(6, 3)), "V": RNG.normal(size=(3, 1))},
+            ["n", 6],
+            ["n", 1],
+        )
+        network = adapt_onnx(model).network
+        assert network.activations == ("onnx_sine_test", "linear")
+        np.testing.assert_allclose(network.forward(XH), _reference(model, XH), rtol=1e-12)
+    finally:
+        _registry._REGISTRY.pop("onnx_sine_test")
+        _registry._by_name.clear()
+    with pytest.raises(OnnxGraphError, match=r"Unsupported ONNX operator 'Sin'"):
+        adapt_onnx(model)
+
+
+def test_a_residual_polynomial_is_the_sum_of_its_branches(tmp_path: Path) -> None:
+    """y = h + W2 tanh(h) with h = tanh(x W1): the polynomial of the graph is the sum of the
+    polynomials of its two branches."""
+    model = _graph(
+        [
+            _node("Gemm", ["x", "W1"], "g"),
+            _node("Tanh", ["g"], "h"),
+            _node("Gemm", ["h", "W2"], "b"),
+            _node("Tanh", ["b"], "t"),
+            _node("Add", ["h", "t"], "s"),
+            _node("Gemm", ["s", "W3"], "y"),
+        ],
+        {
+            "W1": RNG.uniform(-0.3, 0.3, (6, 3)),
+            "W2": RNG.uniform(-0.3, 0.3, (3, 3)),
+            "W3": RNG.uniform(-0.3, 0.3, (3, 1)),
+        },
+        ["n", 6],
+        ["n", 1],
+    )
+    weights = {  # nn2poly's layout: bias in row 0
+        t.name: np.vstack([np.zeros((1, t.dims[1])), onnx.numpy_helper.to_array(t)])
+        for t in model.graph.initializer
+    }
+    whole = nn2poly.to_polynomial(model, max_order=3)
+    skip = nn2poly.Network.from_weights([weights["W1"], weights["W3"]], ["tanh", "linear"])
+    inner = nn2poly.Network.from_weights(
+        [weights["W1"], weights["W2"], weights["W3"]], ["tanh", "tanh", "linear"]
+    )
+    branches = nn2poly.to_polynomial(skip, max_order=3).predict(XH) + nn2poly.to_polynomial(
+        inner, max_order=3
+    ).predict(XH)
+    np.testing.assert_allclose(whole.predict(XH), branches, rtol=1e-9, atol=1e-12)

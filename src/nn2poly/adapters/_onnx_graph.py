@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from ..activations import activation_for, framework_names, get_activation
 from ._onnx_layers import BATCH, HANDLERS, Context
-from ._onnx_patterns import ELEMENTWISE, PATTERN_OPS, Expr, clip_bounds, leaf, make_expr, realize
+from ._onnx_patterns import PATTERN_OPS, Expr, clip_bounds, elementwise, leaf, make_expr, realize
 from ._onnx_tensors import tensor_array
 from ._onnx_values import Builder, OnnxGraphError, Tensor, attributes, describe
 
@@ -247,8 +247,8 @@ def _read_node(reading: Reading, node: Any, context: Context) -> None:
         for name, value in zip(node.output, _fold(node, inputs), strict=False):
             values[name] = value
         return
-    readable = ELEMENTWISE | PASS_THROUGH | set(HANDLERS) | {"Shape"}
-    if op in _CONTROL_FLOW or op not in readable:
+    readable = PASS_THROUGH | set(HANDLERS) | {"Shape"}
+    if op in _CONTROL_FLOW or not (op in readable or elementwise(op)):
         raise OnnxGraphError(
             f"Unsupported ONNX operator {op!r} ({describe(node)}); nn2poly reads "
             f"{supported_operators()}. Layer normalisation, max pooling, attention, embeddings "
@@ -278,7 +278,7 @@ def _read_node(reading: Reading, node: Any, context: Context) -> None:
             )
         values[node.output[0]] = inputs[0]
         return
-    if op in ELEMENTWISE:
+    if elementwise(op):
         args = [leaf(name, arg) if isinstance(arg, Tensor) else arg
                 for name, arg in zip(node.input, inputs, strict=True)]  # fmt: skip
         values[node.output[0]] = make_expr(node, args)

@@ -39,7 +39,7 @@ from ..activations import activation_for, framework_names, get_activation
 from ._onnx_values import Builder, OnnxGraphError, Tensor, attributes, describe
 from ._onnx_values import per_sample_constant as _constant
 
-__all__ = ["ELEMENTWISE", "PATTERN_OPS", "Expr", "clip_bounds", "leaf", "make_expr", "realize"]
+__all__ = ["PATTERN_OPS", "Expr", "clip_bounds", "elementwise", "leaf", "make_expr", "realize"]
 
 FloatArray = NDArray[np.float64]
 
@@ -49,8 +49,14 @@ PATTERN_OPS = frozenset(
 )
 #: Element-wise arithmetic with constants or between branches.
 ARITHMETIC = frozenset({"Add", "Sub", "Mul", "Div", "Neg"})
-#: Every element-wise node kept as an expression.
-ELEMENTWISE = frozenset(set(framework_names("onnx")) | PATTERN_OPS | ARITHMETIC | {"Clip"})
+
+
+def elementwise(op: str) -> bool:
+    """Whether nodes of type ``op`` are element-wise (kept as expressions): arithmetic,
+    the nodes of written activations, and every activation registered by an ONNX name
+    (a user's included)."""
+    return op in PATTERN_OPS | ARITHMETIC | {"Clip"} or op in framework_names("onnx")
+
 
 #: Registered activations exporters write as several nodes, and a node that marks each.
 _COMPOSITES: tuple[tuple[str, frozenset[str]], ...] = (
@@ -161,7 +167,7 @@ def _unary(expr: Expr, x: FloatArray) -> FloatArray:
         return np.clip(x, -np.inf if low is None else low, np.inf if high is None else high)
     values = attributes(expr.node)
     activation = activation_for("onnx", op, values.get)
-    if activation is None:  # pragma: no cover - ELEMENTWISE holds registry names only
+    if activation is None:  # pragma: no cover - elementwise() holds registry names
         raise OnnxGraphError(f"{describe(expr.node)} is not an activation nn2poly knows.")
     return np.asarray(activation(x), dtype=np.float64)
 
