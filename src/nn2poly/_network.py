@@ -20,7 +20,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ._data import as_plain_array
 from ._dense import Dense, as_float_array
-from ._graph import Add, Concatenate, Node, Step, run_graph, schedule
+from ._graph import INPUT, Add, Concatenate, Node, Step, run_graph, schedule
 from ._jsonio import read_json, write_json
 from ._network_graph import LINKS, chain_nodes, check_chain, check_graph, is_chain
 from ._network_io import network_from_dict, network_to_dict
@@ -296,9 +296,18 @@ class Network:
         return (
             self._link == other._link
             and self._n_inputs == other._n_inputs
-            and len(self._nodes) == len(other._nodes)
-            and all(a == b for a, b in zip(self._nodes, other._nodes, strict=True))
+            and self._structure() == other._structure()
+            and all(
+                type(a.operation) is type(b.operation) and a.operation == b.operation
+                for a, b in zip(self._nodes, other._nodes, strict=True)
+            )
         )
+
+    def _structure(self) -> list[tuple[int, ...]]:
+        """Each node's inputs as positions (-1: the network's input): equality ignores names."""
+        position = {node.name: index for index, node in enumerate(self._nodes)}
+        position[INPUT] = -1
+        return [tuple(position[name] for name in node.inputs) for node in self._nodes]
 
     __hash__ = None  # type: ignore[assignment]
 
