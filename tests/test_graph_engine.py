@@ -436,3 +436,23 @@ def test_a_residual_sum_leaving_the_taylor_region_warns() -> None:
         ]
     )
     nn2poly.to_polynomial(quiet, 3, approximation="taylor")
+
+
+def test_auto_fits_a_constrained_graph_whose_sums_leave_the_unit_interval() -> None:
+    from nn2poly._resolve import choose_approximation
+
+    half = np.full((2, 2), 0.45)  # each neuron's l1 norm is 0.9
+    nodes = [
+        nn2poly.Node("a", nn2poly.Dense(half, np.zeros(2), "tanh"), ("input",)),
+        nn2poly.Node("b", nn2poly.Dense(half, np.zeros(2), "tanh"), ("input",)),
+        nn2poly.Node("c", nn2poly.Dense(half, np.zeros(2), "tanh"), ("input",)),
+        nn2poly.Node("sum", nn2poly.Add(), ("a", "b", "c")),
+        nn2poly.Node("h", nn2poly.Dense(half, np.zeros(2), "tanh"), ("sum",)),
+        nn2poly.Node("out", nn2poly.Dense(np.ones((2, 1)), np.zeros(1)), ("h",)),
+    ]
+    network = nn2poly.Network(nodes)
+    choice, reason = choose_approximation(network, data=np.zeros((4, 2)))
+    assert choice == "fit"
+    assert "sums take the potentials of layer 3" in reason
+    chain = nn2poly.Network([nodes[0].operation, nodes[4].operation, nodes[5].operation])
+    assert choose_approximation(chain, data=np.zeros((4, 2)))[0] == "taylor"

@@ -12,7 +12,7 @@ from ._data import check_data
 from ._fit import FitApproximation
 from ._network import Network
 from ._norms import L1_TOLERANCE, largest_expanded_l1_norm
-from ._taylor import CENTER_CONSTRAINTS, TaylorApproximation
+from ._taylor import CENTER_CONSTRAINTS, TaylorApproximation, potential_ranges
 from ._validation import InstanceOf, Options, check_param, invalid_value
 from .activations import get_activation
 
@@ -77,6 +77,15 @@ def choose_approximation(
         return "fit", (
             f"auto: the network is not l1-constrained (largest l1 norm {norm:.3g}, layer {layer})"
         )
+    if not network.is_chain:
+        # sums of constrained neurons can still take later potentials out of [-1, 1]
+        for index, bounds in enumerate(potential_ranges(network)):
+            reach = float(np.max(np.abs(bounds), initial=0.0))
+            if not exact[index] and reach > 1.0 + L1_TOLERANCE:
+                return "fit", (
+                    f"auto: the network's neurons are l1-constrained but its sums take the "
+                    f"potentials of layer {index} to |u| = {reach:.3g}, outside [-1, 1]"
+                )
     if data is not None:
         X = check_data(data, network.n_inputs)
         reach = float(np.max(np.abs(X), initial=0.0))
