@@ -125,6 +125,8 @@ def _torch_class(name: str) -> Any:
 def module_kind(module: Any) -> str | None:
     """The name a leaf module is read by: its torch.nn class, or a registered name; else None."""
     cls = type(module)
+    if getattr(module, "parametrizations", None) is not None and cls.__bases__:
+        cls = cls.__bases__[0]  # torch.nn.utils.parametrize's subclass: its weight as used
     if _torch_class(cls.__name__) is cls:
         return str(cls.__name__)
     if _torch_class(cls.__name__) is None and activation_for("torch", cls.__name__) is not None:

@@ -19,7 +19,7 @@ from typing import Any
 from .._network import Network
 from ..activations import activation_for
 from ._agreement import ModelMismatchError
-from ._builder import GraphBuilder
+from ._builder import GraphBuilder, Value
 from ._torch_layout import Step, layout, probe
 from ._torch_modules import (
     LAYOUT_MODULES,
@@ -37,6 +37,23 @@ __all__ = ["Reading", "read_program"]
 
 #: Names listed at most in one refusal.
 MAX_NAMED = 6
+
+
+class _Builder(GraphBuilder):
+    """The graph builder naming its nodes as :meth:`Network.from_weights` does (``layer k``),
+    so that a chain reads the same whatever the format it came in."""
+
+    def __init__(self, n_inputs: int) -> None:
+        super().__init__(n_inputs)
+        self.made = 0
+
+    def activation(self, value: Value, activation: str, *, name: str | None = None) -> Value:
+        if activation != "linear" and name is None:
+            name, self.made = f"layer {self.made}", self.made + 1
+        return super().activation(value, activation, name=name)
+
+    def build(self, output: Value, *, name: str = "", peel_sigmoid: bool = True) -> Network:
+        return super().build(output, name=name or f"layer {self.made}", peel_sigmoid=peel_sigmoid)
 
 
 @dataclass
@@ -155,7 +172,7 @@ def read_program(program: Program, dtype: Any) -> Reading:
     prepare()
     dependent = _dependent(program)
     check_operations(program, dependent)
-    builder = GraphBuilder(math.prod(program.input_shape))
+    builder = _Builder(math.prod(program.input_shape))
     examples: dict[Any, Any] = {}
     values: dict[Any, Any] = {}
     x = example_input(program, dtype)
