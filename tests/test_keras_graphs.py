@@ -269,6 +269,28 @@ def test_conv2d_same_padding_strides_groups_and_global_pooling() -> None:
     assert network.n_inputs == 7 * 6 * 2
 
 
+def test_cropping_zero_padding_up_sampling_and_repeat_vector() -> None:
+    def one_d(x: Any) -> Any:
+        h = L.Conv1D(3, 2, activation="tanh")(L.ZeroPadding1D((1, 2))(x))
+        return L.Dense(1)(L.Flatten()(L.UpSampling1D(2)(L.Cropping1D((1, 1))(h))))
+
+    assert_reads(functional((6, 2), one_d), inputs_for((6, 2)))
+
+    def two_d(x: Any) -> Any:
+        h = L.Cropping2D(((0, 1), (1, 1)))(L.ZeroPadding2D(((1, 0), (0, 2)))(x))
+        return L.Dense(2)(L.Flatten()(L.Dense(2, activation="tanh")(L.UpSampling2D((2, 1))(h))))
+
+    assert_reads(functional((5, 4, 1), two_d), inputs_for((5, 4, 1)))
+    repeated = functional(
+        (3,), lambda x: L.Dense(1)(L.Flatten()(L.RepeatVector(4)(L.Dense(2, activation="tanh")(x))))
+    )
+    assert_reads(repeated, inputs_for((3,)))
+    bilinear = functional(
+        (4, 4, 1), lambda x: L.Flatten()(L.UpSampling2D(interpolation="bilinear")(x))
+    )
+    refused(bilinear, r"interpolates 'bilinear'; nn2poly reads nearest up-sampling only")
+
+
 # ---------------------------------------------------------------------- refusals
 def refused(model: keras.Model, pattern: str) -> str:
     with pytest.raises(KerasModelError, match=pattern) as error:

@@ -15,6 +15,7 @@ outputs)``) with one input and one output, on any Keras backend, as graphs:
 * ``Conv1D``/``Conv2D``/``Conv3D`` (strides, ``"valid"``/``"same"``/
   ``"causal"`` padding, dilation, groups), ``AveragePooling`` without padding
   and ``GlobalAveragePooling``, channels last, lowered to dense matrices;
+  ``Cropping``, ``ZeroPadding``, nearest ``UpSampling`` and ``RepeatVector``;
 * ``InputLayer`` and the inference identities (``Dropout``, ``GaussianNoise``,
   ...) are skipped; nested ``Sequential``/functional models are walked;
 * ``keras.ops`` calls between layers (``2 * h + 1``, ``h - g``, ``h[:, :4]``,
@@ -46,7 +47,7 @@ from ._adapted import AdaptedModel
 from ._agreement import check_agreement, disagreement, rtol_for, with_link
 from ._builder import GraphBuilder
 from ._files import ModelFileError
-from ._keras_conv import CONVOLUTIONS, read_convolution
+from ._keras_conv import CONVOLUTIONS, RESHUFFLES, read_convolution, read_reshuffle
 from ._keras_graph import chain_layers, input_shape, walk
 from ._keras_layers import (
     KerasModelError,
@@ -78,9 +79,10 @@ def _reader(builder: GraphBuilder) -> Any:
             kind = exact_layer(operation)
         except KerasModelError:  # a custom layer: read if registered, else refused by name
             kind = None
-        if kind in CONVOLUTIONS and len(inputs) == 1:
+        if kind in CONVOLUTIONS | RESHUFFLES and len(inputs) == 1:
             check_inputs(operation, inputs)
-            result = read_convolution(builder, operation, kind, inputs[0])
+            read = read_convolution if kind in CONVOLUTIONS else read_reshuffle
+            result = read(builder, operation, kind, inputs[0])
             return [KerasTensor(result.value, result.shape, describe(operation))]
         return [read_layer(builder, operation, inputs)]
 

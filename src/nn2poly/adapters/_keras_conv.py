@@ -1,4 +1,4 @@
-"""Keras convolutions and average pooling, lowered to dense affine maps.
+"""Keras convolutions, average pooling and spatial rearrangements as affine maps.
 
 Keras stores images channels last, ``(*spatial, C)``; the lowering works on
 channels-first vectors (``(C, *spatial)`` in C order).  A convolution is read
@@ -7,7 +7,8 @@ the convolution (:func:`~nn2poly.adapters._lowering.conv_matrix`, kernels
 moved from Keras's ``(*kernel, C_in / groups, C_out)`` to ``(C_out, C_in /
 groups, *kernel)``) and a selection back; the builder folds all three into
 one matrix.  ``padding="same"`` is split as Keras splits it (the extra zero
-after), ``"causal"`` pads before only.
+after), ``"causal"`` pads before only.  Cropping, zero padding, nearest
+up-sampling and ``RepeatVector`` pick (or zero) features: selections.
 """
 
 from __future__ import annotations
@@ -22,13 +23,20 @@ from ._builder import GraphBuilder, Value
 from ._keras_layers import KerasModelError, KerasTensor, activate, describe, to_numpy
 from ._lowering import avg_pool_matrix, conv_matrix, global_avg_pool_matrix
 
-__all__ = ["CONVOLUTIONS", "read_convolution"]
+__all__ = ["CONVOLUTIONS", "RESHUFFLES", "read_convolution", "read_reshuffle"]
 
 IntArray = NDArray[np.int64]
 
 #: The layers read here.
 CONVOLUTIONS = frozenset(
     f"{kind}{n}D" for kind in ("Conv", "AveragePooling", "GlobalAveragePooling") for n in (1, 2, 3)
+)
+
+
+#: Layers that pick, repeat or zero features.
+RESHUFFLES = frozenset(
+    [f"{kind}{n}D" for kind in ("Cropping", "ZeroPadding", "UpSampling") for n in (1, 2, 3)]
+    + ["RepeatVector"]
 )
 
 
@@ -137,3 +145,43 @@ def read_convolution(builder: GraphBuilder, layer: Any, kind: str, x: KerasTenso
     if kind.startswith("Global"):
         return _global_pooling(builder, layer, x)
     return _pooling(builder, layer, x, rank)
+
+
+def _pairs(values: Any, rank: int) -> list[tuple[int, int]]:
+    if isinstance(values, int):
+        return [(values, values)] * rank
+    items = list(values)
+    if rank == 1 and len(items) == 2 and all(isinstance(v, int) for v in items):
+        return [(int(items[0]), int(items[1]))]
+    return [(int(a), int(b)) for a, b in items]
+
+
+def read_reshuffle(builder: GraphBuilder, layer: Any, kind: str, x: KerasTensor) -> KerasTensor:
+    """Cropping, ZeroPadding, UpSampling (nearest) or RepeatVector applied to ``x``."""
+    order = np.arange(math.prod(x.shape)).reshape(x.shape)
+    value = x.value
+    if kind == "RepeatVector":
+        picked = np.tile(order, (int(layer.n), 1))
+        return KerasTensor(builder.select(value, picked.reshape(-1)), picked.shape)
+    rank = int(kind[-2])
+    _check_layout(layer, x, rank)
+    if kind.startswith("Cropping"):
+        cuts = _pairs(layer.cropping, rank)
+        picked = order[
+            tuple(slice(a, size - b) for (a, b), size in zip(cuts, x.shape, strict=False))
+        ]
+    elif kind.startswith("ZeroPadding"):
+        pads = _pairs(layer.padding, rank)
+        picked = np.pad(order, [*pads, (0, 0)], constant_values=order.size)
+        value = builder.concatenate([value, Value({}, np.zeros(1))])  # the padded zero
+    else:
+        if getattr(layer, "interpolation", "nearest") != "nearest":
+            raise KerasModelError(
+                f"The {describe(layer)} interpolates {layer.interpolation!r}; nn2poly reads "
+                "nearest up-sampling only."
+            )
+        sizes = [int(layer.size)] if isinstance(layer.size, int) else [int(s) for s in layer.size]
+        picked = order
+        for axis, size in enumerate(sizes):
+            picked = np.repeat(picked, size, axis=axis)
+    return KerasTensor(builder.select(value, picked.reshape(-1)), picked.shape)

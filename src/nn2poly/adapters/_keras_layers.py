@@ -52,7 +52,8 @@ SKIPPED = (
 SUPPORTED = (
     "Dense, Activation, ReLU, LeakyReLU, ELU, Softmax, BatchNormalization, Normalization, "
     "Rescaling, Add, Subtract, Average, Concatenate, Flatten, Reshape, Permute, Conv1D/2D/3D, "
-    "AveragePooling1D/2D/3D, GlobalAveragePooling1D/2D/3D (channels last), nested models "
+    "AveragePooling1D/2D/3D, GlobalAveragePooling1D/2D/3D, Cropping, ZeroPadding, "
+    "UpSampling (nearest) (channels last), RepeatVector, nested models "
     f"and the inference identities {', '.join(SKIPPED)}"
 )
 #: Layers refused with a reason of their own.
