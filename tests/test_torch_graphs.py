@@ -6,6 +6,8 @@ checked on their messages.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -329,6 +331,20 @@ def test_exported_programs_in_memory_and_in_files(tmp_path) -> None:
         load_torch(path)
     loaded = nn2poly.load_network(path, trust=True)
     np.testing.assert_allclose(loaded.forward(X), own(model, X), atol=1e-12)
+
+
+def test_a_program_decomposed_to_core_aten_operators() -> None:
+    torch.manual_seed(6)
+    model = Image().double().eval()
+    example = torch.zeros(3, 50, dtype=torch.float64)
+    with warnings.catch_warnings():  # torch's own deprecation notes while decomposing
+        warnings.simplefilter("ignore", FutureWarning)
+        program = torch.export.export(model, (example,)).run_decompositions()
+    adapted = adapt_torch(program)
+    X = RNG.uniform(-1, 1, size=(7, 50))
+    logits = adapted.network.forward(X)
+    log_probabilities = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(log_probabilities, own(model, X), rtol=0, atol=1e-12)
 
 
 @pytest.mark.parametrize("how", ["script", "trace"])

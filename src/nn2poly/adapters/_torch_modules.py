@@ -211,6 +211,10 @@ def conv(builder: GraphBuilder, dep: Dep, settings: dict[str, Any], where: str) 
     weight = numpy_of(settings["weight"])
     bias = None if settings.get("bias") is None else numpy_of(settings["bias"])
     spatial = dep.shape[1:]
+    for key in ("stride", "padding", "dilation"):  # ATen writes [0] for (0, 0)
+        value = settings.get(key)
+        if isinstance(value, (list, tuple)) and len(value) == 1:
+            settings = {**settings, key: int(value[0])}
     padding = settings.get("padding", 0)
     if padding == "valid":
         padding = 0
@@ -235,6 +239,10 @@ def conv(builder: GraphBuilder, dep: Dep, settings: dict[str, Any], where: str) 
 
 def avg_pool(builder: GraphBuilder, dep: Dep, settings: dict[str, Any], where: str) -> Dep:
     """An average pooling, lowered to one dense matrix."""
+    for key in ("kernel_size", "stride", "padding"):  # ATen may write [k] for (k, k)
+        value = settings.get(key)
+        if isinstance(value, (list, tuple)) and len(value) == 1:
+            settings = {**settings, key: int(value[0])}
     matrix, out = avg_pool_matrix(
         dep.shape,
         kernel_size=settings["kernel_size"],

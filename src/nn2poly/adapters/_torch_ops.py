@@ -207,10 +207,8 @@ def _addmm(step: Step) -> Dep:
     if not is_dep(first) or is_dep(second) or is_dep(bias):
         raise _product_refusal(step)
     beta, alpha = float(step.kwargs.get("beta", 1.0)), float(step.kwargs.get("alpha", 1.0))
-    weight = numpy_of(second) * alpha
-    offset = _constant_vector(step, numpy_of(bias) * beta, first)
-    first = Dep(first.value, first.shape)
-    out = affine_last(step.builder, first, weight, None)
+    out = affine_last(step.builder, first, numpy_of(second) * alpha, None)
+    offset = _constant_vector(step, numpy_of(bias) * beta, out)
     return Dep(step.builder.scale_shift(out.value, 1.0, offset), out.shape)
 
 
