@@ -265,8 +265,10 @@ def test_conv2d_same_padding_strides_groups_and_global_pooling() -> None:
         h = L.Conv2D(4, (2, 1), groups=2, activation="tanh")(h)
         return L.Dense(3, activation="softmax")(L.GlobalAveragePooling2D()(h))
 
-    network = assert_reads(functional((7, 6, 2), body), inputs_for((7, 6, 2)))
+    model, X = functional((7, 6, 2), body), inputs_for((7, 6, 2))
+    network = assert_reads(model, X)
     assert network.n_inputs == 7 * 6 * 2
+    assert adapt_keras(model, data=X).network == network  # images as data: flattened
 
 
 def test_cropping_zero_padding_up_sampling_and_repeat_vector() -> None:

@@ -216,6 +216,8 @@ def adapt_keras(model: Any, *, data: Any = None) -> AdaptedModel:
     check_param("model", model, [InstanceOf((keras.Model,), "a keras.Model")], caller="adapt_keras")
     shape = input_shape(model)
     network, log_link = _read(model, shape)
+    if data is not None and np.ndim(data) == len(shape) + 1 and np.shape(data)[1:] == shape:
+        data = np.reshape(data, (len(data), -1))  # images and sequences, flattened
     adapted = AdaptedModel(network, link=network.link)
     _check(model, network, log_link, shape, data)
     return adapted

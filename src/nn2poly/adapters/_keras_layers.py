@@ -103,7 +103,9 @@ def to_numpy(value: Any) -> FloatArray:
 
 
 def describe(layer: Any) -> str:
-    """``layer 'name' (Class)``."""
+    """``layer 'name' (Class)``, or ``operation 'name' (keras.ops Class)`` for an op."""
+    if not isinstance(layer, import_keras().layers.Layer):
+        return f"operation {layer.name!r} (keras.ops {type(layer).__name__})"
     return f"layer {layer.name!r} ({type(layer).__name__})"
 
 

@@ -21,7 +21,14 @@ from numpy.typing import NDArray
 
 from ..activations import activation_for
 from ._builder import GraphBuilder
-from ._keras_layers import KerasModelError, KerasTensor, activate, check_inputs, concatenate
+from ._keras_layers import (
+    KerasModelError,
+    KerasTensor,
+    activate,
+    check_inputs,
+    concatenate,
+    describe,
+)
 
 __all__ = ["read_operation"]
 
@@ -34,13 +41,9 @@ _ARITHMETIC = ("Add", "Subtract", "Multiply", "TrueDivide", "Divide", "Negative"
 _SHAPES = ("GetItem", "Reshape", "ExpandDims", "Squeeze", "Transpose", "Concatenate")
 
 
-def _where(operation: Any) -> str:
-    return f"operation {operation.name!r} (keras.ops {type(operation).__name__})"
-
-
 def _refuse(operation: Any, reason: str) -> KerasModelError:
     return KerasModelError(
-        f"Unsupported {_where(operation)}: {reason}. Between layers nn2poly reads element-wise "
+        f"Unsupported {describe(operation)}: {reason}. Between layers nn2poly reads element-wise "
         "activations, arithmetic by constants, sums and differences, slices of the features, "
         "reshapes and concatenations."
     )
@@ -169,4 +172,4 @@ def read_operation(
         if name is None:
             raise _refuse(operation, "an operation that is neither affine nor an activation")
         result = activate(builder, operation, inputs[0], name)
-    return KerasTensor(result.value, result.shape, _where(operation))
+    return KerasTensor(result.value, result.shape, describe(operation))
