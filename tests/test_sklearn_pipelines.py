@@ -182,6 +182,8 @@ def test_unfitted_and_foreign_pipelines_are_refused() -> None:
         adapt_sklearn(make_pipeline(StandardScaler(), mlp()))
     with pytest.raises(TypeError, match=r"MLPRegressor or MLPClassifier\. Got .*LinearRegression"):
         adapt_sklearn(make_pipeline(StandardScaler(), LinearRegression()).fit(X, Y))
+    with pytest.raises(ValueError, match=r"last step is 'passthrough' or None"):
+        adapt_sklearn(make_pipeline(StandardScaler(), "passthrough").fit(X, Y))
     target = TransformedTargetRegressor(mlp(), transformer=QuantileTransformer(n_quantiles=10))
     with pytest.raises(ValueError, match=r"transforms its target with QuantileTransformer"):
         adapt_sklearn(target.fit(X, Y))

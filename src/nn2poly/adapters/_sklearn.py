@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .._validation import invalid_value
 from ._adapted import AdaptedModel
 from ._agreement import RTOL_FLOAT64, check_agreement, rtol_for
 from ._builder import GraphBuilder
@@ -87,6 +88,14 @@ def adapt_sklearn(model: Any, *, data: Any = None) -> AdaptedModel:
         check_mlp(model)  # refuses anything else in the one message template
     builder = GraphBuilder(n_inputs_of(model))
     read = read_estimator(builder, builder.input, model)
+    if read.final is None:
+        raise invalid_value(
+            "model",
+            model,
+            "a Pipeline whose last step is an MLPRegressor, MLPClassifier or nn2poly estimator",
+            caller="adapt_sklearn",
+            fix="Its last step is 'passthrough' or None: it transforms, it does not predict.",
+        )
     link = read.link
     last = f"layer {len(read.final.coefs_) - 1}" if hasattr(read.final, "coefs_") else "output"
     network = builder.build(read.value, name=last, peel_sigmoid=False)
