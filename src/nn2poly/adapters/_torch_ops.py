@@ -117,7 +117,8 @@ def canonical_name(op: str, target: Any) -> str | None:
     elif isinstance(target, torch._ops.OpOverload):
         name = target._schema.name.split("::")[-1]
     else:
-        found = _PYTHON.get(target) if _PYTHON else _python_targets().get(target)
+        prepare()
+        found = _PYTHON.get(target)
         if found is None:
             return None
         name = found
