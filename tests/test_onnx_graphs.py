@@ -248,6 +248,17 @@ class GlobalPool(nn.Module):
         return torch.sigmoid(self.out(h.mean(dim=(2, 3))))
 
 
+class Sliced(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        torch.manual_seed(6)
+        self.a = nn.Linear(3, 2)
+        self.b = nn.Linear(3, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.tanh(self.a(x[:, :3])) - F.gelu(self.b(x[:, 3:]))
+
+
 GRAPHS = {
     "residual": (Residual, 3, None, False),
     "concat": (ConcatSkip, 3, None, False),
@@ -255,6 +266,7 @@ GRAPHS = {
     "conv2d": (Conv2d8x8, 64, "softmax", True),
     "conv2d_groups": (lambda: Conv2d8x8(groups=2), 64, "softmax", True),
     "global_pool": (GlobalPool, 32, "sigmoid", True),
+    "slices": (Sliced, 6, None, False),
 }
 
 
@@ -272,7 +284,7 @@ def test_graphs_from_both_exporters(case: str, dynamo: bool, tmp_path: Path) -> 
     adapted = check(model, n_inputs)
     assert adapted.link == link
     assert adapted.network.n_inputs == n_inputs
-    if case in ("residual", "concat"):
+    if case in ("residual", "concat", "slices"):
         assert not adapted.network.is_chain
 
 

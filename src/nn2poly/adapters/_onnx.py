@@ -9,7 +9,7 @@ read as a directed acyclic graph (:mod:`._onnx_graph`):
   dilations, groups, ``auto_pad``), ``AveragePool``, ``GlobalAveragePool``,
   ``BatchNormalization`` (inference), ``ReduceMean``/``ReduceSum`` over
   features, and the reshapes that keep each sample's values (``Reshape``,
-  ``Flatten``, ``Unsqueeze``, ``Squeeze``, ``Transpose``; ``Identity``,
+  ``Flatten``, ``Unsqueeze``, ``Squeeze``, ``Transpose``, ``Slice``; ``Identity``,
   ``Dropout`` and float ``Cast`` pass through);
 * branches: ``Add``/``Sub`` of two tensors (residual connections),
   ``Concat`` along a feature axis;

@@ -3,7 +3,7 @@
 Matrix products (``Gemm``, ``MatMul``), convolutions and average pooling
 (lowered by :mod:`._lowering`), batch normalisation in inference, the
 reshapes that keep each sample's values (``Reshape``, ``Flatten``,
-``Unsqueeze``, ``Squeeze``, ``Transpose``), means and sums over features
+``Unsqueeze``, ``Squeeze``, ``Transpose``, ``Slice``), means and sums over features
 (``ReduceMean``, ``ReduceSum``), ``Concat`` along a feature axis, and a final
 ``Softmax``/``LogSoftmax`` (the link).  Each handler takes the builder, the
 node, its inputs (a :class:`Tensor` where it depends on the graph's input, an
@@ -263,6 +263,33 @@ def transpose(b: Builder, node: Any, args: list[Input], context: Context) -> Ten
     return index_op(b, node, tensor, lambda full: np.transpose(full, order))
 
 
+def slice_(b: Builder, node: Any, args: list[Input], context: Context) -> Tensor:
+    tensor = args[0]
+    assert isinstance(tensor, Tensor)  # the reader passes the data first
+    values = attributes(node)
+
+    def constant(index: int, key: str) -> list[int] | None:
+        arg = args[index] if len(args) > index else None
+        if arg is not None and not isinstance(arg, Tensor):
+            return [int(v) for v in np.asarray(arg).reshape(-1)]
+        found = values.get(key)
+        return None if found is None else [int(v) for v in found]
+
+    starts, ends = constant(1, "starts") or [], constant(2, "ends") or []
+    axes = constant(3, "axes") or list(range(len(starts)))
+    steps = constant(4, "steps") or [1] * len(starts)
+
+    def operation(full: NDArray[Any]) -> NDArray[Any]:
+        index = [slice(None)] * full.ndim
+        for start, end, axis, step in zip(starts, ends, axes, steps, strict=True):
+            index[axis] = slice(start, end, step)
+        return full[tuple(index)]
+
+    return index_op(
+        b, node, tensor, operation, samples="nn2poly reads slices of the features, not of samples"
+    )
+
+
 def flatten(b: Builder, node: Any, args: list[Input], context: Context) -> Tensor:
     tensor = args[0]
     assert isinstance(tensor, Tensor)  # the reader passes the data first
@@ -354,6 +381,7 @@ HANDLERS: dict[str, Handler] = {
     "BatchNormalization": batch_norm,
     "Reshape": reshape,
     "Flatten": flatten,
+    "Slice": slice_,
     "Unsqueeze": unsqueeze,
     "Squeeze": squeeze,
     "Transpose": transpose,
