@@ -41,6 +41,7 @@ Weights are converted to float64 exactly (``tensor.detach().double()``).
 
 from __future__ import annotations
 
+import copy
 import sys
 from typing import Any
 
@@ -137,6 +138,9 @@ def _read(model: Any, data: ArrayLike | None) -> tuple[Program, Any, Any]:
 
     if isinstance(model, torch.export.ExportedProgram):
         return from_exported(model), _dtype(model.state_dict.values()), model.module()
+    tensors = [*model.parameters(), *model.buffers()]
+    if any(tensor.device.type != "cpu" for tensor in tensors):
+        model = copy.deepcopy(model).cpu()  # read and checked on the CPU; the model stays put
     if isinstance(model, torch.jit.ScriptModule):
         return from_torchscript(model, data), _dtype(model.parameters()), model
     return from_module(model, data), _dtype(model.parameters()), model
