@@ -294,6 +294,18 @@ def test_a_forward_fx_cannot_trace_is_exported() -> None:
     assert len(assert_reads(ShapeLoop(), 4).layers) == 3
 
 
+def test_the_input_size_is_read_through_operations_on_the_input() -> None:
+    class Scaled(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = nn.Linear(3, 2)
+
+        def forward(self, x):
+            return self.fc(F.softplus(2 * x + 1, beta=2.0, threshold=40.0))
+
+    assert assert_reads(Scaled(), 3).n_inputs == 3
+
+
 def test_in_place_modules_and_unflatten_in_a_sequential() -> None:
     model = nn.Sequential(
         nn.Linear(6, 6),

@@ -30,7 +30,7 @@ from numpy.typing import ArrayLike
 from ..activations import activation_for
 from ._builder import not_a_network
 from ._torch_modules import is_leaf, module_kind, unsupported
-from ._torch_ops import canonical_name
+from ._torch_ops import ACTIVATIONS, canonical_name
 
 __all__ = ["Program", "from_exported", "from_module", "from_torchscript", "run_nodes"]
 
@@ -196,7 +196,10 @@ def _parameter_operand(node: Any) -> str | None:
     return None
 
 
-_ELEMENTWISE = frozenset({"relu", "tanh", "sigmoid", "dropout", "clone", "contiguous", "float"})
+_ELEMENTWISE = frozenset(
+    {*ACTIVATIONS, "dropout", "clone", "contiguous", "float", "double", "to", "detach"}
+    | {"add", "sub", "mul", "div", "neg"}
+)
 _PASS_MODULES = frozenset({"Dropout", "AlphaDropout", "Identity", "Flatten"})
 
 
