@@ -13,6 +13,7 @@ framework names and where they sit.
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +32,7 @@ from ._torch_modules import (
     unsupported,
 )
 from ._torch_ops import OP_HANDLERS, canonical_name, is_metadata, prepare
-from ._torch_trace import Program, call_node, example_input
+from ._torch_trace import Program, attribute, call_node, example_input
 
 __all__ = ["Reading", "read_program"]
 
@@ -165,8 +166,6 @@ def _probe_module(step: Step) -> Any:
 
 def read_program(program: Program, dtype: Any) -> Reading:
     """The network a traced program computes."""
-    import math
-
     import torch
 
     prepare()
@@ -195,7 +194,7 @@ def read_program(program: Program, dtype: Any) -> Reading:
                 )
                 continue
             if node.op == "get_attr":
-                examples[node] = values[node] = getattr_path(program.graph_module, node.target)
+                examples[node] = values[node] = attribute(program.graph_module, str(node.target))
                 continue
             if node.op == "output":
                 output = load(node.args[0], values)
@@ -222,7 +221,7 @@ def read_program(program: Program, dtype: Any) -> Reading:
                 examples[node],
                 functools.partial(call_node, program, node),
                 program.batch,
-                node.op == "call_function" and program.source != "fx",
+                isinstance(node.target, torch._ops.OpOverload),
             )
             if step.name == "getitem" and isinstance(step.args[0], (list, tuple)):
                 values[node] = step.args[0][step.args[1]]
@@ -241,10 +240,3 @@ def read_program(program: Program, dtype: Any) -> Reading:
         output = Dep(output.value, (output.value.width,))
     network = builder.build(output.value)
     return Reading(network, builder.log_link, builder, values)
-
-
-def getattr_path(root: Any, target: Any) -> Any:
-    value = root
-    for part in str(target).split("."):
-        value = getattr(value, part)
-    return value

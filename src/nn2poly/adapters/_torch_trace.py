@@ -117,7 +117,7 @@ def run_nodes(program: Program, x: Any) -> dict[Any, Any]:
                     else program.constants.get(node.name, node.args[0] if node.args else None)
                 )
             elif node.op == "get_attr":
-                values[node] = _attribute(program.graph_module, str(node.target))
+                values[node] = attribute(program.graph_module, str(node.target))
             elif node.op == "output":
                 break
             else:
@@ -127,7 +127,8 @@ def run_nodes(program: Program, x: Any) -> dict[Any, Any]:
     return values
 
 
-def _attribute(root: Any, target: str) -> Any:
+def attribute(root: Any, target: str) -> Any:
+    """A dotted attribute of a module (``blocks.0.weight``)."""
     value = root
     for part in target.split("."):
         value = getattr(value, part)
@@ -177,7 +178,7 @@ def _shape_from_graph(graph_module: Any, placeholder: Any) -> tuple[int, ...] | 
             ):
                 return None
         elif name in {"linear", "matmul", "mm"} and _parameter_operand(user) is not None:
-            weight = _attribute(graph_module, str(_parameter_operand(user)))
+            weight = attribute(graph_module, str(_parameter_operand(user)))
             if weight.dim() != 2:
                 return None
             return (int(weight.shape[1 if name == "linear" else 0]),)
