@@ -759,3 +759,15 @@ def test_a_residual_polynomial_is_the_sum_of_its_branches(tmp_path: Path) -> Non
         inner, max_order=3
     ).predict(XH)
     np.testing.assert_allclose(whole.predict(XH), branches, rtol=1e-9, atol=1e-12)
+
+
+def test_an_input_of_unknown_width_takes_the_first_weight_rows() -> None:
+    nodes = [_node("Gemm", ["x", "W"], "h", transB=1), _node("Tanh", ["h"], "y")]
+    model = _graph(nodes, {"W": RNG.normal(size=(2, 6))}, ["n", "d"], ["n", 2])
+    network = adapt_onnx(model).network
+    assert network.n_inputs == 6
+    expected = np.tanh(XH @ onnx.numpy_helper.to_array(model.graph.initializer[0]).T)
+    np.testing.assert_allclose(network.forward(XH), expected, rtol=1e-12)
+    conv = _graph([_node("Relu", ["x"], "y")], {}, ["n", "c", 4], ["n", "c", 4])
+    with pytest.raises(OnnxGraphError, match=r"does not declare its feature dimensions"):
+        adapt_onnx(conv)

@@ -77,8 +77,9 @@ def _declared_batch(data: Any) -> int | None:
     return int(dims[0].dim_value) if len(dims) and dims[0].HasField("dim_value") else None
 
 
-def _session(model: Any) -> Callable[[dict[str, Any]], list[Any]]:
-    """A function running the graph: onnxruntime, else onnx's reference evaluator."""
+def _session(model: Any, trial: dict[str, Any]) -> Callable[[dict[str, Any]], list[Any]]:
+    """A function running the graph: onnxruntime where it runs ``trial``, else onnx's
+    reference evaluator."""
     try:
         import onnxruntime
         from onnxruntime.capi import onnxruntime_pybind11_state as ort_errors
@@ -94,7 +95,7 @@ def _session(model: Any) -> Callable[[dict[str, Any]], list[Any]]:
             session = onnxruntime.InferenceSession(
                 model.SerializeToString(), providers=["CPUExecutionProvider"]
             )
-            session.run(None, _zeros_feed(model))
+            session.run(None, trial)
             return lambda feeds: list(session.run(None, feeds))
         except (*failures, RuntimeError, ValueError):
             pass  # the reference evaluator below runs what onnxruntime does not
@@ -107,16 +108,6 @@ def _session(model: Any) -> Callable[[dict[str, Any]], list[Any]]:
 def _data(model: Any) -> Any:
     initializers = {tensor.name for tensor in model.graph.initializer}
     return next(value for value in model.graph.input if value.name not in initializers)
-
-
-def _zeros_feed(model: Any) -> dict[str, Any]:
-    from onnx import helper
-
-    data = _data(model)
-    dims = [dim.dim_value if dim.HasField("dim_value") else 1 for dim in
-            data.type.tensor_type.shape.dim]  # fmt: skip
-    dtype = helper.tensor_dtype_to_np_dtype(data.type.tensor_type.elem_type or 1)
-    return {data.name: np.zeros(dims, dtype=dtype)}
 
 
 def run_graph(model: Any, X: NDArray[Any], tensors: Sequence[str] = ()) -> list[NDArray[Any]]:
@@ -137,17 +128,15 @@ def run_graph(model: Any, X: NDArray[Any], tensors: Sequence[str] = ()) -> list[
     model.graph.output.extend(ValueInfoProto(name=name) for name in extra)
     dtype = helper.tensor_dtype_to_np_dtype(data.type.tensor_type.elem_type or 1)
     array = np.asarray(X, dtype=dtype)
-    run = _session(model)
-    if batch is None:
-        outputs = [np.asarray(out) for out in run({data.name: array})]
-    else:
-        chunks = []
-        for start in range(0, len(array), batch):
-            part = array[start : start + batch]
-            padded = np.concatenate([part, np.zeros((batch - len(part), *part.shape[1:]),
-                                                    dtype=dtype)])  # fmt: skip
-            chunks.append([np.asarray(out)[: len(part)] for out in run({data.name: padded})])
-        outputs = [np.concatenate(parts) for parts in zip(*chunks, strict=True)]
+    feeds = []
+    size = batch or max(len(array), 1)
+    for start in range(0, max(len(array), 1), size):
+        part = array[start : start + size]
+        padding = np.zeros(((batch or len(part)) - len(part), *part.shape[1:]), dtype=dtype)
+        feeds.append((len(part), {data.name: np.concatenate([part, padding])}))
+    run = _session(model, feeds[0][1])
+    chunks = [[np.asarray(out)[:rows] for out in run(feed)] for rows, feed in feeds]
+    outputs = [np.concatenate(parts) for parts in zip(*chunks, strict=True)]
     by_name = dict(zip([*names, *extra], outputs, strict=True))
     return [outputs[0], *(by_name[name] for name in tensors)]
 
