@@ -359,6 +359,26 @@ def test_a_program_decomposed_to_core_aten_operators() -> None:
     np.testing.assert_allclose(log_probabilities, own(model, X), rtol=0, atol=1e-12)
 
 
+MODULES = [
+    nn.Tanh(), nn.Sigmoid(), nn.Softplus(beta=2.0, threshold=40.0), nn.SiLU(), nn.GELU(),
+    nn.GELU(approximate="tanh"), nn.ReLU(), nn.LeakyReLU(0.2), nn.ELU(0.5), nn.Softsign(),
+    nn.Hardtanh(-0.5, 0.75), nn.ReLU6(), nn.Hardsigmoid(), nn.Hardswish(), nn.Mish(), nn.SELU(),
+    nn.CELU(0.7),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: repr(m))
+def test_every_activation_module_through_torchscript_and_export(module) -> None:
+    model = nn.Sequential(nn.Linear(3, 4), module, nn.Linear(4, 2)).double().eval()
+    expected = adapt_torch(model).network.activations
+    X = RNG.uniform(-2, 2, size=(9, 3))
+    example = torch.zeros(2, 3, dtype=torch.float64)
+    for compiled in (torch.jit.script(model), torch.export.export(model, (example,))):
+        network = adapt_torch(compiled).network
+        assert network.activations == expected
+        np.testing.assert_allclose(network.forward(X), own(model, X), rtol=0, atol=1e-12)
+
+
 @pytest.mark.parametrize("how", ["script", "trace"])
 def test_torchscript_of_a_module_subclass(how: str, tmp_path) -> None:
     torch.manual_seed(5)

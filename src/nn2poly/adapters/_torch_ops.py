@@ -289,6 +289,8 @@ def _identity(step: Step) -> Dep:
 def _activation(step: Step) -> Dep:
     kind, parameters = ACTIVATIONS[step.name.rstrip("_")]
     dep = step.args[0]
+    if kind == "Hardtanh" and (step.arg(1, "min_val"), step.arg(2, "max_val")) == (0, 6):
+        kind, parameters = ACTIVATIONS["relu6"]  # how ATen writes ReLU6
     if step.name == "elu" and step.aten:
         scale, input_scale = step.arg(2, "scale", 1.0), step.arg(3, "input_scale", 1.0)
         if scale != 1 or input_scale != 1:

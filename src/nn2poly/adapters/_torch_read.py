@@ -113,11 +113,42 @@ def _in_place(program: Program, node: Any) -> bool:
     return any(order[user] > order[node] for user in source.users if user is not node)
 
 
+def softsign_patterns(program: Program) -> tuple[dict[Any, Any], set[Any]]:
+    """``x / (abs(x) + 1)`` as ATen graphs write softsign: division node -> x, and the parts."""
+    found: dict[Any, Any] = {}
+    parts: set[Any] = set()
+    for node in program.nodes:
+        if canonical_name(node.op, node.target) != "div" or len(node.args) != 2:
+            continue
+        x, denominator = node.args
+        if (
+            not hasattr(denominator, "op")
+            or canonical_name(denominator.op, denominator.target) != "add"
+        ):
+            continue
+        absolute, one = denominator.args[0], denominator.args[1]
+        if (
+            isinstance(one, (int, float))
+            and one == 1
+            and hasattr(absolute, "op")
+            and canonical_name(absolute.op, absolute.target) == "abs"
+            and absolute.args[0] is x
+            and len(denominator.users) == 1
+            and len(absolute.users) == 1
+        ):
+            found[node] = x
+            parts.update({denominator, absolute})
+    return found, parts
+
+
 def check_operations(program: Program, dependent: set[Any]) -> None:
     """Refuse, naming them all, the operations on the input's path that nn2poly does not read."""
     blocked: list[str] = []
+    softsign, parts = softsign_patterns(program)
     for node in program.nodes:
-        if node not in dependent or node is program.input_node:
+        if node not in dependent or node is program.input_node or node in parts:
+            continue
+        if node in softsign:
             continue
         if not _supported(program, node):
             blocked.append(program.describe(node))
@@ -160,6 +191,10 @@ def _module_step(program: Program, node: Any, step: Step) -> Any:
     return found
 
 
+def _none(setting: str) -> None:
+    return None
+
+
 def _probe_module(step: Step) -> Any:
     return probe(step, step.deps()[0])
 
@@ -171,6 +206,7 @@ def read_program(program: Program, dtype: Any) -> Reading:
     prepare()
     dependent = _dependent(program)
     check_operations(program, dependent)
+    softsign, parts = softsign_patterns(program)
     builder = _Builder(math.prod(program.input_shape))
     examples: dict[Any, Any] = {}
     values: dict[Any, Any] = {}
@@ -209,8 +245,13 @@ def read_program(program: Program, dtype: Any) -> Reading:
                     f"(n_samples, {', '.join(map(str, program.input_shape))}): "
                     f"{program.describe(node)} failed ({type(exc).__name__}: {reason})."
                 ) from None
-            if node not in dependent:
+            if node not in dependent or node in parts:
                 values[node] = examples[node]
+                continue
+            if node in softsign:
+                softsign_input = values[softsign[node]]
+                where = program.describe(node)
+                values[node] = activation_of(builder, softsign_input, "Softsign", _none, where)
                 continue
             step = Step(
                 builder,
