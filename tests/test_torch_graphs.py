@@ -337,6 +337,13 @@ def test_exported_programs_in_memory_and_in_files(tmp_path) -> None:
         program = torch.export.export(model, (torch.zeros(batch, 3, dtype=torch.float64),))
         network = nn2poly.adapters.adapt(program).network
         np.testing.assert_allclose(network.forward(X), reference.forward(X), atol=1e-12)
+    dynamic = torch.export.export(
+        model,
+        (torch.zeros(3, 3, dtype=torch.float64),),
+        dynamic_shapes=({0: torch.export.Dim("n")},),
+    )
+    network = adapt_torch(dynamic).network
+    np.testing.assert_allclose(network.forward(X), reference.forward(X), atol=1e-12)
     path = tmp_path / "model.pt2"
     torch.export.save(program, str(path))
     with pytest.raises(ValueError, match=r"torch.export.*trust=True"):
