@@ -347,8 +347,11 @@ def test_a_product_of_branches_is_refused() -> None:
         3,
         2,
     )
-    with pytest.raises(OnnxGraphError, match="Mul node 'gate' multiplies or divides two values"):
+    with pytest.raises(
+        OnnxGraphError, match="Mul node 'gate' multiplies or divides two values"
+    ) as info:
         adapt_onnx(model)
+    assert "The operators nn2poly reads: [" in str(info.value) and "'Gemm'" in str(info.value)
 
 
 def test_softmax_before_the_end_is_refused() -> None:

@@ -192,7 +192,21 @@ def _data_input(model: Any, constants: dict[str, Any]) -> tuple[Any, tuple[int, 
 
 
 def read_graph(model: Any, make_builder: Callable[[int], Builder]) -> Reading:
-    """Read the graph of ``model`` into the builder ``make_builder(n_input_features)`` makes."""
+    """Read the graph of ``model`` into the builder ``make_builder(n_input_features)`` makes.
+
+    Every refusal ends with the list of operators read.
+    """
+    try:
+        return _read_graph(model, make_builder)
+    except OnnxGraphError as exc:
+        if "nn2poly reads [" in str(exc):
+            raise
+        raise OnnxGraphError(
+            f"{exc} The operators nn2poly reads: {supported_operators()}."
+        ) from None
+
+
+def _read_graph(model: Any, make_builder: Callable[[int], Builder]) -> Reading:
     graph = model.graph
     constants: dict[str, Any] = {
         tensor.name: tensor_array(tensor, "initializer") for tensor in graph.initializer
