@@ -56,6 +56,9 @@ class Value:
     terms: dict[str, FloatArray]
     bias: FloatArray
     link: str | None = field(default=None)
+    #: the node this value is exactly (identity matrix, zero bias), so that a
+    #: map applied to it needs no product with the identity
+    exact: str | None = field(default=None, repr=False)
 
     @property
     def width(self) -> int:
@@ -113,7 +116,7 @@ class GraphBuilder:
     @property
     def input(self) -> Value:
         """The model's input features."""
-        return Value({INPUT: np.eye(self._n_inputs)}, np.zeros(self._n_inputs))
+        return Value({INPUT: np.eye(self._n_inputs)}, np.zeros(self._n_inputs), exact=INPUT)
 
     @property
     def log_link(self) -> bool:
@@ -148,6 +151,8 @@ class GraphBuilder:
         offset = value.bias @ matrix
         if bias is not None:
             offset = offset + _vector(bias, matrix.shape[1], "A bias")
+        if value.exact is not None:
+            return Value({value.exact: matrix.copy()}, offset)
         terms = {name: term @ matrix for name, term in value.terms.items()}
         return Value(terms, offset)
 
@@ -223,6 +228,8 @@ class GraphBuilder:
 
     def _identity_source(self, value: Value) -> str | None:
         """The node ``value`` is exactly (identity matrix, no bias), or None."""
+        if value.exact is not None:
+            return value.exact
         if len(value.terms) != 1 or np.any(value.bias != 0.0):
             return None
         ((name, term),) = value.terms.items()
@@ -257,7 +264,7 @@ class GraphBuilder:
         if activation == "linear":
             return value
         label = self._dense(value, activation, name)
-        return Value({label: np.eye(value.width)}, np.zeros(value.width))
+        return Value({label: np.eye(value.width)}, np.zeros(value.width), exact=label)
 
     def softmax(self, value: Value, *, log: bool = False) -> Value:
         """A softmax (``log``: log-softmax) over the features: the model's link, last only."""
@@ -280,7 +287,26 @@ class GraphBuilder:
             if len(identities) == len(value.terms):
                 label = self._name(name, "add")
                 return self._append(label, Node(label, Add(), tuple(identities)), value.width)
+        if not np.any(value.bias != 0.0) and self._is_concatenation(value):
+            label = self._name(name, "concatenate")
+            node = Node(label, Concatenate(), tuple(value.terms))
+            return self._append(label, node, value.width)
         return self._dense(value, "linear", name)
+
+    @staticmethod
+    def _is_concatenation(value: Value) -> bool:
+        """True when the terms are identity blocks side by side, in their order."""
+        start = 0
+        for term in value.terms.values():
+            width = term.shape[0]
+            if start + width > value.width:
+                return False
+            block = np.zeros_like(term)
+            block[:, start : start + width] = np.eye(width)
+            if not np.array_equal(term, block):
+                return False
+            start += width
+        return start == value.width and len(value.terms) > 1
 
     def build(self, output: Value, *, name: str = "output", peel_sigmoid: bool = True) -> Network:
         """The network computing ``output``; a final softmax, or with ``peel_sigmoid`` a
