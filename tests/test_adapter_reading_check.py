@@ -95,17 +95,43 @@ def test_sequential_subclass_overriding_forward_is_read_through_its_forward() ->
         adapt(model)
 
 
-def test_torchscript_module_named_tanh_computing_something_else_is_caught() -> None:
+def test_torchscript_module_named_tanh_is_read_as_what_it_computes() -> None:
     class Tanh(nn.Module):
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             return x * 100
 
     torch.manual_seed(1)
     scripted = torch.jit.script(nn.Sequential(nn.Linear(2, 3), Tanh(), nn.Linear(3, 1)))
-    with pytest.raises(ModelMismatchError, match=r"first part at module '1' \(Tanh\)"):
-        adapt(scripted)
+    network = adapt(scripted).network
+    assert "tanh" not in network.activations
+    X = np.random.default_rng(0).uniform(-1, 1, (10, 2))
+    with torch.no_grad():
+        expected = scripted(torch.as_tensor(X, dtype=torch.float32)).numpy()
+    np.testing.assert_allclose(network.forward(X), expected, rtol=1e-5, atol=1e-4)
     honest = torch.jit.script(nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1)))
     assert adapt(honest).network.activations == ("tanh", "linear")
+
+
+def test_a_registered_module_computing_something_else_is_caught() -> None:
+    from nn2poly.activations import ActivationSpec, FrameworkName, register_activation
+    from nn2poly.activations._registry import _REGISTRY
+    from nn2poly.activations._series import tanh_series
+
+    class Boasting(nn.Module):  # registered below as tanh, computes 100 x
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x * 100
+
+    spec = ActivationSpec(
+        "boasting_tanh", np.tanh, tanh_series, frameworks=(FrameworkName("torch", "Boasting"),)
+    )
+    register_activation(spec)
+    try:
+        torch.manual_seed(1)
+        model = nn.Sequential(nn.Linear(2, 3), Boasting(), nn.Linear(3, 1))
+        with pytest.raises(ModelMismatchError, match=r"Boasting"):
+            adapt(model)
+    finally:
+        _REGISTRY.pop("boasting_tanh")
 
 
 def test_training_mode_is_restored_after_the_check() -> None:

@@ -15,7 +15,7 @@ from nn2poly import InvalidParameterError, InvalidParameterTypeError, Network, P
 from nn2poly._powers_arithmetic import align
 from nn2poly.activations import ActivationSpec, get_activation, register_activation
 from nn2poly.adapters import adapt
-from nn2poly.adapters._affine_chain import ChainBuilder
+from nn2poly.adapters._builder import GraphBuilder
 
 POLY = Polynomial([[0, 0], [1, 0], [1, 1]], [1.0, 2.0, 3.0], feature_names=["a", "b"])
 NET = Network.from_weights([np.ones((3, 1))], ["tanh"])
@@ -192,19 +192,23 @@ CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
         r"registered; pass overwrite=True",
     ),
     (
-        "chain activation first",
-        lambda: ChainBuilder().activation("tanh"),
+        "builder shapes",
+        lambda: GraphBuilder(2).affine(GraphBuilder(2).input, np.ones((3, 1))),
         InvalidParameterError,
-        r"The operations of the 'model' parameter of adapt must be a chain that starts with "
-        r"a dense \(fully connected\) layer\. Got 'tanh' instead",
+        r"The operations of the 'model' parameter of adapt must be a matrix with 2 rows",
     ),
     (
-        "chain without layers",
-        lambda: ChainBuilder().build(),
+        "builder after the link",
+        lambda: _after_softmax(),
         InvalidParameterError,
-        r"must be a chain with at least one dense \(fully connected\) layer",
+        r"must be a softmax only as the model's final output \(its link\)",
     ),
 ]
+
+
+def _after_softmax() -> Any:
+    builder = GraphBuilder(2)
+    return builder.activation(builder.softmax(builder.input), "tanh")
 
 
 @pytest.mark.parametrize(
@@ -227,17 +231,6 @@ def test_dataframe_columns_named_in_the_template() -> None:
     message = str(caught.value)
     assert message.startswith("The 'X' parameter of Polynomial.predict must be a DataFrame")
     assert "missing: ['b']; not features: ['c']" in message
-
-
-def test_chain_shapes_in_the_template() -> None:
-    chain = ChainBuilder()
-    chain.affine(np.ones((2, 3)))
-    with pytest.raises(
-        InvalidParameterError,
-        match=r"An affine map expects 2 inputs but the "
-        r"previous operation gives 3",
-    ):
-        chain.affine(np.ones((2, 1)))
 
 
 def test_errors_stay_value_and_type_errors() -> None:

@@ -2,31 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
 
 import nn2poly
+from nn2poly.activations import ActivationSpec, FrameworkName, register_activation
+from nn2poly.activations._registry import _REGISTRY
+from nn2poly.activations._series import tanh_series
 from nn2poly.adapters import adapt
 from nn2poly.adapters._agreement import ModelMismatchError, disagreement
 
 torch = pytest.importorskip("torch")
 
 
-class Tanh(torch.nn.Module):  # a TorchScript module named Tanh, read as tanh
-    """tanh on (-2, 2), zero beyond: the reading differs only away from [-1, 1]."""
+class Kinked(torch.nn.Module):
+    """tanh on (-2, 2), zero beyond; registered below as tanh, so the reading differs only
+    away from [-1, 1]."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.where(x.abs() < 2.0, torch.tanh(x), torch.zeros_like(x))
 
 
 @pytest.fixture(scope="module")
-def kinked() -> torch.nn.Module:
-    model = torch.nn.Sequential(torch.nn.Linear(1, 1), Tanh(), torch.nn.Linear(1, 1)).double()
+def kinked() -> Iterator[torch.nn.Module]:
+    spec = ActivationSpec(
+        "kinked_tanh", np.tanh, tanh_series, frameworks=(FrameworkName("torch", "Kinked"),)
+    )
+    register_activation(spec)
+    model = torch.nn.Sequential(torch.nn.Linear(1, 1), Kinked(), torch.nn.Linear(1, 1)).double()
     with torch.no_grad():
         for layer in (model[0], model[2]):
             layer.weight.fill_(1.0)
             layer.bias.fill_(0.0)
-    return torch.jit.script(model)
+    yield model
+    _REGISTRY.pop("kinked_tanh")
 
 
 FAR = np.linspace(3.0, 5.0, 20)[:, None]  # where the model's Tanh is 0

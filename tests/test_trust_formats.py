@@ -108,15 +108,19 @@ def test_whole_model_torch_save_runs_code_only_with_trust(tmp_path: Path) -> Non
 
 
 @pytest.mark.slow
-def test_torch_export_archive_is_never_read(tmp_path: Path) -> None:
+def test_torch_export_archive_needs_trust(tmp_path: Path) -> None:
     import torch
 
     model = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1))
     path = tmp_path / "model.pt2"
     torch.export.save(torch.export.export(model, (torch.zeros(1, 2),)), os.fspath(path))
-    for trust in (False, True):
-        with pytest.raises(ModelFileError, match=r"torch.export.*unpickles"):
-            nn2poly.load_network(path, trust=trust)
+    with pytest.raises(nn2poly.UntrustedFormatError, match="trust=True"):
+        nn2poly.load_network(path)
+    network = nn2poly.load_network(path, trust=True)
+    X = np.random.default_rng(0).uniform(-1, 1, (5, 2))
+    with torch.no_grad():
+        expected = model(torch.as_tensor(X, dtype=torch.float32)).numpy()
+    np.testing.assert_allclose(network.forward(X), expected, rtol=1e-5, atol=1e-6)
 
 
 def _lambda_model(marker: Path):  # type: ignore[no-untyped-def]
