@@ -9,6 +9,7 @@ planned degree and checking that every coefficient stays finite.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 
 import numpy as np
 from numpy.typing import NDArray
@@ -16,7 +17,7 @@ from numpy.typing import NDArray
 from ._algebra import compose_affine, compose_general, taylor_shift
 from ._approximation import LayerApproximation, ProductTable
 from ._dense import Dense
-from ._finite import NonFiniteCoefficientsError, check_finite
+from ._finite import Cause, NonFiniteCoefficientsError, check_finite
 from ._graph import add_arrays, concatenate_arrays, run_graph
 from ._kernels import linear_map
 from ._local_shift import ShiftedNetwork
@@ -46,7 +47,7 @@ def compose_layer(
     top_degree: int,
     affine_rows: int | None,
     where: int,
-    cause: str,
+    cause: Cause,
     overwrite: bool = False,
 ) -> tuple[FloatArray, int]:
     """One layer's activations composed with its input polynomials ``u``.
@@ -179,7 +180,7 @@ def convert_network(
             u = linear_map(z, layer.weight)
             u[0] += layer.bias
         del z  # no later node reads it (or another reference keeps it)
-        cause = approximation.overflow_cause(index, layer)
+        cause = partial(approximation.overflow_cause, index, layer)
         check_finite(u, where=f"the input polynomials of layer {index}", cause=cause)
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked below
             polynomials = walker(index, layer, u)

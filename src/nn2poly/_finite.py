@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["NonFiniteCoefficientsError", "check_finite"]
+__all__ = ["Cause", "NonFiniteCoefficientsError", "check_finite"]
+
+#: the likely cause of an overflow, or a function that words it when needed
+Cause = str | Callable[[], str]
 
 
 class NonFiniteCoefficientsError(ValueError):
@@ -29,8 +34,11 @@ class NonFiniteCoefficientsError(ValueError):
     """
 
 
-def check_finite(values: NDArray[np.float64], *, where: str, cause: str) -> None:
+def check_finite(values: NDArray[np.float64], *, where: str, cause: Cause) -> None:
     """Raise :class:`NonFiniteCoefficientsError` if ``values`` has an inf or NaN.
+
+    ``cause`` is the likely cause for the message, or a function that words it
+    (called only when a value is not finite).
 
     Examples
     --------
@@ -41,5 +49,6 @@ def check_finite(values: NDArray[np.float64], *, where: str, cause: str) -> None
     n_bad = int(np.count_nonzero(~np.isfinite(values)))
     raise NonFiniteCoefficientsError(
         f"The conversion produced non-finite coefficients in {where} ({n_bad} of "
-        f"{values.size} values are inf or NaN), so no polynomial is returned. {cause}"
+        f"{values.size} values are inf or NaN), so no polynomial is returned. "
+        f"{cause if isinstance(cause, str) else cause()}"
     )

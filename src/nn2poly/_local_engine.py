@@ -12,6 +12,7 @@ one matrix product over all of them.  The input polynomials start as
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 import numpy as np
 from numpy.typing import NDArray
@@ -173,7 +174,7 @@ def _walk(
             u = u.reshape(rows, m * width)
             u[0] += np.tile(layer.bias, m)
         del z
-        cause = bound.overflow_cause(index, layer)
+        cause = partial(bound.overflow_cause, index, layer)
         check_finite(u, where=f"the input polynomials of layer {index}", cause=cause)
         if bound.is_identity(index, layer):
             return u.reshape(rows, m, width), affine

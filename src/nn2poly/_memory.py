@@ -9,6 +9,7 @@ fit); :func:`check_memory` refuses a plan over the limit.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -36,6 +37,11 @@ __all__ = [
 
 _FRACTION_OF_AVAILABLE = 0.5
 _FALLBACK_AVAILABLE = 4 * 2**30
+#: Seconds a reading of the available memory is reused (conversions of small
+#: networks take well under a millisecond; reading /proc/meminfo takes 30 µs).
+AVAILABLE_MAX_AGE = 1.0
+#: (when, bytes, the function that read them) of the last reading
+_available_read: tuple[float, int, object] | None = None
 _user_limit: int | None = None
 
 
@@ -83,9 +89,14 @@ def get_memory_limit() -> int:
     >>> get_memory_limit() > 0
     True
     """
+    global _available_read
     if _user_limit is not None:
         return _user_limit
-    return int(_FRACTION_OF_AVAILABLE * available_memory())
+    now, read = time.monotonic(), _available_read
+    # a reading at most a second old, by the same function (tests replace it)
+    if read is None or now - read[0] > AVAILABLE_MAX_AGE or read[2] is not available_memory:
+        read = _available_read = (now, available_memory(), available_memory)
+    return int(_FRACTION_OF_AVAILABLE * read[1])
 
 
 def set_memory_limit(limit_bytes: int | None) -> None:

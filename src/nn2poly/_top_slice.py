@@ -18,11 +18,15 @@ layer's input polynomials (the Taylor expansion) and no layer is kept.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import numpy as np
 from numpy.typing import NDArray
 
 from ._algebra import taylor_shift
 from ._approximation import LayerWalker
+from ._dense import Dense
 from ._finite import check_finite
 from ._kernels import affine_power_terms, horner_step, linear_map
 from ._kernels_top import affine_top, product_top
@@ -62,7 +66,7 @@ def contracted_walk(
     basis: MonomialBasis,
     table: ProductTable | None,
     walker: LayerWalker,
-    overflow_cause: object,
+    overflow_cause: Callable[[int, Dense], str],
     used: list[tuple[FloatArray, FloatArray] | None],
 ) -> FloatArray:
     """The output coefficients ``(n_terms, n_outputs)``; ``used`` gets each layer's polynomials.
@@ -85,7 +89,7 @@ def contracted_walk(
             u = linear_map(z, layer.weight)
             u[0] += layer.bias
         del z
-        cause = overflow_cause(index, layer)  # type: ignore[operator]
+        cause = partial(overflow_cause, index, layer)  # worded only on an overflow
         check_finite(u, where=f"the input polynomials of layer {index}", cause=cause)
         with np.errstate(over="ignore", invalid="ignore"):
             polynomials = walker(index, layer, u)
@@ -156,6 +160,6 @@ def contracted_walk(
                 affine_top(parent, last, basis.multinomials, low, raw, linear, gd, top_rows)
                 break
     last_index = len(network.layers) - 1
-    cause = overflow_cause(last_index, network.layers[last_index])  # type: ignore[operator]
+    cause = partial(overflow_cause, last_index, network.layers[last_index])
     check_finite(out, where=f"the output polynomials of layer {last_index}", cause=cause)
     return out
