@@ -25,7 +25,6 @@ prange = range
 _loaded = False
 
 __all__ = [
-    "build_product_table",
     "evaluate_monomials",
     "horner_step",
     "linear_map",
@@ -71,92 +70,6 @@ def _rank_monomials(rows, multichoose, offsets, full_ranks):  # type: ignore[no-
     return out
 
 
-def _distinct(row: Array, length: int, values: Array, counts: Array) -> Any:
-    """Distinct variables of a sorted row and their multiplicities; returns how many."""
-    n_distinct = 0
-    for k in range(length):
-        if n_distinct > 0 and values[n_distinct - 1] == row[k]:
-            counts[n_distinct - 1] += 1
-        else:
-            values[n_distinct] = row[k]
-            counts[n_distinct] = 1
-            n_distinct += 1
-    return n_distinct
-
-
-def _build_product_table(variables, degrees, multichoose, offsets, full_ranks):  # type: ignore[no-untyped-def]
-    """CSR table of the pairs (a, b), deg a >= 1, with a * b = each monomial.
-
-    See :meth:`nn2poly._monomials.MonomialBasis.product_table`; ``full_ranks``
-    as in :func:`_rank_monomials`.
-    """
-    limited = full_ranks.shape[0] > 0
-    n_terms, width = variables.shape
-    slots = max(width, 1)
-    counts_per_row = np.zeros(n_terms + 1, dtype=np.int64)
-    n_blocks = (n_terms - 1 + _TABLE_BLOCK - 1) // _TABLE_BLOCK
-    for block in prange(n_blocks):
-        values = np.empty(slots, dtype=np.int32)
-        counts = np.empty(slots, dtype=np.int32)
-        start = 1 + block * _TABLE_BLOCK
-        for o in range(start, min(n_terms, start + _TABLE_BLOCK)):
-            n_distinct = _distinct(variables[o], degrees[o], values, counts)
-            total = 1
-            for i in range(n_distinct):
-                total *= counts[i] + 1
-            counts_per_row[o + 1] = total - 1  # every divisor but the constant
-    most = int(counts_per_row.max()) + 1 if n_terms > 1 else 1
-    indptr = np.cumsum(counts_per_row)
-    left = np.empty(indptr[-1], dtype=np.int32)
-    right = np.empty(indptr[-1], dtype=np.int32)
-    for block in prange(n_blocks):
-        values = np.empty(slots, dtype=np.int32)
-        counts = np.empty(slots, dtype=np.int32)
-        taken = np.zeros(slots, dtype=np.int32)
-        a_row = np.empty(slots, dtype=np.int32)
-        # ranks[i]: the divisor whose exponents are the mixed-radix digits of i
-        # (digit 0 least significant); the complement of i is total - 1 - i
-        ranks = np.empty(most, dtype=np.int64)
-        start = 1 + block * _TABLE_BLOCK
-        for o in range(start, min(n_terms, start + _TABLE_BLOCK)):
-            n_distinct = _distinct(variables[o], degrees[o], values, counts)
-            for i in range(n_distinct):
-                taken[i] = 0
-            ranks[0] = 0
-            index = 0
-            # odometer over the exponents of the divisors, in mixed-radix order
-            while True:
-                carry = 0
-                while carry < n_distinct:
-                    if taken[carry] < counts[carry]:
-                        taken[carry] += 1
-                        break
-                    taken[carry] = 0
-                    carry += 1
-                if carry == n_distinct:
-                    break
-                index += 1
-                a_length = 0
-                for i in range(n_distinct):
-                    for _ in range(taken[i]):
-                        a_row[a_length] = values[i]
-                        a_length += 1
-                rank = _rank_row(a_row, a_length, multichoose, offsets)
-                if limited:
-                    rank = np.searchsorted(full_ranks, rank)
-                ranks[index] = rank
-            position = indptr[o]
-            for i in range(1, index + 1):  # every divisor a but the constant, b = o / a
-                left[position] = ranks[i]
-                right[position] = ranks[index - i]
-                position += 1
-    return indptr, left, right
-
-
-#: Rows per parallel task of :func:`_build_product_table`.
-_TABLE_BLOCK = 1024
-
-
 def _horner_step(v, h_old, h_new, constant, indptr, left, right, n_rows):  # type: ignore[no-untyped-def]
     """``h_new = constant + v * h_old`` on the rows ``o < n_rows``.
 
@@ -196,14 +109,13 @@ PARALLEL_THRESHOLD = 1 << 21
 
 def _load() -> None:
     """Import numba and compile the helpers the kernels call (once per process)."""
-    global _loaded, prange, _rank_row, _distinct
+    global _loaded, prange, _rank_row
     if _loaded:
         return
     import numba
 
     prange = numba.prange
     _rank_row = numba.njit(cache=True, nogil=True)(_rank_row)
-    _distinct = numba.njit(cache=True, nogil=True)(_distinct)
     _loaded = True
 
 
@@ -334,7 +246,6 @@ def evaluate_monomials(X: Array, variables: Array, coef: Array, out: Array) -> N
 
 
 _rank_monomials_kernel = _ThreadedKernel(_rank_monomials)
-_build_product_table_kernel = _ThreadedKernel(_build_product_table)
 
 
 def rank_monomials(
@@ -346,25 +257,6 @@ def rank_monomials(
     ranks_in = np.zeros(0, dtype=np.int64) if full_ranks is None else full_ranks
     ranks: Array = _rank_monomials_kernel(work, rows, multichoose, offsets, ranks_in)
     return ranks
-
-
-def build_product_table(
-    variables: Array,
-    degrees: Array,
-    multichoose: Array,
-    offsets: Array,
-    full_ranks: Array | None = None,
-) -> tuple[Array, Array, Array]:
-    """CSR table of the pairs (a, b), deg a >= 1, with a * b = each monomial.
-
-    See :meth:`nn2poly._monomials.MonomialBasis.product_table`.
-    """
-    work = variables.shape[0] * (1 << max(variables.shape[1], 1)) * 8
-    ranks_in = np.zeros(0, dtype=np.int64) if full_ranks is None else full_ranks
-    table: tuple[Array, Array, Array] = _build_product_table_kernel(
-        work, variables, degrees, multichoose, offsets, ranks_in
-    )
-    return table
 
 
 def _small_matmul(z, weight, out):  # type: ignore[no-untyped-def]
