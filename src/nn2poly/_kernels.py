@@ -13,6 +13,7 @@ this module's namespace, where the kernels calling each other find them.
 
 from __future__ import annotations
 
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -140,12 +141,37 @@ class _ThreadedKernel:
 
 
 def _compile(function: Callable[..., Any], **options: Any) -> Callable[..., Any]:
-    """``function`` compiled by numba (loaded from its cache when it is there)."""
+    """``function`` compiled by numba (loaded from its cache when it is there).
+
+    numba's on-disk cache finds an entry by the function's name, code and
+    argument types, not by the options it was compiled with: the serial and
+    the parallel variant of one function would load whichever was saved
+    first.  So a variant asked for with ``parallel`` is compiled from a copy
+    of the function named after it (``_horner_step_parallel``), which has
+    cache files of its own.
+    """
     _load()
     import numba
 
+    if "parallel" in options:
+        function = _variant(function, "parallel" if options["parallel"] else "serial")
     compiled: Callable[..., Any] = numba.njit(cache=True, **options)(function)
     return compiled
+
+
+def _variant(function: Callable[..., Any], suffix: str) -> Callable[..., Any]:
+    """A copy of ``function`` (same code, globals and file) whose name ends in ``suffix``."""
+    copy = types.FunctionType(
+        function.__code__,
+        function.__globals__,
+        f"{function.__name__}_{suffix}",
+        function.__defaults__,
+        function.__closure__,
+    )
+    copy.__qualname__ = f"{function.__qualname__}_{suffix}"
+    copy.__doc__ = function.__doc__
+    copy.__module__ = function.__module__
+    return copy
 
 
 _horner_step_kernel = _ThreadedKernel(_horner_step)
