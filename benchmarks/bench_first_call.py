@@ -5,10 +5,14 @@ cached in memory beforehand (numba's on-disk cache of compiled kernels is
 used, as a user's second session would):
 
 - ``import``: seconds of ``import numpy`` and of ``import nn2poly`` (timed
-  inside the process, interpreter start excluded), and ``numba ready``: numba's
-  own start-up, which the first conversion pays whatever it converts
-  (``import numba`` and the set-up of its CPU target, which imports
-  ``scipy.linalg`` for numba's BLAS check);
+  inside the process, interpreter start excluded); ``+ engine``: ``import
+  nn2poly`` and its first use of ``Network`` and ``to_polynomial``, which load
+  the engine's modules (the package imports its names on first use);
+  ``numba ready``: numba's own start-up, which the first conversion pays
+  whatever it converts (``import numba`` and the set-up of its CPU target,
+  which imports ``scipy.linalg`` for numba's BLAS check);
+- ``help``: seconds of the process ``python -m nn2poly.cli --help``, beside
+  those of ``python -c "import numpy"`` (interpreter start included in both);
 - per case (p inputs, L tanh layers of width h, max_order Q, the networks of
   ``bench_conversion.py``): ``first``, the first ``to_polynomial`` call after
   ``import nn2poly`` (it loads numba, the compiled kernels and builds the
@@ -37,6 +41,7 @@ import os
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 #: (p, L, h, Q): the benchmark's cases whose warm conversion takes over 0.1 s.
@@ -45,9 +50,24 @@ CASES = [(50, 1, 50, 4), (50, 3, 50, 4), (200, 2, 64, 3)]
 _IMPORT = r"""
 import sys, time
 start = time.perf_counter()
-__import__(sys.argv[1])
+module = __import__(sys.argv[1])
+for name in sys.argv[2:]:
+    getattr(module, name)
 print(time.perf_counter() - start)
 """
+
+#: What each import measurement imports, and the names it then touches.
+_IMPORTS = {
+    "import numpy": ["numpy"],
+    "import nn2poly": ["nn2poly"],
+    "+ engine": ["nn2poly", "Network", "to_polynomial"],
+}
+
+#: Whole processes, interpreter start included.
+_PROCESSES = {
+    "numpy process": ["-c", "import numpy"],
+    "help": ["-m", "nn2poly.cli", "--help"],
+}
 
 # numba's fixed start-up, paid by the first conversion whichever kernels it loads: the
 # import, then its CPU target's registries (which import numba.np.arraymath and, for
@@ -108,6 +128,18 @@ def _child(code: str, args: list[str], package: Path | None) -> str:
     return result.stdout.strip().splitlines()[-1]
 
 
+def _process(arguments: list[str], package: Path | None) -> float:
+    """Wall seconds of ``python *arguments`` (output discarded)."""
+    env = dict(os.environ)
+    if package is not None:
+        env["PYTHONPATH"] = str(package / "src")
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, *arguments], capture_output=True, check=True, env=env, timeout=600
+    )
+    return time.perf_counter() - start
+
+
 def measure(
     cases: list[tuple[int, ...]], repeats: int, packages: dict[str, Path | None]
 ) -> dict[str, dict[str, list[float]]]:
@@ -116,9 +148,11 @@ def measure(
     for _ in range(repeats):
         for label, package in packages.items():
             record = found[label]
-            for module in ("numpy", "nn2poly"):
-                seconds = float(_child(_IMPORT, [module], package))
-                record.setdefault(f"import {module}", []).append(seconds)
+            for key, names in _IMPORTS.items():
+                seconds = float(_child(_IMPORT, names, package))
+                record.setdefault(key, []).append(seconds)
+            for key, arguments in _PROCESSES.items():
+                record.setdefault(key, []).append(_process(arguments, package))
             seconds = float(_child(_NUMBA, [], package))
             record.setdefault("numba ready", []).append(seconds)
             for case in cases:
@@ -134,13 +168,18 @@ def report(found: dict[str, dict[str, list[float]]], cases: list[tuple[int, ...]
     def median(label: str, key: str) -> float:
         return statistics.median(found[label][key])
 
-    titles = f"{'import numpy':>13} {'import nn2poly':>14} {'ratio':>6} {'numba ready':>12}"
-    print(f"{'package':<10} {titles}")
+    titles = f"{'import numpy':>13} {'import nn2poly':>14} {'ratio':>6} {'+ engine':>9}"
+    print(f"{'package':<10} {titles} {'ratio':>6} {'numba ready':>12}")
     for label in found:
         numpy_s, ours = median(label, "import numpy"), median(label, "import nn2poly")
-        numba_s = median(label, "numba ready")
-        row = f"{numpy_s:>12.3f}s {ours:>13.3f}s {ours / numpy_s:>6.1f} {numba_s:>11.3f}s"
-        print(f"{label:<10} {row}")
+        engine, numba_s = median(label, "+ engine"), median(label, "numba ready")
+        row = f"{numpy_s:>12.3f}s {ours:>13.3f}s {ours / numpy_s:>6.1f} {engine:>8.3f}s"
+        print(f"{label:<10} {row} {engine / numpy_s:>6.1f} {numba_s:>11.3f}s")
+    print()
+    print(f"{'package':<10} {'numpy process':>14} {'help process':>13} {'ratio':>6}")
+    for label in found:
+        numpy_s, help_s = median(label, "numpy process"), median(label, "help")
+        print(f"{label:<10} {numpy_s:>13.3f}s {help_s:>12.3f}s {help_s / numpy_s:>6.1f}")
     print()
     header = f"{'case (p, L, h, Q)':<18} {'package':<10} {'first':>8} {'warm':>8} {'rebuilt':>8}"
     print(f"{header} {'first/warm':>11}")
