@@ -134,8 +134,14 @@ def convert_network(
     )
     limit = get_memory_limit() if memory_limit is None else memory_limit
     check_memory(plan, network, max_order, limit)
-    basis = monomial_basis(network.n_inputs, plan.basis_degree, max_interaction)
-    table = basis.product_table() if plan.needs_products else None
+    p = network.n_inputs
+    basis = monomial_basis(p, plan.basis_degree, max_interaction)
+    table = None
+    if plan.needs_products:
+        # The contracted walk over a full basis multiplies rows of degree < Q only
+        # (its top-degree products are matrix products): their table is a prefix.
+        low = plan.contracted and not basis.limited
+        table = (monomial_basis(p, plan.basis_degree - 1) if low else basis).product_table()
     walker = approximation.start(basis, table)
     if plan.contracted:
         used: UsedPolynomials = []
@@ -151,7 +157,7 @@ def convert_network(
             )
             if plan.n_bytes > limit:
                 raise
-    p = network.n_inputs
+            table = basis.product_table() if plan.needs_products else None
     n_terms = basis.n_terms
 
     # Identity polynomials of the inputs: z_i = x_i.  While a value is affine

@@ -20,7 +20,7 @@ from ._kernels import _ThreadedKernel
 
 Array = NDArray[Any]
 
-__all__ = ["affine_top", "product_top"]
+__all__ = ["affine_top", "gram_top", "product_top"]
 
 #: ``numba.prange`` once numba is loaded (see :mod:`nn2poly._kernels`)
 prange = range
@@ -57,6 +57,90 @@ def _product_top(indptr, left, right, low, vg, h1, y):  # type: ignore[no-untype
                 for k in range(width):
                     total += acc[m, k]
                 y[o - low, m] += total
+
+
+def _gram_top(variables, a_start, b_start, i, multichoose, n_out, gram, y):  # type: ignore[no-untyped-def]
+    """``y[rank(a * b), m] += gram[(a - a_start) * n_out + m, b - b_start]`` for every
+    monomial ``a`` of degree ``i`` in the block and ``b`` of degree ``Q - i``.
+
+    The monomials ``b`` come in runs that differ in their last variable ``c``
+    only (the children of one parent ``P``, ``c`` increasing): per run the
+    monomial ``m = a P`` is merged once, and ``a * b = m x_c`` is ranked as in
+    :func:`_single_top`.
+    """
+    n_a = gram.shape[0] // n_out
+    n_b = gram.shape[1]
+    q = variables.shape[1]
+    j = q - i
+    p = multichoose.shape[0] - 2
+    t = np.zeros(q + 1, dtype=np.int64)
+    prefix = np.zeros(q, dtype=np.int64)
+    suffix = np.zeros(q, dtype=np.int64)
+    for ai in range(n_a):
+        a = a_start + ai
+        s = 0
+        for bi in range(n_b):
+            b = b_start + bi
+            c = variables[b, j - 1]
+            if bi == 0 or c <= variables[b - 1, j - 1]:  # a new parent: merge a and P
+                x = 0
+                z = 0
+                for k in range(1, q):
+                    if z >= j - 1 or (x < i and variables[a, x] <= variables[b, z]):
+                        t[k] = variables[a, x]
+                        x += 1
+                    else:
+                        t[k] = variables[b, z]
+                        z += 1
+                for k in range(1, q):
+                    prefix[k] = prefix[k - 1] + multichoose[p - t[k - 1], q - k + 1]
+                    prefix[k] -= multichoose[p - t[k], q - k + 1]
+                for k in range(q - 3, -1, -1):
+                    suffix[k] = suffix[k + 1] + multichoose[p - t[k + 1], q - k - 2]
+                    suffix[k] -= multichoose[p - t[k + 2], q - k - 2]
+                s = 0
+            while s < q - 1 and t[s + 1] <= c:
+                s += 1
+            rank = prefix[s] + suffix[s] + multichoose[p - t[s], q - s]
+            rank -= multichoose[p - c, q - s]
+            if s < q - 1:
+                rank += multichoose[p - c, q - s - 1] - multichoose[p - t[s + 1], q - s - 1]
+            for m in range(n_out):
+                y[rank, m] += gram[ai * n_out + m, bi]
+
+
+def _single_top(variables, m_start, multichoose, gram, y, column):  # type: ignore[no-untyped-def]
+    """``y[rank(m x_c), column] += gram[m - m_start, c]`` for monomials ``m`` of degree
+    ``Q - 1`` and variables ``c``: the top rows' pairs with a factor of degree 1.
+
+    With ``m = (t_1 <= ... <= t_{Q-1})``, ``x_c`` goes in at position ``s + 1``
+    (``t_s <= c < t_{s+1}``): the rank is the sums over the positions before
+    and after it, formed once per ``m``, and the two terms around it.
+    """
+    n_m, p = gram.shape
+    q = variables.shape[1]
+    t = np.zeros(q + 1, dtype=np.int64)
+    prefix = np.zeros(q, dtype=np.int64)
+    suffix = np.zeros(q, dtype=np.int64)
+    for mi in range(n_m):
+        m = m_start + mi
+        for k in range(1, q):
+            t[k] = variables[m, k - 1]
+        for s in range(1, q):
+            prefix[s] = prefix[s - 1] + multichoose[p - t[s - 1], q - s + 1]
+            prefix[s] -= multichoose[p - t[s], q - s + 1]
+        for s in range(q - 3, -1, -1):
+            suffix[s] = suffix[s + 1] + multichoose[p - t[s + 1], q - s - 2]
+            suffix[s] -= multichoose[p - t[s + 2], q - s - 2]
+        s = 0
+        for c in range(p):
+            while s < q - 1 and t[s + 1] <= c:
+                s += 1
+            rank = prefix[s] + suffix[s] + multichoose[p - t[s], q - s]
+            rank -= multichoose[p - c, q - s]
+            if s < q - 1:
+                rank += multichoose[p - c, q - s - 1] - multichoose[p - t[s + 1], q - s - 1]
+            y[rank, column] += gram[mi, c]
 
 
 def _affine_top(parent, last, multinomials, low, raw, linear, gd, y):  # type: ignore[no-untyped-def]
@@ -107,6 +191,8 @@ class _TopKernel(_ThreadedKernel):
 
 _product_top_kernel = _TopKernel(_product_top)
 #: the sum over neurons may be reordered (vectorised) in this one
+_gram_top_kernel = _TopKernel(_gram_top)
+_single_top_kernel = _TopKernel(_single_top)
 _affine_top_kernel = _TopKernel(_affine_top, fastmath={"reassoc", "nsz"})
 
 
@@ -119,6 +205,58 @@ def product_top(
     vg = np.ascontiguousarray(v[:, None, :] * g.T[None, :, :])  # (low, n_out, width)
     work = int(indptr[-1] - indptr[low]) * v.shape[1] * g.shape[1]
     _product_top_kernel(work, indptr, left, right, low, vg, np.ascontiguousarray(h1), y)
+
+
+#: Entries of each matrix product of :func:`gram_top` (8 MiB): large enough
+#: for BLAS's threads to pay, small beside the coefficient arrays.
+_GRAM_ENTRIES = 1 << 20
+
+
+def gram_top(
+    variables: Array,
+    offsets: Array,
+    multichoose: Array,
+    v: Array,
+    h1: Array,
+    g: Array,
+    y: Array,
+) -> None:
+    """Add to ``y`` (top rows x outputs) the top-degree products ``v * h1`` of a full
+    basis, weighted by ``g`` (neurons x outputs), by blocks of matrix products.
+
+    The pairs ``(a, b)`` of a top monomial have degrees ``(i, Q - i)``,
+    ``1 <= i < Q``; over a full basis every such pair is one, so for each
+    ``i`` the sums over neurons ``sum_k v[a, k] g[k, m] h1[b, k]`` are the
+    entries of a matrix product (BLAS), each added into the row of ``a * b``.
+    """
+    q = variables.shape[1]
+    n_out = g.shape[1]
+    p = int(offsets[2] - offsets[1])
+    # pairs with a factor of degree 1, both ways round in one product for Q > 2:
+    # [h1_m, w_m] . [w_c, h1_c] = <w_c, h1_m> + <w_m, h1_c>, w = v g
+    m_start, m_end = int(offsets[q - 1]), int(offsets[q])
+    rows = max(1, _GRAM_ENTRIES // (2 * max(p, v.shape[1])))
+    for column in range(n_out):
+        w = v * g[:, column][None, :]
+        w_c, h1_c = w[1 : p + 1], h1[1 : p + 1]
+        right = w_c if q == 2 else np.concatenate([w_c, h1_c], axis=1)
+        for m0 in range(m_start, m_end, rows):
+            m1 = min(m0 + rows, m_end)
+            left = h1[m0:m1] if q == 2 else np.concatenate([h1[m0:m1], w[m0:m1]], axis=1)
+            gram = left @ right.T
+            # on one thread: pairs of different m may add into the same row
+            _single_top_kernel(0, variables, m0, multichoose, gram, y, column)
+    # the other pairs: degrees (i, Q - i), 2 <= i <= Q - 2
+    gt = np.ascontiguousarray(g.T)
+    for i in range(2, q - 1):
+        a_end, b_end = int(offsets[i + 1]), int(offsets[q - i + 1])
+        b_start = int(offsets[q - i])
+        rows = max(1, _GRAM_ENTRIES // ((b_end - b_start + v.shape[1]) * n_out))
+        for a0 in range(int(offsets[i]), a_end, rows):
+            a1 = min(a0 + rows, a_end)
+            vg = (v[a0:a1, None, :] * gt[None, :, :]).reshape((a1 - a0) * n_out, -1)
+            gram = vg @ h1[b_start:b_end].T
+            _gram_top_kernel(0, variables, a0, b_start, i, multichoose, n_out, gram, y)
 
 
 def affine_top(

@@ -250,12 +250,15 @@ def plan_conversion(
     limited = n_terms < n_monomials(p, basis_degree)
     # basis tables: variables (int32), degrees, parents, multinomials, index work
     n_bytes = series_bytes + n_terms * (4 * max(basis_degree, 1) + 40 + (8 if limited else 0))
-    if needs_products:
-        pairs = n_product_pairs(p, basis_degree, max_interaction)
-        n_bytes += pairs * 8 + (n_terms + 1) * 16  # left, right (int32), indptr, row counts
     contracted = (
         contract_top and network.is_chain and not keep_layers and basis_degree == degree >= 2
     )
+    # a contracted walk over a full basis multiplies the rows of degree < Q only
+    table_degree = basis_degree - 1 if contracted and not limited else basis_degree
+    if needs_products:
+        pairs = n_product_pairs(p, table_degree, max_interaction)
+        table_rows = n_monomials(p, table_degree, max_interaction)
+        n_bytes += pairs * 8 + (table_rows + 1) * 16  # left, right (int32), indptr, row counts
     if contracted:
         # every layer on the rows of degree < Q; each product layer's v and h_1
         # kept there for the backward pass, which adds v weighted per output,
@@ -270,6 +273,8 @@ def plan_conversion(
         forward = walk_bytes(network, degrees, low, False) + 8 * (earlier + low * widest_product)
         widest = max(network.widths)
         backward = retained + n_terms * network.n_outputs + low * widest * (network.n_outputs + 1)
+        if products and not limited:  # the blocks of the matrix products (gram_top)
+            backward += min(1 << 20, 2 * low * max(p, widest))
         n_bytes += max(forward, 8 * backward)
     else:
         n_bytes += walk_bytes(network, degrees, n_terms, keep_layers)

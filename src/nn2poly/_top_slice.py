@@ -29,7 +29,7 @@ from ._approximation import LayerWalker
 from ._dense import Dense
 from ._finite import check_finite
 from ._kernels import affine_power_terms, horner_step, linear_map
-from ._kernels_top import affine_top, product_top
+from ._kernels_top import affine_top, gram_top, product_top
 from ._monomials import MonomialBasis
 from ._network import Network
 
@@ -148,7 +148,11 @@ def contracted_walk(
                 g = weight @ (arrays[1][:, None] * g)
             elif kind == "product":
                 v, h1, d1 = arrays[1:]
-                product_top(table, low, v, h1, g, top_rows)  # type: ignore[arg-type]
+                if basis.limited:
+                    product_top(table, low, v, h1, g, top_rows)  # type: ignore[arg-type]
+                else:  # every pair of degrees (i, Q - i) is one: matrix products
+                    multichoose = basis._multichoose
+                    gram_top(basis.variables, offsets, multichoose, v, h1, g, top_rows)
                 g = weight @ (d1[:, None] * g)
             else:  # the first non-linear layer: nothing of degree Q before it
                 linear, d_top = arrays[1:]
