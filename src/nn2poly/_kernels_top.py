@@ -59,17 +59,17 @@ def _product_top(indptr, left, right, low, vg, h1, y):  # type: ignore[no-untype
                 y[o - low, m] += total
 
 
-def _gram_top(variables, a_start, b_start, i, multichoose, n_out, gram, y):  # type: ignore[no-untyped-def]
-    """``y[rank(a * b), m] += gram[(a - a_start) * n_out + m, b - b_start]`` for every
-    monomial ``a`` of degree ``i`` in the block and ``b`` of degree ``Q - i``.
+def _gram_top(variables, a_start, b_start, i, multichoose, gram, y, column, triangle):  # type: ignore[no-untyped-def]
+    """``y[rank(a * b), column] += gram[a - a_start, b - b_start]`` for every monomial
+    ``a`` of degree ``Q - i`` in the block and ``b`` of degree ``i``; with
+    ``triangle`` (``a`` and ``b`` of one degree) only ``b >= a``, halved at ``b = a``.
 
     The monomials ``b`` come in runs that differ in their last variable ``c``
     only (the children of one parent ``P``, ``c`` increasing): per run the
     monomial ``m = a P`` is merged once, and ``a * b = m x_c`` is ranked as in
     :func:`_single_top`.
     """
-    n_a = gram.shape[0] // n_out
-    n_b = gram.shape[1]
+    n_a, n_b = gram.shape
     q = variables.shape[1]
     j = q - i
     p = multichoose.shape[0] - 2
@@ -78,15 +78,16 @@ def _gram_top(variables, a_start, b_start, i, multichoose, n_out, gram, y):  # t
     suffix = np.zeros(q, dtype=np.int64)
     for ai in range(n_a):
         a = a_start + ai
+        first = a - b_start if triangle else 0
         s = 0
-        for bi in range(n_b):
+        for bi in range(first, n_b):
             b = b_start + bi
-            c = variables[b, j - 1]
-            if bi == 0 or c <= variables[b - 1, j - 1]:  # a new parent: merge a and P
+            c = variables[b, i - 1]
+            if bi == first or c <= variables[b - 1, i - 1]:  # a new parent: merge a and P
                 x = 0
                 z = 0
                 for k in range(1, q):
-                    if z >= j - 1 or (x < i and variables[a, x] <= variables[b, z]):
+                    if z >= i - 1 or (x < j and variables[a, x] <= variables[b, z]):
                         t[k] = variables[a, x]
                         x += 1
                     else:
@@ -105,8 +106,8 @@ def _gram_top(variables, a_start, b_start, i, multichoose, n_out, gram, y):  # t
             rank -= multichoose[p - c, q - s]
             if s < q - 1:
                 rank += multichoose[p - c, q - s - 1] - multichoose[p - t[s + 1], q - s - 1]
-            for m in range(n_out):
-                y[rank, m] += gram[ai * n_out + m, bi]
+            value = gram[ai, bi]
+            y[rank, column] += 0.5 * value if b == a else value
 
 
 def _single_top(variables, m_start, multichoose, gram, y, column):  # type: ignore[no-untyped-def]
@@ -207,9 +208,9 @@ def product_top(
     _product_top_kernel(work, indptr, left, right, low, vg, np.ascontiguousarray(h1), y)
 
 
-#: Entries of each matrix product of :func:`gram_top` (8 MiB): large enough
+#: Entries of each matrix product of :func:`gram_top` (32 MiB): large enough
 #: for BLAS's threads to pay, small beside the coefficient arrays.
-_GRAM_ENTRIES = 1 << 20
+_GRAM_ENTRIES = 1 << 22
 
 
 def gram_top(
@@ -225,9 +226,12 @@ def gram_top(
     basis, weighted by ``g`` (neurons x outputs), by blocks of matrix products.
 
     The pairs ``(a, b)`` of a top monomial have degrees ``(i, Q - i)``,
-    ``1 <= i < Q``; over a full basis every such pair is one, so for each
-    ``i`` the sums over neurons ``sum_k v[a, k] g[k, m] h1[b, k]`` are the
-    entries of a matrix product (BLAS), each added into the row of ``a * b``.
+    ``1 <= i < Q``; over a full basis every such pair is one, so the sums over
+    neurons ``sum_k w[a, k] h1[b, k]`` (``w = v g[:, m]``) are the entries of
+    matrix products (BLAS), each added into the row of ``a * b``.  The pairs
+    ``(a, b)`` and ``(b, a)`` come from one entry, ``[w_a, h1_a] . [h1_b, w_b]``,
+    so each product of monomials is ranked once.  The same results as
+    :func:`product_top` with the product table's top rows, which are not built.
     """
     q = variables.shape[1]
     n_out = g.shape[1]
@@ -246,17 +250,21 @@ def gram_top(
             gram = left @ right.T
             # on one thread: pairs of different m may add into the same row
             _single_top_kernel(0, variables, m0, multichoose, gram, y, column)
-    # the other pairs: degrees (i, Q - i), 2 <= i <= Q - 2
-    gt = np.ascontiguousarray(g.T)
-    for i in range(2, q - 1):
-        a_end, b_end = int(offsets[i + 1]), int(offsets[q - i + 1])
-        b_start = int(offsets[q - i])
-        rows = max(1, _GRAM_ENTRIES // ((b_end - b_start + v.shape[1]) * n_out))
-        for a0 in range(int(offsets[i]), a_end, rows):
-            a1 = min(a0 + rows, a_end)
-            vg = (v[a0:a1, None, :] * gt[None, :, :]).reshape((a1 - a0) * n_out, -1)
-            gram = vg @ h1[b_start:b_end].T
-            _gram_top_kernel(0, variables, a0, b_start, i, multichoose, n_out, gram, y)
+        # the other pairs, degrees {i, Q - i} with 2 <= i <= Q / 2, both ways round:
+        # [w_a, h1_a] . [h1_b, w_b] for a of degree Q - i, b of degree i (and b >= a
+        # where the two degrees are one: the pair (a, a) once)
+        for i in range(2, q // 2 + 1):
+            b_start, b_end = int(offsets[i]), int(offsets[i + 1])
+            right = np.concatenate([h1[b_start:b_end], w[b_start:b_end]], axis=1)
+            a_start, a_end = int(offsets[q - i]), int(offsets[q - i + 1])
+            rows = max(1, _GRAM_ENTRIES // (b_end - b_start + 2 * v.shape[1]))
+            triangle = 2 * i == q
+            for a0 in range(a_start, a_end, rows):
+                a1 = min(a0 + rows, a_end)
+                left = np.concatenate([w[a0:a1], h1[a0:a1]], axis=1)
+                b0 = a0 if triangle else b_start
+                gram = left @ right[b0 - b_start :].T
+                _gram_top_kernel(0, variables, a0, b0, i, multichoose, gram, y, column, triangle)
 
 
 def affine_top(

@@ -274,7 +274,7 @@ def plan_conversion(
         widest = max(network.widths)
         backward = retained + n_terms * network.n_outputs + low * widest * (network.n_outputs + 1)
         if products and not limited:  # the blocks of the matrix products (gram_top)
-            backward += min(1 << 20, 2 * low * max(p, widest))
+            backward += min(1 << 22, low * (p + 2 * widest))
         n_bytes += max(forward, 8 * backward)
     else:
         n_bytes += walk_bytes(network, degrees, n_terms, keep_layers)
