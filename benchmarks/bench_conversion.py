@@ -16,7 +16,9 @@ counted exactly from the basis and the product table (linear maps, the
 multinomial terms of the first non-linear layer, every Horner step's pairs,
 the top degree's pairs and terms weighted per output), and ``x floor``, the
 time over that count at the multiply-add rate this machine reaches in a
-gather-multiply-add loop like the kernels' (measured once per run).  With
+gather-multiply-add loop like the kernels' (measured once per run); the
+top degree's pairs of a full basis run as matrix products (BLAS), faster
+than that loop, so ``x floor`` can be below 1.  With
 ``--baseline DIR`` each case is also run with the package in ``DIR/src``
 (e.g. a worktree of an earlier commit) and the speed-up is printed.
 

@@ -259,6 +259,8 @@ def gram_top(
             a_start, a_end = int(offsets[q - i]), int(offsets[q - i + 1])
             rows = max(1, _GRAM_ENTRIES // (b_end - b_start + 2 * v.shape[1]))
             triangle = 2 * i == q
+            if triangle:  # narrow blocks: little of each product falls below b = a
+                rows = min(rows, max(64, (b_end - b_start) // 8))
             for a0 in range(a_start, a_end, rows):
                 a1 = min(a0 + rows, a_end)
                 left = np.concatenate([w[a0:a1], h1[a0:a1]], axis=1)
