@@ -376,6 +376,12 @@ def main() -> None:
     if every:
         geometric = math.exp(sum(math.log(x) for x in every) / len(every))
         print(f"All cases with a reference time: {len(every)}; geometric mean {geometric:.1f}x")
+    speedups = [r["baseline_seconds"] / r["seconds"] for r in rows if "baseline_seconds" in r]
+    if speedups:
+        print(
+            f"Cases the baseline converts: {len(speedups)}; speed-up over it: "
+            f"geometric mean {_geometric_mean(speedups):.1f}x, slowest {min(speedups):.1f}x"
+        )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1, default=str))
 
