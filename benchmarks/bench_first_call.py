@@ -15,14 +15,17 @@ used, as a user's second session would):
   those of ``python -c "import numpy"`` (interpreter start included in both);
 - per case (p inputs, L tanh layers of width h, max_order Q, the networks of
   ``bench_conversion.py``): ``first``, the first ``to_polynomial`` call after
-  ``import nn2poly`` (it loads numba, the compiled kernels and builds the
-  monomial basis and product table); ``warm``, the median of three further
-  calls on the same network (tables kept, as a user converting again gets);
+  ``import nn2poly`` and ``nn2poly.to_polynomial`` (it loads numba, the
+  compiled kernels and builds the monomial basis and product table);
+  ``warm``, the median of three further calls on the same network (tables
+  kept, as a user converting again gets);
   ``rebuilt``, the median of three calls with the basis and tables built
   afresh; ``first / warm``.
 
 Processes of the different measurements alternate and each figure is the
 median over ``--repeats`` processes, so a loaded machine disturbs them alike.
+The children write and read Python's bytecode cache (``PYTHONDONTWRITEBYTECODE``
+is dropped from their environment), as an installed package does.
 With ``--baseline DIR`` every measurement is also run with the package in
 ``DIR/src`` (e.g. a worktree of an earlier commit), alternating with this one.
 
@@ -98,9 +101,12 @@ for _ in range(L):
 weights.append(rng.normal(size=(n_in + 1, 1)))
 net = nn2poly.Network.from_weights(weights, ["tanh"] * L + ["linear"])
 
+convert = nn2poly.to_polynomial  # as ``from nn2poly import to_polynomial``: imports it
+
+
 def timed():
     start = time.perf_counter()
-    nn2poly.to_polynomial(net, Q)
+    convert(net, Q)
     return time.perf_counter() - start
 
 first = timed()
@@ -113,10 +119,18 @@ print(json.dumps({"first": first, "warm": warm, "rebuilt": statistics.median(reb
 """
 
 
-def _child(code: str, args: list[str], package: Path | None) -> str:
+def _environment(package: Path | None) -> dict[str, str]:
+    """The children's environment: ``package`` first on the path, and Python's
+    bytecode cache written and read, as for an installed package."""
     env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if package is not None:
         env["PYTHONPATH"] = str(package / "src")
+    return env
+
+
+def _child(code: str, args: list[str], package: Path | None) -> str:
+    env = _environment(package)
     result = subprocess.run(
         [sys.executable, "-c", code, *args],
         capture_output=True,
@@ -130,9 +144,7 @@ def _child(code: str, args: list[str], package: Path | None) -> str:
 
 def _process(arguments: list[str], package: Path | None) -> float:
     """Wall seconds of ``python *arguments`` (output discarded)."""
-    env = dict(os.environ)
-    if package is not None:
-        env["PYTHONPATH"] = str(package / "src")
+    env = _environment(package)
     start = time.perf_counter()
     subprocess.run(
         [sys.executable, *arguments], capture_output=True, check=True, env=env, timeout=600
