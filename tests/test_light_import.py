@@ -83,3 +83,14 @@ def test_serial_and_parallel_variants_have_their_own_cache_entries(name: str) ->
     }
     assert len(names) == 2
     assert all(index.startswith(f"_kernels.{name}_") for index in names)
+
+
+def test_every_public_name_resolves_and_an_unknown_one_is_an_attribute_error() -> None:
+    import nn2poly
+
+    for name in nn2poly.__all__:
+        assert getattr(nn2poly, name) is not None
+    assert set(nn2poly.__all__) <= set(dir(nn2poly))
+    assert nn2poly.activations.get_activation is nn2poly.get_activation  # a submodule
+    with pytest.raises(AttributeError, match="no attribute 'not_a_name'"):
+        nn2poly.not_a_name  # noqa: B018
