@@ -190,10 +190,18 @@ class _TopKernel(_ThreadedKernel):
         return super().__call__(work, *args)
 
 
+class _SerialTopKernel(_TopKernel):
+    """A kernel with no parallel loop: always its one-thread variant (a parallel
+    compilation of it would only warn that there is nothing to parallelise)."""
+
+    def __call__(self, work: int, *args: Any) -> Any:
+        return super().__call__(-1, *args)  # below any threshold: serial
+
+
 _product_top_kernel = _TopKernel(_product_top)
 #: the sum over neurons may be reordered (vectorised) in this one
-_gram_top_kernel = _TopKernel(_gram_top)
-_single_top_kernel = _TopKernel(_single_top)
+_gram_top_kernel = _SerialTopKernel(_gram_top)
+_single_top_kernel = _SerialTopKernel(_single_top)
 _affine_top_kernel = _TopKernel(_affine_top, fastmath={"reassoc", "nsz"})
 
 
