@@ -24,7 +24,7 @@ than that loop, so ``x floor`` can be below 1.  With
 
 Usage::
 
-    python benchmarks/bench_conversion.py              # reference grid + issue grid
+    python benchmarks/bench_conversion.py              # reference grid + larger cases
     python benchmarks/bench_conversion.py --quick      # small cases only
     python benchmarks/bench_conversion.py --wide       # wide and interaction-limited cases
     python benchmarks/bench_conversion.py --case 50,3,50,4 --case 1000,2,64,3,2
