@@ -387,9 +387,16 @@ def from_exported(
 def from_torchscript(model: Any, data: ArrayLike | None) -> Program:
     """A TorchScript module (scripted or traced), converted to an ExportedProgram."""
     import torch
-    from torch._export.converter import TS2EPConverter
 
     owner = str(getattr(model, "original_name", type(model).__name__))
+    try:  # a private module of torch: a release without it cannot read TorchScript
+        from torch._export.converter import TS2EPConverter
+    except ImportError:
+        raise unsupported(
+            f"the TorchScript module {owner!r}",
+            f"this torch ({torch.__version__}) has no TorchScript converter "
+            "(torch._export.converter); save the model with torch.export or as ONNX",
+        ) from None
     inputs = list(model.graph.inputs())[1:]
     sizes = (
         inputs[0].type().sizes()
