@@ -8,7 +8,6 @@ planned degree and checking that every coefficient stays finite.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from functools import partial
 
 import numpy as np
@@ -18,7 +17,7 @@ from ._algebra import compose_affine, compose_general, taylor_shift
 from ._approximation import LayerApproximation, ProductTable
 from ._dense import Dense
 from ._finite import Cause, NonFiniteCoefficientsError, check_finite
-from ._graph import add_arrays, concatenate_arrays, run_graph
+from ._graph import pad_rows, run_polynomial_graph
 from ._kernels import linear_map
 from ._local_shift import ShiftedNetwork
 from ._memory import check_memory, get_memory_limit, plan_conversion
@@ -173,11 +172,7 @@ def convert_network(
     used = []
 
     def full(rows: FloatArray) -> FloatArray:
-        if rows.shape[0] == n_terms:
-            return rows
-        out = np.zeros((n_terms, rows.shape[1]), dtype=np.float64)
-        out[: rows.shape[0]] = rows
-        return out
+        return pad_rows(rows, n_terms)
 
     def dense(index: int, layer: Dense, value: Value) -> Value:
         z, affine = value
@@ -216,19 +211,7 @@ def convert_network(
             kept.append((kept_u, full(out)))
         return out, out_affine
 
-    def combine(values: Sequence[Value], join: Callable[[list[FloatArray]], FloatArray]) -> Value:
-        if all(affine for _, affine in values):
-            return join([z for z, _ in values]), True
-        return join([full(z) for z, _ in values]), False
-
-    z, _ = run_graph(
-        network.steps,
-        (start, True),
-        dense,
-        add=lambda values: combine(values, add_arrays),
-        concatenate=lambda values: combine(values, concatenate_arrays),
-    )
-    z = full(z)
+    z = run_polynomial_graph(network.steps, start, dense, n_terms)
     kept_basis = basis
     if plan.degree < plan.basis_degree:
         # a later layer of order 0 made the result constant: drop the zero rows

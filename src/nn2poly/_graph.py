@@ -36,7 +36,9 @@ __all__ = [
     "Node",
     "Operation",
     "Step",
+    "pad_rows",
     "run_graph",
+    "run_polynomial_graph",
     "schedule",
 ]
 
@@ -221,3 +223,63 @@ def run_graph(
         del inputs
         values[node.name] = result
     return cast(Value, result)
+
+
+def pad_rows(z: FloatArray, n_rows: int) -> FloatArray:
+    """``z`` with zero rows appended up to ``n_rows`` (itself when it has them).
+
+    Examples
+    --------
+    >>> pad_rows(np.ones((1, 2)), 3).tolist()
+    [[1.0, 1.0], [0.0, 0.0], [0.0, 0.0]]
+    """
+    if z.shape[0] == n_rows:
+        return z
+    out = np.zeros((n_rows, *z.shape[1:]), dtype=np.float64)
+    out[: z.shape[0]] = z
+    return out
+
+
+def run_polynomial_graph(
+    steps: Sequence[Step],
+    start: FloatArray,
+    dense: Callable[[int, Dense, tuple[FloatArray, bool]], tuple[FloatArray, bool]],
+    n_terms: int,
+) -> FloatArray:
+    """:func:`run_graph` on polynomial coefficients that may still be affine.
+
+    Values are ``(coefficients, affine)`` pairs: while a value is affine only
+    its first rows (constant and linear) are stored.  A sum or a
+    concatenation of affine values stays affine; otherwise every operand is
+    padded to ``n_terms`` rows first.  Overflow in a sum is left to the
+    caller's finiteness checks.  Returns the output's coefficients, padded.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nn2poly import Dense
+    >>> f = Node("f", Dense(np.eye(1), np.zeros(1)), ("input",))
+    >>> steps = schedule([f, Node("s", Add(), ("input", "f"))])
+    >>> x = np.array([[0.0], [1.0]])  # the polynomial x on the rows (1, x)
+    >>> step = lambda index, layer, value: (value[0] @ layer.weight, value[1])
+    >>> run_polynomial_graph(steps, x, step, 3).ravel().tolist()  # x + x
+    [0.0, 2.0, 0.0]
+    """
+
+    def combine(
+        values: Sequence[tuple[FloatArray, bool]],
+        join: Callable[[Sequence[FloatArray]], FloatArray],
+    ) -> tuple[FloatArray, bool]:
+        affine = all(flag for _, flag in values)
+        arrays = [z if affine else pad_rows(z, n_terms) for z, _ in values]
+        with np.errstate(over="ignore", invalid="ignore"):
+            return join(arrays), affine
+
+    z, _ = run_graph(
+        steps,
+        (start, True),
+        dense,
+        add=lambda values: combine(values, add_arrays),
+        concatenate=lambda values: combine(values, concatenate_arrays),
+    )
+    return pad_rows(z, n_terms)

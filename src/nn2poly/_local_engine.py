@@ -11,7 +11,6 @@ one matrix product over all of them.  The input polynomials start as
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import partial
 
 import numpy as np
@@ -20,7 +19,7 @@ from numpy.typing import NDArray
 from ._dense import Dense
 from ._engine import compose_layer
 from ._finite import check_finite
-from ._graph import add_arrays, concatenate_arrays, run_graph
+from ._graph import run_polynomial_graph
 from ._kernels import linear_map
 from ._memory import (
     MemoryLimitError,
@@ -158,13 +157,6 @@ def _walk(
     start[0] = points
     start[1:affine_rows] = np.eye(p)[: affine_rows - 1, None, :]
 
-    def full(z: FloatArray) -> FloatArray:
-        if z.shape[0] == n_terms:
-            return z
-        out = np.zeros((n_terms, *z.shape[1:]), dtype=np.float64)
-        out[: z.shape[0]] = z
-        return out
-
     def dense(index: int, layer: Dense, value: Value) -> Value:
         z, affine = value
         del value
@@ -190,16 +182,5 @@ def _walk(
         )
         return out.reshape(out.shape[0], m, width), affine and top <= 1
 
-    def combine(values: Sequence[Value], add: bool) -> Value:
-        affine = all(flag for _, flag in values)
-        arrays = [z if affine else full(z) for z, _ in values]
-        return (add_arrays(arrays) if add else concatenate_arrays(arrays)), affine
-
-    z, _ = run_graph(
-        network.steps,
-        (start, True),
-        dense,
-        add=lambda values: combine(values, True),
-        concatenate=lambda values: combine(values, False),
-    )
-    return full(z).reshape(n_terms, -1)
+    z = run_polynomial_graph(network.steps, start, dense, n_terms)
+    return z.reshape(n_terms, -1)

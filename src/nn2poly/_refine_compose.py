@@ -9,14 +9,14 @@ multiplier polynomials backwards over the nodes (see :mod:`nn2poly._refine`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 from numpy.typing import NDArray
 
-from ._algebra import compose_affine, compose_general, taylor_shift
+from ._algebra import compose_affine, compose_general
 from ._approximation import LayerPolynomials, LayerWalker, ProductTable
-from ._graph import INPUT, Add, add_arrays, concatenate_arrays, run_graph
+from ._engine import compose_layer
+from ._finite import NonFiniteCoefficientsError, check_finite
+from ._graph import INPUT, Add, run_polynomial_graph
 from ._kernels import horner_step, linear_map
 from ._monomials import MonomialBasis
 from ._network import Dense, Network
@@ -75,49 +75,36 @@ def compose_graph(
     start[1 : p + 1] = np.eye(p)[: basis.n_terms - 1]
     kept: list[KeptLayer] = []
     used: Fits = []
-    finite = True
 
     def dense(index: int, layer: Dense, value: tuple[FloatArray, bool]) -> tuple[FloatArray, bool]:
-        nonlocal finite
         z, affine = value
         with np.errstate(over="ignore", invalid="ignore"):
             u = linear_map(z, layer.weight)
             u[0] += layer.bias
             polynomials = walker(index, layer, u[: p + 1] if affine else u)
         used.append(polynomials)
-        if polynomials is None:
-            out = u
-        else:
-            centers, coefficients = polynomials
-            top = min(coefficients.shape[1] - 1, basis.max_degree)
-            with np.errstate(over="ignore", invalid="ignore"):
-                d = taylor_shift(coefficients, u[0] - centers, top)
-                if top <= 1:
-                    out = u * (d[:, 1][None, :] if top == 1 else 0.0)
-                    out[0] = d[:, 0]
-                elif affine:
-                    out = compose_affine(basis, u[1 : p + 1], d)
-                else:
-                    out = compose_general(basis, table, u, d)
+        check_finite(u, where=f"layer {index}", cause="")
+        out = u
+        if polynomials is not None:
+            out, top = compose_layer(
+                basis,
+                table,
+                u,
+                polynomials,
+                top_degree=basis.max_degree,
+                affine_rows=p + 1 if affine else None,
+                where=index,
+                cause="",
+            )
             affine = affine and top <= 1
-        finite = finite and bool(np.all(np.isfinite(u)) and np.all(np.isfinite(out)))
         kept.append((basis, u, out))
         return out, affine
 
-    def combine(values: Sequence[tuple[FloatArray, bool]], sum_: bool) -> tuple[FloatArray, bool]:
-        arrays = [z for z, _ in values]
-        with np.errstate(over="ignore", invalid="ignore"):
-            joined = add_arrays(arrays) if sum_ else concatenate_arrays(arrays)
-        return joined, all(affine for _, affine in values)
-
-    out, _ = run_graph(
-        network.steps,
-        (start, True),
-        dense,
-        add=lambda values: combine(values, True),
-        concatenate=lambda values: combine(values, False),
-    )
-    if not (finite and np.all(np.isfinite(out))):
+    try:
+        out = run_polynomial_graph(network.steps, start, dense, basis.n_terms)
+    except NonFiniteCoefficientsError:
+        return None
+    if not np.all(np.isfinite(out)):
         return None
     return kept, used, out
 
