@@ -120,6 +120,19 @@ def _load() -> None:
     _loaded = True
 
 
+class _SerialKernel:
+    """A kernel with no parallel loop, compiled on one thread at its first call."""
+
+    def __init__(self, function: Callable[..., Any]) -> None:
+        self.function = function
+        self.compiled: Callable[..., Any] | None = None
+
+    def __call__(self, *args: Any) -> Any:
+        if self.compiled is None:
+            self.compiled = _compile(self.function)
+        return self.compiled(*args)
+
+
 class _ThreadedKernel:
     """A kernel compiled, at its first call, twice: on one thread, and in
     parallel for large work."""

@@ -14,31 +14,17 @@ on-disk cache after the first time), never with the package.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from ._kernels import _compile
+from ._kernels import _SerialKernel
 
 __all__ = ["basis_tables", "series_recurrence", "shift_series"]
 
 Array = NDArray[Any]
 FloatArray = NDArray[np.float64]
-
-
-class _SerialKernel:
-    """A kernel compiled on one thread at its first call."""
-
-    def __init__(self, function: Callable[..., Any]) -> None:
-        self.function = function
-        self.compiled: Callable[..., Any] | None = None
-
-    def __call__(self, *args: Any) -> Any:
-        if self.compiled is None:
-            self.compiled = _compile(self.function)
-        return self.compiled(*args)
 
 
 def _shift_series(coefficients, delta, keep, out):  # type: ignore[no-untyped-def]

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._kernels import _ThreadedKernel
+from ._kernels import _SerialKernel, _ThreadedKernel
 
 Array = NDArray[Any]
 
@@ -190,18 +190,11 @@ class _TopKernel(_ThreadedKernel):
         return super().__call__(work, *args)
 
 
-class _SerialTopKernel(_TopKernel):
-    """A kernel with no parallel loop: always its one-thread variant (a parallel
-    compilation of it would only warn that there is nothing to parallelise)."""
-
-    def __call__(self, work: int, *args: Any) -> Any:
-        return super().__call__(-1, *args)  # below any threshold: serial
-
-
 _product_top_kernel = _TopKernel(_product_top)
 #: the sum over neurons may be reordered (vectorised) in this one
-_gram_top_kernel = _SerialTopKernel(_gram_top)
-_single_top_kernel = _SerialTopKernel(_single_top)
+# no parallel loop in these two: one-thread only (a parallel compilation would warn)
+_gram_top_kernel = _SerialKernel(_gram_top)
+_single_top_kernel = _SerialKernel(_single_top)
 _affine_top_kernel = _TopKernel(_affine_top, fastmath={"reassoc", "nsz"})
 
 
@@ -257,7 +250,7 @@ def gram_top(
             left = h1[m0:m1] if q == 2 else np.concatenate([h1[m0:m1], w[m0:m1]], axis=1)
             gram = left @ right.T
             # on one thread: pairs of different m may add into the same row
-            _single_top_kernel(0, variables, m0, multichoose, gram, y, column)
+            _single_top_kernel(variables, m0, multichoose, gram, y, column)
         # the other pairs, degrees {i, Q - i} with 2 <= i <= Q / 2, both ways round:
         # [w_a, h1_a] . [h1_b, w_b] for a of degree Q - i, b of degree i (and b >= a
         # where the two degrees are one: the pair (a, a) once)
@@ -274,7 +267,7 @@ def gram_top(
                 left = np.concatenate([w[a0:a1], h1[a0:a1]], axis=1)
                 b0 = a0 if triangle else b_start
                 gram = left @ right[b0 - b_start :].T
-                _gram_top_kernel(0, variables, a0, b0, i, multichoose, gram, y, column, triangle)
+                _gram_top_kernel(variables, a0, b0, i, multichoose, gram, y, column, triangle)
 
 
 def affine_top(
