@@ -22,9 +22,9 @@ from ._data import as_plain_array
 from ._dense import Dense, as_float_array
 from ._graph import INPUT, Add, Concatenate, Node, Step, run_graph, schedule
 from ._jsonio import read_json, write_json
-from ._network_graph import LINKS, chain_nodes, check_chain, check_graph, is_chain
+from ._network_graph import LINK_CONSTRAINTS, chain_nodes, check_chain, check_graph, is_chain
 from ._network_io import network_from_dict, network_to_dict
-from ._validation import Interval, Options, check_param, invalid_value
+from ._validation import Interval, check_param, invalid_value
 from .activations import get_activation
 
 __all__ = ["Add", "Concatenate", "Dense", "Network", "Node"]
@@ -102,7 +102,7 @@ class Network:
             n_inputs = int(
                 check_param("n_inputs", n_inputs, [Interval(int, 1, None)], caller="Network")
             )
-        check_param("link", link, [Options(frozenset(LINKS[1:])), None], caller="Network")
+        check_param("link", link, LINK_CONSTRAINTS, caller="Network")
         width, widths = check_graph(nodes, n_inputs)
         self._nodes = nodes
         self._layers = tuple(node.operation for node in nodes if isinstance(node.operation, Dense))

@@ -13,12 +13,14 @@ from typing import Any, cast
 
 from ._dense import Dense
 from ._graph import INPUT, Add, Concatenate, Node
-from ._validation import InstanceOf, check_param, invalid_value
+from ._validation import InstanceOf, Options, check_param, invalid_value
 
-__all__ = ["LINKS", "chain_nodes", "check_chain", "check_graph", "is_chain"]
+__all__ = ["LINKS", "LINK_CONSTRAINTS", "chain_nodes", "check_chain", "check_graph", "is_chain"]
 
 #: The output links a network (and its polynomial) can declare.
 LINKS = (None, "sigmoid", "softmax")
+#: The constraints of a ``link`` argument, for :func:`nn2poly._validation.check_param`.
+LINK_CONSTRAINTS: list[Any] = [Options(frozenset(LINKS[1:])), None]
 
 _CALLER = "Network"
 

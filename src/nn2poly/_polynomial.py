@@ -16,7 +16,7 @@ from . import _export, _powers
 from ._export import PolynomialExports
 from ._kernels import evaluate_monomials
 from ._monomials import MonomialBasis
-from ._network_graph import LINKS
+from ._network_graph import LINK_CONSTRAINTS
 from ._polynomial_algebra import PolynomialArithmetic
 from ._polynomial_classes import PolynomialClasses
 from ._polynomial_input import (
@@ -34,7 +34,7 @@ from ._validation import Interval, Options, check_param
 __all__ = ["LayerPolynomials", "Polynomial"]
 
 FloatArray = NDArray[np.float64]
-_LINK_CONSTRAINTS, _FLOAT = [Options(frozenset(LINKS[1:])), None], np.dtype(np.float64)
+_FLOAT = np.dtype(np.float64)
 
 
 class LayerPolynomials(NamedTuple):
@@ -156,7 +156,7 @@ class Polynomial(
             fresh = coef.ndim == 2 and len(coef) == len(variables) and np.isfinite(coef).all()
             values = np.array(coef) if fresh else None  # check_coef's result, without its work
         values = check_coef(coef, variables.shape[0]) if values is None else values
-        check_param("link", link, _LINK_CONSTRAINTS, caller="Polynomial")
+        check_param("link", link, LINK_CONSTRAINTS, caller="Polynomial")
         values.setflags(write=False)
         variables.setflags(write=False)
         set_ = object.__setattr__

@@ -6,8 +6,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .._network import Network
-from .._network_graph import LINKS
-from .._validation import Options, check_param, invalid_value
+from .._network_graph import LINK_CONSTRAINTS
+from .._validation import check_param, invalid_value
 
 __all__ = ["AdaptedModel"]
 
@@ -38,7 +38,7 @@ class AdaptedModel:
     classes: tuple[Any, ...] | None = None
 
     def __post_init__(self) -> None:
-        check_param("link", self.link, [Options(frozenset(LINKS[1:])), None], caller="AdaptedModel")
+        check_param("link", self.link, LINK_CONSTRAINTS, caller="AdaptedModel")
         own = self.network.link
         if self.link is None:
             object.__setattr__(self, "link", own)
@@ -71,7 +71,7 @@ class AdaptedModel:
         check_param(
             "link",
             link,
-            [Options(frozenset(LINKS[1:])), None],
+            LINK_CONSTRAINTS,
             caller="to_polynomial",
             fix="Declare the link of a classifier that emits raw logits: 'softmax' for "
             "several classes (CrossEntropyLoss), 'sigmoid' for one logit (BCEWithLogitsLoss).",
