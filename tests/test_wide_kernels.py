@@ -7,8 +7,10 @@ from __future__ import annotations
 from itertools import pairwise
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_threads import share_with
 
 import nn2poly
 from nn2poly._kernels_top import gram_top, product_top
@@ -22,9 +24,10 @@ from nn2poly._monomials import MonomialBasis
     width=st.integers(1, 5),
     n_out=st.integers(1, 3),
     seed=st.integers(0, 2**16),
+    threads=st.sampled_from([1, 4]),
 )
 def test_gram_top_equals_the_product_table(
-    p: int, q: int, width: int, n_out: int, seed: int
+    p: int, q: int, width: int, n_out: int, seed: int, threads: int
 ) -> None:
     basis = MonomialBasis(p, q)
     offsets = basis.degree_offsets
@@ -38,7 +41,9 @@ def test_gram_top_equals_the_product_table(
     expected = start.copy()
     product_top(basis.product_table(), low, v, h1, g, expected)
     got = start.copy()
-    gram_top(basis.variables, offsets, basis._multichoose, v, h1, g, got)
+    with pytest.MonkeyPatch.context() as monkeypatch:  # shared by threads (test_threads.py)
+        share_with(monkeypatch, threads)
+        gram_top(basis.variables, offsets, basis._multichoose, v, h1, g, got)
     scale = np.abs(v).sum() * np.abs(h1).sum() * np.abs(g).max() + np.abs(start).max()
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12 * scale)
 

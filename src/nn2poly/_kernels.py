@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._threads import shared_matmul
+
 Array = NDArray[Any]
 #: ``numba.prange`` once numba is loaded (plain ``range`` until then)
 prange = range
@@ -121,15 +123,18 @@ def _load() -> None:
 
 
 class _SerialKernel:
-    """A kernel with no parallel loop, compiled on one thread at its first call."""
+    """A kernel with no parallel loop, compiled on one thread at its first call;
+    with ``nogil``, it releases the GIL, so that threads can run it at once (see
+    :func:`run_together`)."""
 
-    def __init__(self, function: Callable[..., Any]) -> None:
+    def __init__(self, function: Callable[..., Any], *, nogil: bool = False) -> None:
         self.function = function
+        self.options = {"nogil": True} if nogil else {}
         self.compiled: Callable[..., Any] | None = None
 
     def __call__(self, *args: Any) -> Any:
         if self.compiled is None:
-            self.compiled = _compile(self.function)
+            self.compiled = _compile(self.function, **self.options)
         return self.compiled(*args)
 
 
@@ -159,15 +164,17 @@ def _compile(function: Callable[..., Any], **options: Any) -> Callable[..., Any]
     numba's on-disk cache finds an entry by the function's name, code and
     argument types, not by the options it was compiled with: the serial and
     the parallel variant of one function would load whichever was saved
-    first.  So a variant asked for with ``parallel`` is compiled from a copy
-    of the function named after it (``_horner_step_parallel``), which has
-    cache files of its own.
+    first.  So a variant asked for with ``parallel`` or ``nogil`` is compiled
+    from a copy of the function named after it (``_horner_step_parallel``,
+    ``_gram_top_nogil``), which has cache files of its own.
     """
     _load()
     import numba
 
     if "parallel" in options:
         function = _variant(function, "parallel" if options["parallel"] else "serial")
+    if options.get("nogil"):
+        function = _variant(function, "nogil")
     compiled: Callable[..., Any] = numba.njit(cache=True, **options)(function)
     return compiled
 
@@ -332,7 +339,7 @@ def linear_map(z: NDArray[np.float64], weight: NDArray[np.float64]) -> NDArray[n
     """``z @ weight``; small products on one thread, where BLAS's thread pool
     costs more than the work (badly so on a busy machine)."""
     if z.shape[0] * z.shape[1] * weight.shape[1] >= BLAS_THRESHOLD:
-        return z @ weight
+        return shared_matmul(z, weight)
     global _small_matvec_kernel, _small_matmul_kernel
     out = np.empty((z.shape[0], weight.shape[1]), dtype=np.float64)
     if weight.shape[1] < 8:

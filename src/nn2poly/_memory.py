@@ -16,6 +16,7 @@ from numbers import Integral, Real
 from typing import TYPE_CHECKING, Protocol
 
 from ._graph import run_graph
+from ._kernels_top import scatter_bytes
 from ._memory_graph import graph_walk_bytes
 from ._monomials import n_monomials, n_product_pairs
 from ._validation import Predicate, check_param
@@ -274,7 +275,8 @@ def plan_conversion(
         widest = max(network.widths)
         backward = retained + n_terms * network.n_outputs + low * widest * (network.n_outputs + 1)
         if products and not limited:  # the blocks of the matrix products (gram_top)
-            backward += min(1 << 22, low * (p + 2 * widest))
+            block = min(1 << 22, low * (p + 2 * widest))
+            backward += block + scatter_bytes(n_terms - low, block) // 8  # and other threads'
         n_bytes += max(forward, 8 * backward)
     else:
         n_bytes += walk_bytes(network, degrees, n_terms, keep_layers)

@@ -1,0 +1,163 @@
+"""How the engine shares work between threads.
+
+numba's parallel kernels use its own thread pool.  Work made of BLAS matrix
+products and compiled kernels that release the GIL (the top-degree products
+of :mod:`nn2poly._kernels_top`, large linear maps) is shared here instead, on
+a pool of Python threads.  Inside such work each matrix product runs on one
+BLAS thread: BLAS's own threads, waiting for work between products, would
+take the processors the other threads need (:func:`blas_on_one_thread`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from functools import partial
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["blas_on_one_thread", "run_together", "shared_matmul", "thread_count"]
+
+
+def thread_count() -> int:
+    """Threads the engine's parallel work uses: numba's setting once numba is
+    imported (``numba.set_num_threads``), else its default (``NUMBA_NUM_THREADS``,
+    or the processors this process may run on).
+
+    Examples
+    --------
+    >>> thread_count() >= 1
+    True
+    """
+    numba = sys.modules.get("numba")
+    if numba is not None and hasattr(numba, "get_num_threads"):
+        return int(numba.get_num_threads())
+    setting = os.environ.get("NUMBA_NUM_THREADS", "").strip()
+    if setting.isdigit() and int(setting) > 0:
+        return int(setting)
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1  # pragma: no cover - platforms without affinity
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_size = 0
+_pool_lock = threading.Lock()
+
+
+def run_together(calls: Sequence[Callable[[], None]]) -> None:
+    """Run ``calls`` at once: the first on this thread, the others on a pool's
+    threads (kernels compiled with ``nogil`` run truly in parallel).
+
+    Returns when all have ended; an error raised by one of them is raised here.
+
+    Examples
+    --------
+    >>> found = []
+    >>> run_together([lambda: found.append(1), lambda: found.append(2)])
+    >>> sorted(found)
+    [1, 2]
+    """
+    global _pool, _pool_size
+    with _pool_lock:
+        if len(calls) - 1 > _pool_size:
+            if _pool is not None:
+                _pool.shutdown(wait=False)
+            _pool = ThreadPoolExecutor(len(calls) - 1, thread_name_prefix="nn2poly")
+            _pool_size = len(calls) - 1
+        pool = _pool
+    others = [pool.submit(call) for call in calls[1:]] if pool is not None else []
+    error: BaseException | None = None
+    try:
+        calls[0]()
+    except BaseException as here:  # the others still run to their end first
+        error = here
+    for future in others:
+        theirs = future.exception()  # waits for the call to end
+        error = error or theirs
+    if error is not None:
+        raise error
+
+
+_blas_lock = threading.Lock()
+_blas_users = 0
+_blas_limit: Any = None
+
+
+@contextmanager
+def blas_on_one_thread(enabled: bool = True) -> Iterator[None]:
+    """Within the block, BLAS (numpy's) runs each product on one thread.
+
+    Nested and concurrent blocks (conversions run by several threads) share
+    one limit: the first to enter sets it, the last to leave restores what
+    was there.  Without ``threadpoolctl`` installed, or with ``enabled``
+    false, nothing changes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> with blas_on_one_thread():
+    ...     float((np.ones((2, 3)) @ np.ones((3, 2)))[0, 0])
+    3.0
+    """
+    global _blas_users, _blas_limit
+    if not enabled:
+        yield
+        return
+    with _blas_lock:
+        if _blas_users == 0:
+            _blas_limit = _limit_blas()
+        _blas_users += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_users -= 1
+            if _blas_users == 0 and _blas_limit is not None:
+                _blas_limit.restore_original_limits()
+                _blas_limit = None
+
+
+_controller: Any = None
+
+
+def _limit_blas() -> Any:
+    """threadpoolctl's limit of the BLAS libraries to one thread (None without it)."""
+    global _controller
+    try:
+        from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
+    except ImportError:  # pragma: no cover - a dependency; the engine then just runs
+        return None
+    if _controller is None:
+        _controller = ThreadpoolController()
+    return _controller.limit(limits=1, user_api="blas")
+
+
+def shared_matmul(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``a @ b`` with the rows of ``a`` shared by the threads, each product on
+    one BLAS thread.
+
+    Examples
+    --------
+    >>> a = np.arange(12.0).reshape(4, 3)
+    >>> bool(np.array_equal(shared_matmul(a, np.eye(3)), a))
+    True
+    """
+    threads = min(thread_count(), a.shape[0])
+    if threads <= 1:
+        return a @ b
+    out = np.empty((a.shape[0], b.shape[1]), dtype=np.result_type(a, b))
+    bounds = [a.shape[0] * k // threads for k in range(threads + 1)]
+
+    def part(start: int, stop: int) -> None:
+        np.matmul(a[start:stop], b, out=out[start:stop])
+
+    with blas_on_one_thread():
+        run_together([partial(part, bounds[k], bounds[k + 1]) for k in range(threads)])
+    return out
