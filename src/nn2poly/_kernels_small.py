@@ -19,12 +19,23 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._kernels import _SerialKernel
+from ._kernels import _SerialKernel, _ThreadedKernel
 
 __all__ = ["basis_tables", "series_recurrence", "shift_series"]
 
 Array = NDArray[Any]
 FloatArray = NDArray[np.float64]
+#: ``numba.prange`` once numba is loaded (see :mod:`nn2poly._kernels`)
+prange = range
+
+
+def _load() -> None:
+    """Take ``numba.prange`` from :mod:`nn2poly._kernels`, loading numba there."""
+    global prange
+    from . import _kernels
+
+    _kernels._load()
+    prange = _kernels.prange
 
 
 def _shift_series(coefficients, delta, keep, out):  # type: ignore[no-untyped-def]
@@ -103,49 +114,84 @@ def series_recurrence(c: FloatArray, order: int) -> None:
         _series_recurrence_kernel(c, order)
 
 
+#: Rows per parallel task of :func:`_basis_tables`.
+_CHILD_BLOCK = 4096
+
+
 def _basis_tables(n_variables, k, offsets, variables, parent, last, multinomials):  # type: ignore[no-untyped-def]
     """The rows of a graded-lexicographic basis, degree by degree, and their parent maps.
 
     Each row of degree ``d`` is a row of degree ``d - 1`` (its parent) with one
     variable appended, from the parent's last variable upwards (only that one
     again once the parent has ``k`` distinct variables), so the rows come in
-    lexicographic order.  ``variables``, ``parent``, ``last`` are pre-filled
-    with -1 and ``multinomials`` with ones.
+    lexicographic order.  Per degree, a pass over the parents counts their
+    children (the first row of each parent's children is the running sum),
+    then blocks of equally many rows are written in parallel.  Every entry of
+    the four tables is written here, the -1 padding included.
     """
     p = n_variables
     q = offsets.shape[0] - 2
-    n_terms = offsets[q + 1]
-    distinct = np.ones(n_terms, dtype=np.int64)
-    trailing = np.ones(n_terms, dtype=np.int64)  # multiplicity of each row's last variable
-    if q >= 1:
-        for i in range(p):
-            o = offsets[1] + i
-            variables[o, 0] = i
-            parent[o] = 0
-            last[o] = i
-            multinomials[o] = multinomials[0] * 1 / 1
+    width = variables.shape[1]
+    n_parents = offsets[q]  # the rows of degree < q
+    distinct = np.empty(n_parents, dtype=np.int64)
+    trailing = np.empty(n_parents, dtype=np.int64)  # multiplicity of each row's last variable
+    first = np.empty(n_parents + 1, dtype=np.int64)  # each parent's first child
+    for j in range(width):
+        variables[0, j] = -1
+    parent[0] = -1
+    last[0] = -1
+    multinomials[0] = 1.0
+    if offsets[2] - offsets[1] != (p if k >= 1 else 0):
+        raise ValueError("the degree offsets do not match the basis")
+    for i in range(offsets[2] - offsets[1]):
+        o = offsets[1] + i
+        variables[o, 0] = i
+        for j in range(1, width):
+            variables[o, j] = -1
+        parent[o] = 0
+        last[o] = i
+        multinomials[o] = multinomials[0] * 1 / 1
+        if q >= 2:
+            distinct[o] = 1
+            trailing[o] = 1
     for d in range(2, q + 1):
-        o = offsets[d]
-        for b in range(offsets[d - 1], offsets[d]):
+        low = offsets[d - 1]
+        high = offsets[d]
+        first[low] = high
+        for b in range(low, high):
             previous = variables[b, d - 2]
-            top = p if distinct[b] < k else previous + 1
-            for v in range(previous, top):
-                for j in range(d - 1):
-                    variables[o, j] = variables[b, j]
-                variables[o, d - 1] = v
-                parent[o] = b
-                last[o] = v
-                if v == previous:
-                    distinct[o] = distinct[b]
-                    trailing[o] = trailing[b] + 1
-                else:
-                    distinct[o] = distinct[b] + 1
-                    trailing[o] = 1
-                multinomials[o] = multinomials[b] * d / trailing[o]
-                o += 1
+            first[b + 1] = first[b] + (p - previous if distinct[b] < k else 1)
+        if first[high] != offsets[d + 1]:
+            raise ValueError("the degree offsets do not match the basis")
+        # blocks of equally many child rows, each from the parent of its first row on
+        n_blocks = (offsets[d + 1] - high + _CHILD_BLOCK - 1) // _CHILD_BLOCK
+        for block in prange(n_blocks):
+            o = high + block * _CHILD_BLOCK
+            stop = min(offsets[d + 1], o + _CHILD_BLOCK)
+            b = low + np.searchsorted(first[low : high + 1], o, side="right") - 1
+            while o < stop:
+                previous = variables[b, d - 2]
+                v = previous + o - first[b]
+                end = min(first[b + 1], stop)
+                while o < end:
+                    for j in range(d - 1):
+                        variables[o, j] = variables[b, j]
+                    variables[o, d - 1] = v
+                    for j in range(d, width):
+                        variables[o, j] = -1
+                    parent[o] = b
+                    last[o] = v
+                    t = trailing[b] + 1 if v == previous else 1
+                    multinomials[o] = multinomials[b] * d / t
+                    if d < q:
+                        distinct[o] = distinct[b] if v == previous else distinct[b] + 1
+                        trailing[o] = t
+                    v += 1
+                    o += 1
+                b += 1
 
 
-_basis_tables_kernel = _SerialKernel(_basis_tables)
+_basis_tables_kernel = _ThreadedKernel(_basis_tables)
 
 
 def basis_tables(
@@ -168,15 +214,19 @@ def basis_tables(
     offsets = np.ascontiguousarray(offsets, dtype=np.int64)
     q = offsets.shape[0] - 2
     n_terms = int(offsets[-1])
-    variables = np.full((n_terms, max(q, 1)), -1, dtype=np.int32)
-    parent = np.full(n_terms, -1, dtype=np.int64)
-    last = np.full(n_terms, -1, dtype=np.int64)
-    multinomials = np.ones(n_terms, dtype=np.float64)
-    if q >= 1:
-        _basis_tables_kernel(
-            n_variables, max_interaction, offsets, variables, parent, last, multinomials
-        )
-    return (variables if q >= 1 else variables[:, :0]), parent, last, multinomials
+    if q < 1:
+        empty = np.full(n_terms, -1, dtype=np.int64)
+        return np.full((n_terms, 0), -1, dtype=np.int32), empty, empty.copy(), np.ones(n_terms)
+    variables = np.empty((n_terms, q), dtype=np.int32)
+    parent = np.empty(n_terms, dtype=np.int64)
+    last = np.empty(n_terms, dtype=np.int64)
+    multinomials = np.empty(n_terms, dtype=np.float64)
+    _load()
+    work = n_terms * (q + 3)  # the table entries written
+    _basis_tables_kernel(
+        work, n_variables, max_interaction, offsets, variables, parent, last, multinomials
+    )
+    return variables, parent, last, multinomials
 
 
 def _product_table(variables, degrees, parent, last, indptr):  # type: ignore[no-untyped-def]
