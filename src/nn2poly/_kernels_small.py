@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from . import _kernels
 from ._kernels import _SerialKernel, _ThreadedKernel
 
 __all__ = ["basis_tables", "series_recurrence", "shift_series"]
@@ -32,8 +33,6 @@ prange = range
 def _load() -> None:
     """Take ``numba.prange`` from :mod:`nn2poly._kernels`, loading numba there."""
     global prange
-    from . import _kernels
-
     _kernels._load()
     prange = _kernels.prange
 
