@@ -151,13 +151,30 @@ def load_reference() -> dict[tuple[int, int, int, int], tuple[float, float | Non
     return table
 
 
+#: The settings of the thread pools a conversion may use (numba's, BLAS's, OpenMP's).
+THREAD_SETTINGS = (
+    "NUMBA_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+)
+
+
 def run_case(
-    case: tuple[int, ...], timeout: float, package: Path | None = None, repeats: int = 3
+    case: tuple[int, ...],
+    timeout: float,
+    package: Path | None = None,
+    repeats: int = 3,
+    threads: int | None = None,
 ) -> dict:
+    """Run one case in a fresh process (the package in ``package/src`` when given,
+    every thread pool limited to ``threads`` when given) and return its summary."""
     env = dict(os.environ)
     env["NN2POLY_BENCH_REPEATS"] = str(repeats)
     if package is not None:
         env["PYTHONPATH"] = str(package / "src")
+    if threads is not None:
+        env.update(dict.fromkeys(THREAD_SETTINGS, str(threads)))
     try:
         result = subprocess.run(
             [sys.executable, "-c", _CHILD, *map(str, case)],
@@ -258,6 +275,20 @@ def overhead(
         )
 
 
+def case_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every benchmark script takes: cases, a baseline, a timeout."""
+    parser.add_argument(
+        "--case", action="append", default=[], help="p,L,h,Q[,max_interaction] (repeatable)"
+    )
+    parser.add_argument("--baseline", type=Path, help="also run the package in DIR/src")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds per case")
+
+
+def parse_cases(texts: list[str]) -> list[tuple[int, ...]]:
+    """``"p,L,h,Q[,k]"`` texts as tuples of ints."""
+    return [tuple(int(v) for v in text.split(",")) for text in texts]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -268,17 +299,13 @@ def main() -> None:
     parser.add_argument(
         "--wide", action="store_true", help="wide and interaction-limited cases only"
     )
-    parser.add_argument(
-        "--case", action="append", default=[], help="p,L,h,Q[,max_interaction] (repeatable)"
-    )
-    parser.add_argument("--baseline", type=Path, help="also run the package in DIR/src")
+    case_arguments(parser)
     parser.add_argument(
         "--overhead",
         action="store_true",
         help="the per-call time of the cases with a reference time (calls under 5 ms "
         "repeated 51 times, median)",
     )
-    parser.add_argument("--timeout", type=float, default=300.0, help="seconds per case")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
     args = parser.parse_args()
 
@@ -287,7 +314,7 @@ def main() -> None:
         overhead(reference, args.baseline, args.timeout)
         return
     if args.case:
-        cases = [tuple(int(v) for v in text.split(",")) for text in args.case]
+        cases = parse_cases(args.case)
     elif args.wide:
         cases = list(WIDE_GRID)
     else:
