@@ -15,7 +15,7 @@ import pytest
 from threadpoolctl import threadpool_info
 
 import nn2poly
-from nn2poly import _kernels_top, _threads
+from nn2poly import _finite, _kernels_top, _threads
 from nn2poly._kernels_top import gram_top, scatter_bytes, scatter_threads
 from nn2poly._memory import plan_conversion
 from nn2poly._monomials import MonomialBasis
@@ -199,3 +199,34 @@ def test_thread_count_follows_numba_or_its_setting(monkeypatch: pytest.MonkeyPat
     assert thread_count() == 3
     monkeypatch.setenv("NUMBA_NUM_THREADS", "many")
     assert thread_count() >= 1
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+@pytest.mark.parametrize(
+    ("bad", "finite"),
+    [
+        (None, True),
+        (np.nan, False),
+        (np.inf, False),
+        (-np.inf, False),
+        (1e308, True),  # the sum overflows, the values are finite
+    ],
+)
+def test_finiteness_check_by_parts(
+    monkeypatch: pytest.MonkeyPatch, threads: int, bad: float | None, finite: bool
+) -> None:
+    monkeypatch.setattr(_finite, "thread_count", lambda: threads)
+    monkeypatch.setattr(_finite, "_SHARED_SIZE", 10)
+    values = np.random.default_rng(0).normal(size=(40, 3))
+    if bad is not None:
+        values[37, 2] = bad
+        values[5, 0] = bad  # in another part, the same sign: an overflow, not a cancellation
+    assert _finite._all_finite(values) is finite
+    for array in (values.T, values[::2], values[1::2]):  # not contiguous
+        assert _finite._all_finite(array) is bool(np.isfinite(array).all())
+    if not finite:
+        with pytest.raises(nn2poly.NonFiniteCoefficientsError, match="2 of 120 values"):
+            _finite.check_finite(values, where="layer 1", cause="a cause")
+    both = np.array([np.inf, -np.inf, 1.0])  # infinities that cancel to NaN in a sum
+    assert not _finite._all_finite(both)
+    assert _finite._all_finite(np.zeros((0, 3)))

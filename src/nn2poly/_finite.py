@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 from numpy.typing import NDArray
+
+from ._threads import run_together, thread_count
 
 __all__ = ["Cause", "NonFiniteCoefficientsError", "check_finite"]
 
@@ -34,6 +37,35 @@ class NonFiniteCoefficientsError(ValueError):
     """
 
 
+#: Values below which one thread checks them all.
+_SHARED_SIZE = 1 << 22
+
+
+def _all_finite(values: NDArray[np.float64]) -> bool:
+    """Whether every value is finite, in one read of the array and no copy.
+
+    A sum is finite only if every term is (an inf or NaN term makes it inf or
+    NaN), so a finite sum settles it; a sum that overflowed from finite terms
+    is checked value by value.  Large arrays are summed by parts on the
+    engine's threads.
+    """
+    flat = values.reshape(-1) if values.flags.c_contiguous else values.ravel()
+    threads = min(thread_count(), flat.size // _SHARED_SIZE)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if threads <= 1:
+            total = float(np.sum(flat))
+        else:
+            bounds = [flat.size * k // threads for k in range(threads + 1)]
+            parts = np.zeros(threads)
+
+            def part(k: int) -> None:
+                parts[k] = np.sum(flat[bounds[k] : bounds[k + 1]])
+
+            run_together([partial(part, k) for k in range(threads)])
+            total = float(parts.sum())
+    return bool(np.isfinite(total) or np.isfinite(values).all())
+
+
 def check_finite(values: NDArray[np.float64], *, where: str, cause: Cause) -> None:
     """Raise :class:`NonFiniteCoefficientsError` if ``values`` has an inf or NaN.
 
@@ -44,7 +76,7 @@ def check_finite(values: NDArray[np.float64], *, where: str, cause: Cause) -> No
     --------
     >>> check_finite(np.ones(3), where="layer 0", cause="none")
     """
-    if np.isfinite(values).all():
+    if _all_finite(values):
         return
     n_bad = int(np.count_nonzero(~np.isfinite(values)))
     raise NonFiniteCoefficientsError(
