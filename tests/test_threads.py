@@ -16,7 +16,7 @@ from threadpoolctl import threadpool_info
 
 import nn2poly
 from nn2poly import _finite, _kernels_top, _threads
-from nn2poly._kernels_top import gram_top, scatter_bytes, scatter_threads
+from nn2poly._kernels_top import gram_top, product_top, scatter_bytes, scatter_threads
 from nn2poly._memory import plan_conversion
 from nn2poly._monomials import MonomialBasis
 from nn2poly._taylor import TaylorApproximation
@@ -215,7 +215,7 @@ def test_thread_count_follows_numba_or_its_setting(monkeypatch: pytest.MonkeyPat
 def test_finiteness_check_by_parts(
     monkeypatch: pytest.MonkeyPatch, threads: int, bad: float | None, finite: bool
 ) -> None:
-    monkeypatch.setattr(_finite, "thread_count", lambda: threads)
+    monkeypatch.setattr(_threads, "thread_count", lambda: threads)
     monkeypatch.setattr(_finite, "_SHARED_SIZE", 10)
     values = np.random.default_rng(0).normal(size=(40, 3))
     if bad is not None:
@@ -230,3 +230,19 @@ def test_finiteness_check_by_parts(
     both = np.array([np.inf, -np.inf, 1.0])  # infinities that cancel to NaN in a sum
     assert not _finite._all_finite(both)
     assert _finite._all_finite(np.zeros((0, 3)))
+
+
+def test_product_top_weighs_by_parts_as_in_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    basis = MonomialBasis(4, 3, 2)  # an interaction-limited basis takes the table path
+    low = int(basis.degree_offsets[3])
+    rng = np.random.default_rng(5)
+    v, h1, g = rng.normal(size=(low, 6)), rng.normal(size=(low, 6)), rng.normal(size=(6, 2))
+    v[0] = 0.0
+    whole = np.zeros((basis.n_terms - low, 2))
+    product_top(basis.product_table(), low, v, h1, g, whole)
+    monkeypatch.setattr(_threads, "thread_count", lambda: 3)
+    monkeypatch.setattr(_kernels_top, "_SHARED_ROWS", 1)
+    parts = np.zeros_like(whole)
+    product_top(basis.product_table(), low, v, h1, g, parts)
+    np.testing.assert_array_equal(parts, whole)
+    assert np.count_nonzero(whole) > 0

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 
 import numpy as np
 from numpy.typing import NDArray
 
-from ._threads import run_together, thread_count
+from ._threads import share_rows
 
 __all__ = ["Cause", "NonFiniteCoefficientsError", "check_finite"]
 
@@ -50,19 +49,14 @@ def _all_finite(values: NDArray[np.float64]) -> bool:
     engine's threads.
     """
     flat = values.reshape(-1) if values.flags.c_contiguous else values.ravel()
-    threads = min(thread_count(), flat.size // _SHARED_SIZE)
+    sums: list[float] = []
+
+    def part(start: int, stop: int) -> None:
+        sums.append(float(np.sum(flat[start:stop])))
+
     with np.errstate(over="ignore", invalid="ignore"):
-        if threads <= 1:
-            total = float(np.sum(flat))
-        else:
-            bounds = [flat.size * k // threads for k in range(threads + 1)]
-            parts = np.zeros(threads)
-
-            def part(k: int) -> None:
-                parts[k] = np.sum(flat[bounds[k] : bounds[k + 1]])
-
-            run_together([partial(part, k) for k in range(threads)])
-            total = float(parts.sum())
+        share_rows(flat.size, part, minimum=_SHARED_SIZE)
+        total = sum(sums)
     return bool(np.isfinite(total) or np.isfinite(values).all())
 
 

@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._kernels import _SerialKernel, _ThreadedKernel
-from ._threads import blas_on_one_thread, run_together, thread_count
+from ._threads import blas_on_one_thread, run_together, share_rows, thread_count
 
 Array = NDArray[Any]
 
@@ -31,6 +31,9 @@ prange = range
 
 #: Output rows per parallel task.
 _ROW_BLOCK = 256
+
+#: Rows of an element-wise product below which one thread does it all.
+_SHARED_ROWS = 1 << 14
 
 
 def _product_top(indptr, left, right, low, vg, h1, y):  # type: ignore[no-untyped-def]
@@ -208,7 +211,12 @@ def product_top(
     """Add to ``y`` (top rows x outputs) the products ``v * h1`` of a general
     composition's last Horner step, weighted by ``g`` (neurons x outputs)."""
     indptr, left, right = table
-    vg = np.ascontiguousarray(v[:, None, :] * g.T[None, :, :])  # (low, n_out, width)
+    vg = np.empty((v.shape[0], g.shape[1], v.shape[1]))  # (low, n_out, width)
+
+    def weigh(start: int, stop: int) -> None:
+        np.multiply(v[start:stop, None, :], g.T[None, :, :], out=vg[start:stop])
+
+    share_rows(v.shape[0], weigh, minimum=_SHARED_ROWS)
     work = int(indptr[-1] - indptr[low]) * v.shape[1] * g.shape[1]
     _product_top_kernel(work, indptr, left, right, low, vg, np.ascontiguousarray(h1), y)
 

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["blas_on_one_thread", "run_together", "shared_matmul", "thread_count"]
+__all__ = ["blas_on_one_thread", "run_together", "share_rows", "shared_matmul", "thread_count"]
 
 
 def thread_count() -> int:
@@ -139,6 +139,27 @@ def _limit_blas() -> Any:
     return _controller.limit(limits=1, user_api="blas")
 
 
+def share_rows(n_rows: int, work: Callable[[int, int], None], minimum: int = 1) -> None:
+    """Run ``work(start, stop)`` on parts of the rows ``0..n_rows``, one part per
+    thread, each of at least ``minimum`` rows (one part for fewer rows).
+
+    numpy's element-wise operations, reductions and BLAS products release the
+    GIL, so parts made of them run in parallel.
+
+    Examples
+    --------
+    >>> out = np.zeros(10)
+    >>> def fill(start: int, stop: int) -> None:
+    ...     out[start:stop] = np.arange(start, stop)
+    >>> share_rows(10, fill)
+    >>> out.tolist() == list(range(10))
+    True
+    """
+    parts = max(1, min(thread_count(), n_rows // max(minimum, 1)))
+    bounds = [n_rows * k // parts for k in range(parts + 1)]
+    run_together([partial(work, bounds[k], bounds[k + 1]) for k in range(parts)])
+
+
 def shared_matmul(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
     """``a @ b`` with the rows of ``a`` shared by the threads, each product on
     one BLAS thread.
@@ -149,15 +170,11 @@ def shared_matmul(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.
     >>> bool(np.array_equal(shared_matmul(a, np.eye(3)), a))
     True
     """
-    threads = min(thread_count(), a.shape[0])
-    if threads <= 1:
-        return a @ b
     out = np.empty((a.shape[0], b.shape[1]), dtype=np.result_type(a, b))
-    bounds = [a.shape[0] * k // threads for k in range(threads + 1)]
 
     def part(start: int, stop: int) -> None:
         np.matmul(a[start:stop], b, out=out[start:stop])
 
-    with blas_on_one_thread():
-        run_together([partial(part, bounds[k], bounds[k + 1]) for k in range(threads)])
+    with blas_on_one_thread(thread_count() > 1):
+        share_rows(a.shape[0], part)
     return out
