@@ -56,6 +56,8 @@ def run_together(calls: Sequence[Callable[[], None]]) -> None:
     threads (kernels compiled with ``nogil`` run truly in parallel).
 
     Returns when all have ended; an error raised by one of them is raised here.
+    The calls must not share work themselves (a pool thread waiting for work
+    queued behind it would wait for ever).
 
     Examples
     --------
