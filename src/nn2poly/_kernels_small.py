@@ -31,9 +31,15 @@ prange = range
 
 
 def _load() -> None:
-    """Take ``numba.prange`` from :mod:`nn2poly._kernels`, loading numba there."""
-    global prange
+    """Take ``numba.prange`` from :mod:`nn2poly._kernels`, loading numba there, and
+    compile the helpers the kernels call (once per process)."""
+    global prange, _distinct_counts
+    if prange is not range:
+        return
     _kernels._load()
+    import numba
+
+    _distinct_counts = numba.njit(inline="always")(_distinct_counts)
     prange = _kernels.prange
 
 
@@ -228,86 +234,103 @@ def basis_tables(
     return variables, parent, last, multinomials
 
 
-def _product_table(variables, degrees, parent, last, indptr):  # type: ignore[no-untyped-def]
-    """The pairs (a, b), deg a >= 1, with a * b = each monomial, in compressed rows.
+def _distinct_counts(row: Array, degree: int, values: Array, counts: Array) -> int:
+    """The distinct variables of the sorted ``row[:degree]`` into ``values`` and
+    their multiplicities into ``counts``; returns how many there are."""
+    n_distinct = 0
+    for j in range(degree):
+        if n_distinct > 0 and values[n_distinct - 1] == row[j]:
+            counts[n_distinct - 1] += 1
+        else:
+            values[n_distinct] = row[j]
+            counts[n_distinct] = 1
+            n_distinct += 1
+    return n_distinct
+
+
+#: Rows per parallel task of :func:`_divisor_counts`.
+_COUNT_BLOCK = 4096
+#: Pairs per parallel task of :func:`_divisor_pairs` (a task is a run of whole rows).
+_PAIR_BLOCK = 16384
+
+
+def _divisor_counts(variables, degrees, parent, first, counts_out):  # type: ignore[no-untyped-def]
+    """Row ``o``'s number of pairs (its divisors but 1) into ``counts_out[o + 1]``
+    (``counts_out[1]``, the constant's, is left as it is), and each monomial's
+    first child into ``first`` (zeros beforehand): the children of a monomial
+    are consecutive rows.  Blocks of equally many rows, in parallel."""
+    n_terms, width = variables.shape
+    slots = max(width, 1)
+    n_blocks = (n_terms - 1 + _COUNT_BLOCK - 1) // _COUNT_BLOCK
+    for block in prange(n_blocks):
+        values = np.empty(slots, dtype=np.int64)
+        counts = np.empty(slots, dtype=np.int64)
+        start = 1 + block * _COUNT_BLOCK
+        for o in range(start, min(n_terms, start + _COUNT_BLOCK)):
+            if parent[o] != parent[o - 1]:
+                first[parent[o]] = o
+            n_distinct = _distinct_counts(variables[o], degrees[o], values, counts)
+            total = 1
+            for i in range(n_distinct):
+                total *= counts[i] + 1
+            counts_out[o + 1] = total - 1
+
+
+def _divisor_pairs(variables, degrees, last, first, indptr, bounds, left, right):  # type: ignore[no-untyped-def]
+    """The pairs of rows ``bounds[i] <= o < bounds[i + 1]``, block ``i``, in parallel.
 
     Row ``o`` lists the divisors of monomial ``o`` in mixed-radix order of
     their exponents (the smallest variable's digit fastest), each with its
     complement.  A divisor's rank comes from one before it: with ``c`` its
     largest variable present, it is that divisor with ``x_c`` removed times
     ``x_c``, a child appended in the enumeration, whose rank is its parent's
-    first child plus ``c`` minus the parent's last variable.  ``indptr`` holds
-    the row counts at ``o + 1`` on entry and the offsets on return.
+    first child plus ``c`` minus the parent's last variable.
     """
-    n_terms, width = variables.shape
-    first = np.zeros(n_terms, dtype=np.int64)  # each monomial's first child
-    for o in range(n_terms - 1, 0, -1):
-        first[parent[o]] = o
-    slots = max(width, 1)
-    values = np.empty(slots, dtype=np.int64)
-    counts = np.empty(slots, dtype=np.int64)
-    taken = np.empty(slots, dtype=np.int64)
-    stride = np.empty(slots + 1, dtype=np.int64)
-    most = 1
-    for o in range(1, n_terms):
-        total = 1
-        n_distinct = 0
-        for j in range(degrees[o]):
-            if n_distinct > 0 and values[n_distinct - 1] == variables[o, j]:
-                counts[n_distinct - 1] += 1
-            else:
-                values[n_distinct] = variables[o, j]
-                counts[n_distinct] = 1
-                n_distinct += 1
-        for i in range(n_distinct):
-            total *= counts[i] + 1
-        indptr[o + 1] = total - 1
-        most = max(most, total)
-    for o in range(n_terms):
-        indptr[o + 1] += indptr[o]
-    left = np.empty(indptr[n_terms], dtype=np.int32)
-    right = np.empty(indptr[n_terms], dtype=np.int32)
-    ranks = np.empty(most, dtype=np.int64)
-    for o in range(1, n_terms):
-        n_distinct = 0
-        for j in range(degrees[o]):
-            if n_distinct > 0 and values[n_distinct - 1] == variables[o, j]:
-                counts[n_distinct - 1] += 1
-            else:
-                values[n_distinct] = variables[o, j]
-                counts[n_distinct] = 1
-                n_distinct += 1
-        stride[0] = 1
-        for i in range(n_distinct):
-            taken[i] = 0
-            stride[i + 1] = stride[i] * (counts[i] + 1)
-        ranks[0] = 0
-        index = 0
-        while True:  # odometer over the divisors' exponents
-            carry = 0
-            while carry < n_distinct:
-                if taken[carry] < counts[carry]:
-                    taken[carry] += 1
+    slots = max(variables.shape[1], 1)
+    for block in prange(bounds.shape[0] - 1):
+        low = bounds[block]
+        high = bounds[block + 1]
+        most = 1  # the most divisors of a row of the block
+        for o in range(low, high):
+            most = max(most, indptr[o + 1] - indptr[o] + 1)
+        values = np.empty(slots, dtype=np.int64)
+        counts = np.empty(slots, dtype=np.int64)
+        taken = np.empty(slots, dtype=np.int64)
+        stride = np.empty(slots + 1, dtype=np.int64)
+        ranks = np.empty(most, dtype=np.int64)
+        for o in range(low, high):
+            n_distinct = _distinct_counts(variables[o], degrees[o], values, counts)
+            stride[0] = 1
+            for i in range(n_distinct):
+                taken[i] = 0
+                stride[i + 1] = stride[i] * (counts[i] + 1)
+            ranks[0] = 0
+            index = 0
+            while True:  # odometer over the divisors' exponents
+                carry = 0
+                while carry < n_distinct:
+                    if taken[carry] < counts[carry]:
+                        taken[carry] += 1
+                        break
+                    taken[carry] = 0
+                    carry += 1
+                if carry == n_distinct:
                     break
-                taken[carry] = 0
-                carry += 1
-            if carry == n_distinct:
-                break
-            index += 1
-            c = n_distinct - 1
-            while taken[c] == 0:
-                c -= 1
-            before = ranks[index - stride[c]]
-            ranks[index] = first[before] + values[c] - (last[before] if before > 0 else 0)
-        position = indptr[o]
-        for i in range(1, index + 1):
-            left[position] = ranks[i]
-            right[position] = ranks[index - i]
-            position += 1
-    return left, right
+                index += 1
+                c = n_distinct - 1
+                while taken[c] == 0:
+                    c -= 1
+                before = ranks[index - stride[c]]
+                ranks[index] = first[before] + values[c] - (last[before] if before > 0 else 0)
+            position = indptr[o]
+            for i in range(1, index + 1):
+                left[position] = ranks[i]
+                right[position] = ranks[index - i]
+                position += 1
 
 
-_product_table_kernel = _SerialKernel(_product_table)
+_divisor_counts_kernel = _ThreadedKernel(_divisor_counts)
+_divisor_pairs_kernel = _ThreadedKernel(_divisor_pairs)
 
 
 def product_table(
@@ -317,7 +340,9 @@ def product_table(
     ``indptr[o] <= t < indptr[o + 1]``, with ``left * right = o`` and ``deg left >= 1``.
 
     The table of :meth:`nn2poly._monomials.MonomialBasis.product_table`, from
-    the basis' rows and parent maps (see :func:`basis_tables`).
+    the basis' rows and parent maps (see :func:`basis_tables`): a parallel pass
+    counting each row's pairs, their running sum, then a parallel pass writing
+    them in blocks of about equally many pairs.
 
     Examples
     --------
@@ -328,6 +353,22 @@ def product_table(
     >>> [(int(a), int(b)) for a, b in zip(left[4:7], right[4:7])]  # x0 x1
     [(1, 2), (2, 1), (4, 0)]
     """
-    indptr = np.zeros(variables.shape[0] + 1, dtype=np.int64)
-    left, right = _product_table_kernel(variables, degrees, parent, last, indptr)
+    n_terms, width = variables.shape
+    indptr = np.zeros(n_terms + 1, dtype=np.int64)
+    first = np.zeros(n_terms, dtype=np.int64)  # each monomial's first child
+    _load()
+    # work in multiply-adds of the engine's kernels taking as long (measured): about
+    # 8 per entry of a row counted, 16 per pair written
+    _divisor_counts_kernel(8 * n_terms * (width + 1), variables, degrees, parent, first, indptr)
+    np.cumsum(indptr, out=indptr)
+    n_pairs = int(indptr[-1])
+    left = np.empty(n_pairs, dtype=np.int32)
+    right = np.empty(n_pairs, dtype=np.int32)
+    # each block from the first row whose pairs start at or after a multiple of _PAIR_BLOCK
+    starts = np.arange(0, n_pairs, _PAIR_BLOCK, dtype=np.int64)
+    bounds = np.append(np.searchsorted(indptr[:-1], starts), n_terms)
+    bounds[0] = min(1, n_terms)
+    _divisor_pairs_kernel(
+        16 * n_pairs, variables, degrees, last, first, indptr, bounds, left, right
+    )
     return indptr, left, right
