@@ -41,13 +41,15 @@ _SHARED_SIZE = 1 << 22
 
 
 def _all_finite(values: NDArray[np.float64]) -> bool:
-    """Whether every value is finite, in one read of the array and no copy.
+    """Whether every value is finite; a large array in one read and no copy.
 
     A sum is finite only if every term is (an inf or NaN term makes it inf or
     NaN), so a finite sum settles it; a sum that overflowed from finite terms
     is checked value by value.  Large arrays are summed by parts on the
     engine's threads.
     """
+    if values.size < 2 * _SHARED_SIZE:  # one thread: a copy of booleans costs little
+        return bool(np.isfinite(values).all())
     flat = values.reshape(-1) if values.flags.c_contiguous else values.ravel()
     sums: list[float] = []
 

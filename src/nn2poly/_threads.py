@@ -157,7 +157,11 @@ def share_rows(n_rows: int, work: Callable[[int, int], None], minimum: int = 1) 
     >>> out.tolist() == list(range(10))
     True
     """
-    parts = max(1, min(thread_count(), n_rows // max(minimum, 1)))
+    most = n_rows // max(minimum, 1)
+    parts = 1 if most <= 1 else min(thread_count(), most)
+    if parts == 1:
+        work(0, n_rows)
+        return
     bounds = [n_rows * k // parts for k in range(parts + 1)]
     run_together([partial(work, bounds[k], bounds[k + 1]) for k in range(parts)])
 
