@@ -299,9 +299,10 @@ def gram_top(
     width = v.shape[1]
     threads = scatter_threads(y.shape[0])
     copies = np.empty((threads - 1, y.shape[0], 1)) if threads > 1 else None
+    scratches = [_Scratch() for _ in range(threads)]
     for column in range(g.shape[1]):
         w = v * g[:, column][None, :]
-        blocks: list[Callable[[Array, int], None]] = []
+        blocks: list[Callable[[Array, int, _Scratch], None]] = []
         # pairs with a factor of degree 1, both ways round in one product for Q > 2:
         # [h1_m, w_m] . [w_c, h1_c] = <w_c, h1_m> + <w_m, h1_c>
         w_c, h1_c = w[1 : p + 1], h1[1 : p + 1]
@@ -325,35 +326,57 @@ def gram_top(
                 b0 = a0 if triangle else b_start
                 pairs = (variables, multichoose, w, h1, right[b0 - b_start :], i, a0, a1, b0)
                 blocks.append(partial(_add_pairs, *pairs, triangle))
-        _share(blocks, y, column, copies)
+        _share(blocks, y, column, copies, scratches)
+
+
+class _Scratch:
+    """One thread's buffers for its matrix products, reused block after block (a
+    fresh array of 32 MiB each time would have its pages faulted in each time)."""
+
+    def __init__(self) -> None:
+        self.buffers: dict[str, Array] = {}
+
+    def array(self, name: str, shape: tuple[int, int]) -> Array:
+        """A C-ordered float array of ``shape`` in the buffer ``name``."""
+        size = shape[0] * shape[1]
+        buffer = self.buffers.get(name)
+        if buffer is None or buffer.size < size:
+            buffer = self.buffers[name] = np.empty(size)
+        return buffer[:size].reshape(shape)
 
 
 def _share(
-    blocks: list[Callable[[Array, int], None]], y: Array, column: int, copies: Array | None
+    blocks: list[Callable[[Array, int, _Scratch], None]],
+    y: Array,
+    column: int,
+    copies: Array | None,
+    scratches: list[_Scratch],
 ) -> None:
     """Run ``blocks`` (each adds its products into a target column), on as many
-    threads as there are copies of the column, plus one."""
+    threads as there are copies of the column, plus one, each with its scratch."""
     used = 1 if copies is None else min(copies.shape[0] + 1, len(blocks))
     if used == 1:
         for block in blocks:
-            block(y, column)
+            block(y, column, scratches[0])
         return
     assert copies is not None
     pending = iter(blocks)
     lock = threading.Lock()
 
-    def work(target: Array, target_column: int) -> None:
+    def work(target: Array, target_column: int, scratch: _Scratch) -> None:
         while True:
             with lock:
                 block = next(pending, None)
             if block is None:
                 return
-            block(target, target_column)
+            block(target, target_column, scratch)
 
     mine = copies[: used - 1]
     mine.fill(0.0)
+    calls = [partial(work, y, column, scratches[0])]
+    calls += [partial(work, copy, 0, scratch) for copy, scratch in zip(mine, scratches[1:])]
     with blas_on_one_thread():
-        run_together([partial(work, y, column)] + [partial(work, copy, 0) for copy in mine])
+        run_together(calls)
     y[:, column] += mine[0, :, 0] if used == 2 else mine[:, :, 0].sum(axis=0)
 
 
@@ -367,12 +390,17 @@ def _add_single(
     m1: int,
     y: Array,
     column: int,
+    scratch: _Scratch,
 ) -> None:
     """The products of the monomials ``m0:m1`` of degree ``Q - 1`` with the
     variables (:func:`_single_top`), added into ``y[:, column]``."""
-    q = variables.shape[1]
-    left = h1[m0:m1] if q == 2 else np.concatenate([h1[m0:m1], w[m0:m1]], axis=1)
-    _single_top_kernel(variables, m0, multichoose, left @ right.T, y, column)
+    left = h1[m0:m1]
+    if variables.shape[1] > 2:
+        left = np.concatenate(
+            [left, w[m0:m1]], axis=1, out=scratch.array("left", (m1 - m0, 2 * w.shape[1]))
+        )
+    gram = np.matmul(left, right.T, out=scratch.array("gram", (m1 - m0, right.shape[0])))
+    _single_top_kernel(variables, m0, multichoose, gram, y, column)
 
 
 def _add_pairs(
@@ -388,11 +416,13 @@ def _add_pairs(
     triangle: bool,
     y: Array,
     column: int,
+    scratch: _Scratch,
 ) -> None:
     """The products of the monomials ``a0:a1`` of degree ``Q - i`` with those of
     degree ``i`` from ``b0`` on (:func:`_gram_top`), added into ``y[:, column]``."""
-    left = np.concatenate([w[a0:a1], h1[a0:a1]], axis=1)
-    gram = left @ right.T
+    left = scratch.array("left", (a1 - a0, 2 * w.shape[1]))
+    np.concatenate([w[a0:a1], h1[a0:a1]], axis=1, out=left)
+    gram = np.matmul(left, right.T, out=scratch.array("gram", (a1 - a0, right.shape[0])))
     _gram_top_kernel(variables, a0, b0, i, multichoose, gram, y, column, triangle)
 
 
