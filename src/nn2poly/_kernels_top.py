@@ -374,7 +374,8 @@ def _share(
     mine = copies[: used - 1]
     mine.fill(0.0)
     calls = [partial(work, y, column, scratches[0])]
-    calls += [partial(work, copy, 0, scratch) for copy, scratch in zip(mine, scratches[1:])]
+    others = zip(mine, scratches[1:used], strict=True)
+    calls += [partial(work, copy, 0, scratch) for copy, scratch in others]
     with blas_on_one_thread():
         run_together(calls)
     y[:, column] += mine[0, :, 0] if used == 2 else mine[:, :, 0].sum(axis=0)
