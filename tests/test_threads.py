@@ -15,8 +15,9 @@ import pytest
 from threadpoolctl import threadpool_info
 
 import nn2poly
-from nn2poly import _finite, _kernels_top, _threads
-from nn2poly._kernels_top import gram_top, product_top, scatter_bytes, scatter_threads
+from nn2poly import _finite, _kernels_gram, _kernels_top, _threads
+from nn2poly._kernels_gram import gram_top, scatter_bytes, scatter_threads
+from nn2poly._kernels_top import product_top
 from nn2poly._memory import plan_conversion
 from nn2poly._monomials import MonomialBasis
 from nn2poly._taylor import TaylorApproximation
@@ -26,9 +27,9 @@ from nn2poly._threads import blas_on_one_thread, run_together, shared_matmul, th
 def share_with(monkeypatch: pytest.MonkeyPatch, threads: int) -> None:
     """``threads`` threads, and products split into blocks of a few entries even
     for small bases."""
-    monkeypatch.setattr(_kernels_top, "thread_count", lambda: threads)
-    monkeypatch.setattr(_kernels_top, "_THREADED_TOP_ROWS", 0)
-    monkeypatch.setattr(_kernels_top, "_MIN_BLOCK_ENTRIES", 1)
+    monkeypatch.setattr(_kernels_gram, "thread_count", lambda: threads)
+    monkeypatch.setattr(_kernels_gram, "_THREADED_TOP_ROWS", 0)
+    monkeypatch.setattr(_kernels_gram, "_MIN_BLOCK_ENTRIES", 1)
 
 
 @pytest.fixture
@@ -57,15 +58,15 @@ def test_threads_lose_no_addition(p: int, q: int) -> None:
 
 
 def test_private_copies_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_kernels_top, "thread_count", lambda: 8)
-    monkeypatch.setattr(_kernels_top, "_THREADED_TOP_ROWS", 0)
-    monkeypatch.setattr(_kernels_top, "_PRIVATE_BYTES", 3 * 8 * 1000)
+    monkeypatch.setattr(_kernels_gram, "thread_count", lambda: 8)
+    monkeypatch.setattr(_kernels_gram, "_THREADED_TOP_ROWS", 0)
+    monkeypatch.setattr(_kernels_gram, "_PRIVATE_BYTES", 3 * 8 * 1000)
     assert scatter_threads(1000) == 4  # three copies of 1000 rows fit
     assert scatter_threads(1001) == 3
     assert scatter_threads(10**6) == 1
     assert scatter_bytes(1000, 10) == 8 * 3 * (1000 + 20)
     assert scatter_bytes(10**6, 10) == 0
-    monkeypatch.setattr(_kernels_top, "_THREADED_TOP_ROWS", 2000)
+    monkeypatch.setattr(_kernels_gram, "_THREADED_TOP_ROWS", 2000)
     assert scatter_threads(1000) == 1  # too little work to share
 
 
@@ -85,7 +86,7 @@ def test_a_conversion_on_threads_equals_one_on_one_thread(
 ) -> None:
     net = _l1_network([12, 9, 7, 2], seed=3)
     threaded = nn2poly.to_polynomial(net, 4)
-    monkeypatch.setattr(_kernels_top, "thread_count", lambda: 1)
+    monkeypatch.setattr(_kernels_gram, "thread_count", lambda: 1)
     single = nn2poly.to_polynomial(net, 4)
     np.testing.assert_array_equal(threaded.powers, single.powers)
     scale = np.abs(single.coef).max()
@@ -96,12 +97,12 @@ def test_the_plan_counts_the_copies_of_further_threads(monkeypatch: pytest.Monke
     net = _l1_network([40, 8, 8, 1], seed=0)
 
     def planned(threads: int) -> int:
-        monkeypatch.setattr(_kernels_top, "thread_count", lambda: threads)
+        monkeypatch.setattr(_kernels_gram, "thread_count", lambda: threads)
         approximation = TaylorApproximation().bind(net, 4)
         return plan_conversion(net, approximation, 4, False, contract_top=True).n_bytes
 
     n_top = MonomialBasis(40, 4).n_terms - MonomialBasis(40, 3).n_terms
-    assert n_top >= _kernels_top._THREADED_TOP_ROWS
+    assert n_top >= _kernels_gram._THREADED_TOP_ROWS
     assert planned(3) - planned(1) >= 2 * 8 * n_top
 
 

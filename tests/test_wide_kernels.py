@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from test_threads import share_with
 
 import nn2poly
-from nn2poly._kernels_top import gram_top, product_top
+from nn2poly._kernels_gram import gram_top
+from nn2poly._kernels_top import product_top
 from nn2poly._monomials import MonomialBasis
 
 

@@ -16,7 +16,7 @@ from numbers import Integral, Real
 from typing import TYPE_CHECKING, Protocol
 
 from ._graph import run_graph
-from ._kernels_top import scatter_bytes
+from ._kernels_gram import scatter_bytes
 from ._memory_graph import graph_walk_bytes
 from ._monomials import n_monomials, n_product_pairs
 from ._validation import Predicate, check_param

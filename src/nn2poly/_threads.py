@@ -2,7 +2,7 @@
 
 numba's parallel kernels use its own thread pool.  Work made of BLAS matrix
 products and compiled kernels that release the GIL (the top-degree products
-of :mod:`nn2poly._kernels_top`, large linear maps) is shared here instead, on
+of :mod:`nn2poly._kernels_gram`, large linear maps) is shared here instead, on
 a pool of Python threads.  Inside such work each matrix product runs on one
 BLAS thread: BLAS's own threads, waiting for work between products, would
 take the processors the other threads need (:func:`blas_on_one_thread`).

@@ -29,7 +29,8 @@ from ._approximation import LayerWalker
 from ._dense import Dense
 from ._finite import check_finite
 from ._kernels import affine_power_terms, horner_step, linear_map
-from ._kernels_top import affine_top, gram_top, product_top
+from ._kernels_gram import gram_top
+from ._kernels_top import affine_top, product_top
 from ._monomials import MonomialBasis
 from ._network import Network
 
