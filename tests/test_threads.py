@@ -7,6 +7,8 @@ restored once however the limits nest."""
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
 import sys
 import threading
 
@@ -247,3 +249,39 @@ def test_product_top_weighs_by_parts_as_in_one(monkeypatch: pytest.MonkeyPatch) 
     product_top(basis.product_table(), low, v, h1, g, parts)
     np.testing.assert_array_equal(parts, whole)
     assert np.count_nonzero(whole) > 0
+
+
+_FORKED = r"""
+import multiprocessing, sys
+import numpy as np
+import nn2poly
+
+def convert(seed):
+    rng = np.random.default_rng(seed)
+    weights, n_in = [], 50
+    for _ in range(3):
+        w = rng.normal(size=(n_in + 1, 50))
+        weights.append(w / np.abs(w).sum(axis=0, keepdims=True))
+        n_in = 50
+    weights.append(rng.normal(size=(51, 1)))
+    net = nn2poly.Network.from_weights(weights, ["tanh"] * 3 + ["linear"])
+    return nn2poly.to_polynomial(net, 4).coef
+
+here = convert(0)  # numba's parallel kernels and the pool's threads start here
+with multiprocessing.get_context("fork").Pool(2) as pool:
+    there = pool.map_async(convert, [0, 0]).get(timeout=120)
+scale = np.abs(here).max()
+print(all(np.allclose(coef, here, rtol=0, atol=1e-12 * scale) for coef in there))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork() is a POSIX call")
+def test_a_forked_child_converts_after_its_parent() -> None:
+    # GNU OpenMP stops a forked child that runs numba's parallel kernels once its
+    # parent has, and the parent's pool threads are not in the child
+    env = {**os.environ, "NUMBA_NUM_THREADS": "2"}
+    result = subprocess.run(
+        [sys.executable, "-c", _FORKED], capture_output=True, text=True, timeout=300, env=env
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "True", result.stderr[-2000:]

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._threads import shared_matmul
+from ._threads import numba_parallel_allowed, shared_matmul
 
 Array = NDArray[Any]
 #: ``numba.prange`` once numba is loaded (plain ``range`` until then)
@@ -149,7 +149,7 @@ class _ThreadedKernel:
         self.serial: Callable[..., Any] | None = None
 
     def __call__(self, work: int, *args: Any) -> Any:
-        if work >= PARALLEL_THRESHOLD:
+        if work >= PARALLEL_THRESHOLD and numba_parallel_allowed():
             if self.parallel is None:
                 self.parallel = _compile(self.function, parallel=True, **self.options)
             return self.parallel(*args)

@@ -22,7 +22,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["blas_on_one_thread", "run_together", "share_rows", "shared_matmul", "thread_count"]
+__all__ = [
+    "blas_on_one_thread",
+    "numba_parallel_allowed",
+    "run_together",
+    "share_rows",
+    "shared_matmul",
+    "thread_count",
+]
 
 
 def thread_count() -> int:
@@ -124,6 +131,52 @@ def blas_on_one_thread(enabled: bool = True) -> Iterator[None]:
             if _blas_users == 0 and _blas_limit is not None:
                 _blas_limit.restore_original_limits()
                 _blas_limit = None
+
+
+#: False in a child of ``fork`` whose parent had started numba's OpenMP threads:
+#: GNU OpenMP cannot run there (numba stops the process), so numba's parallel
+#: kernels run on one thread (see :func:`numba_parallel_allowed`).
+_numba_parallel = True
+
+
+def numba_parallel_allowed() -> bool:
+    """Whether numba's parallel kernels may run in this process.
+
+    Not in a child of ``fork`` whose parent had run them on numba's OpenMP
+    threading layer; the work shared by this module's threads still is.
+
+    Examples
+    --------
+    >>> numba_parallel_allowed()
+    True
+    """
+    return _numba_parallel
+
+
+def _numba_uses_openmp() -> bool:
+    """Whether numba has started its threads, on its OpenMP layer."""
+    numba = sys.modules.get("numba")
+    if numba is None:
+        return False
+    try:
+        return bool(numba.threading_layer() == "omp")
+    except ValueError:  # numba's threads were never started
+        return False
+
+
+def _after_fork_in_child() -> None:
+    """A child of ``fork`` has none of its parent's pool threads and no holder of
+    its locks: start afresh (a new pool on first use), and keep numba's
+    parallel kernels off GNU OpenMP threads the parent started."""
+    global _pool, _pool_size, _pool_lock, _blas_lock, _blas_users, _blas_limit
+    global _numba_parallel
+    _pool, _pool_size, _pool_lock = None, 0, threading.Lock()
+    _blas_lock, _blas_users, _blas_limit = threading.Lock(), 0, None
+    _numba_parallel = _numba_parallel and not _numba_uses_openmp()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 _controller: Any = None
