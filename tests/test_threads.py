@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -285,3 +286,16 @@ def test_a_forked_child_converts_after_its_parent() -> None:
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "True", result.stderr[-2000:]
+
+
+@pytest.mark.usefixtures("many_threads")
+def test_conversions_from_several_threads_at_once() -> None:
+    # the engine's pool, its BLAS limit and numba's kernels, used by three callers
+    before = _blas_threads()
+    nets = [_l1_network([10, 8, 8, 1], seed=seed) for seed in range(3)]
+    alone = [nn2poly.to_polynomial(net, 4).coef for net in nets]
+    with ThreadPoolExecutor(3) as callers:
+        together = list(callers.map(lambda net: nn2poly.to_polynomial(net, 4).coef, nets * 2))
+    for coef, expected in zip(together, alone * 2, strict=True):
+        np.testing.assert_allclose(coef, expected, rtol=0, atol=1e-13 * np.abs(expected).max())
+    assert _blas_threads() == before
