@@ -105,9 +105,11 @@ def _horner_step(v, h_old, h_new, constant, indptr, left, right, n_rows):  # typ
 _ROW_BLOCK = 64
 
 
-#: Below this many multiply-adds a kernel runs on one thread: waking the
-#: thread pool costs more than it saves.
-PARALLEL_THRESHOLD = 1 << 21
+#: Below this many multiply-adds (about 2 ms on one core) a kernel runs on one
+#: thread: waking numba's thread pool, and the processors its waiting threads
+#: take from the others, cost more than the work (on two cores, p = 10, L = 3,
+#: max_order 6 took 24 ms on two threads with half this bound, 15 ms on one).
+PARALLEL_THRESHOLD = 1 << 22
 
 
 def _load() -> None:
