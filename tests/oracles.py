@@ -328,3 +328,29 @@ def graph_taylor_coefficients(
         values[node.name] = result
     terms = set().union(*[set(o) for o in result])
     return {e: [float(o.get(e, 0)) for o in result] for e in terms}
+
+
+def assert_jacobian_matches_differences(
+    J: np.ndarray,
+    fits: list[Any],
+    compose: Callable[[list[Any]], np.ndarray],
+    base: np.ndarray,
+    M: np.ndarray,
+    step: float = 1e-6,
+) -> None:
+    """Each column of ``J`` against a forward difference: the output's values
+    ``M @ compose(fits)`` with one coefficient of one layer's fit moved by
+    ``step``, less ``M @ base``, over ``step`` (layers without a fit skipped)."""
+    column = 0
+    for index, fit in enumerate(fits):
+        if fit is None:
+            continue
+        for j in range(fit[1].shape[0]):
+            for k in range(fit[1].shape[1]):
+                moved = [None if f is None else (f[0], f[1].copy()) for f in fits]
+                moved[index][1][j, k] += step
+                numeric = (M @ compose(moved) - M @ base) / step
+                scale = max(1.0, float(np.max(np.abs(numeric))))
+                assert np.max(np.abs(J[:, column] - numeric)) < 1e-4 * scale
+                column += 1
+    assert column == J.shape[1]

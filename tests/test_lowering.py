@@ -72,6 +72,21 @@ def conv_cases(draw: st.DrawFn, asymmetric: bool = False) -> dict[str, Any]:
     )
 
 
+def _lowered(
+    case: dict[str, Any], weight: np.ndarray, bias: np.ndarray | None
+) -> tuple[Any, Any, tuple[int, ...]]:
+    """``conv_matrix`` with the case's input shape, strides, padding, dilation and groups."""
+    return conv_matrix(
+        weight,
+        bias,
+        (case["c_in"], *case["spatial"]),
+        stride=case["stride"],
+        padding=case["padding"],
+        dilation=case["dilation"],
+        groups=case["groups"],
+    )
+
+
 def _conv_data(case: dict[str, Any]) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     rng = np.random.default_rng(case["seed"])
     weight = rng.normal(size=(case["c_out"], case["c_in"] // case["groups"], *case["kernel"]))
@@ -91,15 +106,7 @@ def _torch_conv(case: dict[str, Any], x: Any, weight: Any, bias: Any, padding: A
 @given(conv_cases())
 def test_conv_matrix_equals_torch_conv(case: dict[str, Any]) -> None:
     weight, bias, x = _conv_data(case)
-    matrix, bias_flat, shape = conv_matrix(
-        weight,
-        bias,
-        (case["c_in"], *case["spatial"]),
-        stride=case["stride"],
-        padding=case["padding"],
-        dilation=case["dilation"],
-        groups=case["groups"],
-    )
+    matrix, bias_flat, shape = _lowered(case, weight, bias)
     expected = _torch_conv(case, torch.tensor(x), weight, bias, case["padding"])
     assert shape == tuple(expected.shape[1:])
     assert matrix.shape == (x[0].size, expected[0].numel())
@@ -110,15 +117,7 @@ def test_conv_matrix_equals_torch_conv(case: dict[str, Any]) -> None:
 @given(conv_cases(asymmetric=True))
 def test_asymmetric_padding_equals_padding_then_convolving(case: dict[str, Any]) -> None:
     weight, bias, x = _conv_data(case)
-    matrix, bias_flat, shape = conv_matrix(
-        weight,
-        bias,
-        (case["c_in"], *case["spatial"]),
-        stride=case["stride"],
-        padding=case["padding"],
-        dilation=case["dilation"],
-        groups=case["groups"],
-    )
+    matrix, bias_flat, shape = _lowered(case, weight, bias)
     pad = [p for pair in reversed(case["padding"]) for p in pair]  # F.pad: last dim first
     padded = F.pad(torch.tensor(x), pad)
     expected = _torch_conv(case, padded, weight, bias, 0)

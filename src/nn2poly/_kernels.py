@@ -6,13 +6,16 @@ shape ``(n_terms, n_polys)``: one row per monomial of the graded basis (see
 over contiguous neurons.
 
 numba is imported when a kernel first runs, not with the package: the
-functions below are plain Python until :func:`_load` compiles them (from
-numba's on-disk cache after the first time) and puts the compiled versions in
-this module's namespace, where the kernels calling each other find them.
+kernels here and in the other ``_kernels_*`` modules are plain Python until
+their first call compiles them (from numba's on-disk cache after the first
+time; :class:`_SerialKernel`, :class:`_ThreadedKernel`).  Before that,
+:func:`_prepare` gives each kernel module numba's ``prange`` and compiles the
+helpers its kernels call, in that module's namespace, where they find them.
 """
 
 from __future__ import annotations
 
+import threading
 import types
 from collections.abc import Callable
 from typing import Any
@@ -124,6 +127,24 @@ def _load() -> None:
     _loaded = True
 
 
+_compile_lock = threading.Lock()
+
+
+def _prepare(namespace: dict[str, Any]) -> None:
+    """Ready a kernel module for numba, once: its ``prange`` becomes numba's, and
+    the helpers named in its ``_HELPERS`` are compiled to be inlined into its
+    kernels (which find both among their globals when they are compiled)."""
+    if namespace.get("_prepared"):
+        return
+    import numba
+
+    if "prange" in namespace:
+        namespace["prange"] = numba.prange
+    for name in namespace.get("_HELPERS", ()):
+        namespace[name] = numba.njit(inline="always")(namespace[name])
+    namespace["_prepared"] = True
+
+
 class _SerialKernel:
     """A kernel with no parallel loop, compiled on one thread at its first call;
     with ``nogil``, it releases the GIL, so that threads can run it at once (see
@@ -170,7 +191,9 @@ def _compile(function: Callable[..., Any], **options: Any) -> Callable[..., Any]
     from a copy of the function named after it (``_horner_step_parallel``,
     ``_gram_top_nogil``), which has cache files of its own.
     """
-    _load()
+    with _compile_lock:  # threads sharing work may meet a kernel's first call at once
+        _load()
+        _prepare(function.__globals__)
     import numba
 
     if "parallel" in options:

@@ -19,28 +19,16 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from . import _kernels
 from ._kernels import _SerialKernel, _ThreadedKernel
 
 __all__ = ["basis_tables", "series_recurrence", "shift_series"]
 
 Array = NDArray[Any]
 FloatArray = NDArray[np.float64]
-#: ``numba.prange`` once numba is loaded (see :mod:`nn2poly._kernels`)
+#: ``numba.prange`` once numba is loaded (see :func:`nn2poly._kernels._prepare`)
 prange = range
-
-
-def _load() -> None:
-    """Take ``numba.prange`` from :mod:`nn2poly._kernels`, loading numba there, and
-    compile the helpers the kernels call (once per process)."""
-    global prange, _distinct_counts
-    if prange is not range:
-        return
-    _kernels._load()
-    import numba
-
-    _distinct_counts = numba.njit(inline="always")(_distinct_counts)
-    prange = _kernels.prange
+#: compiled to be inlined into the kernels that call them
+_HELPERS = ("_distinct_counts",)
 
 
 def _shift_series(coefficients, delta, keep, out):  # type: ignore[no-untyped-def]
@@ -226,7 +214,6 @@ def basis_tables(
     parent = np.empty(n_terms, dtype=np.int64)
     last = np.empty(n_terms, dtype=np.int64)
     multinomials = np.empty(n_terms, dtype=np.float64)
-    _load()
     work = n_terms * (q + 3)  # the table entries written
     _basis_tables_kernel(
         work, n_variables, max_interaction, offsets, variables, parent, last, multinomials
@@ -356,7 +343,6 @@ def product_table(
     n_terms, width = variables.shape
     indptr = np.zeros(n_terms + 1, dtype=np.int64)
     first = np.zeros(n_terms, dtype=np.int64)  # each monomial's first child
-    _load()
     # work in multiply-adds of the engine's kernels taking as long (measured): about
     # 8 per entry of a row counted, 16 per pair written
     _divisor_counts_kernel(8 * n_terms * (width + 1), variables, degrees, parent, first, indptr)
